@@ -1,0 +1,42 @@
+using System.Net.Http.Json;
+
+namespace OneClickSuite.AppHost.Sandbox;
+
+/// <summary>The emulators' wiring: same resource names and configuration contract as the systems they stand for.</summary>
+public static class EmulatorExtensions
+{
+    /// <summary>Dashboard commands that switch the emulator's fault injection (its admin endpoint /_emulator/faults).</summary>
+    public static IResourceBuilder<ProjectResource> WithFaultCommands(this IResourceBuilder<ProjectResource> emulator)
+    {
+        const string path = "/_emulator/faults";
+        emulator.WithHttpCommand(path, "Faults: fail 20% of calls", commandName: "faults-error",
+            commandOptions: Put(0.2, "error", null, "20% of API calls answer 503 without doing anything", "ErrorCircle"));
+        emulator.WithHttpCommand(path, "Faults: lose 20% of responses", commandName: "faults-lost-response",
+            commandOptions: Put(0.2, "lost-response", null, "20% of API calls do their work, then answer 502", "PlugDisconnected"));
+        emulator.WithHttpCommand(path, "Faults: time out 10% of calls", commandName: "faults-timeout",
+            commandOptions: Put(0.1, "timeout", 30_000, "10% of API calls hang for 30 s, then answer 504 without doing anything", "Clock"));
+        emulator.WithHttpCommand(path, "Faults: slow down every call", commandName: "faults-slow",
+            commandOptions: Put(1.0, "slow", 1_500, "every API call waits 1.5 s before it is served", "TopSpeed"));
+        emulator.WithHttpCommand(path, "Faults: off", commandName: "faults-off",
+            commandOptions: new HttpCommandOptions
+            {
+                Method = HttpMethod.Delete,
+                Description = "The emulator behaves again",
+                IconName = "CheckmarkCircle",
+                IsHighlighted = true,
+            });
+        return emulator;
+    }
+
+    private static HttpCommandOptions Put(double rate, string mode, int? delayMs, string description, string icon) => new()
+    {
+        Method = HttpMethod.Put,
+        Description = description,
+        IconName = icon,
+        PrepareRequest = context =>
+        {
+            context.Request.Content = JsonContent.Create(new { failureRate = rate, mode, delayMs });
+            return Task.CompletedTask;
+        },
+    };
+}

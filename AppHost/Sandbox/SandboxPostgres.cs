@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace OneClickSuite.AppHost.Sandbox;
+
+/// <summary>PostgreSQL from the machine's own packages, run by <c>postgres.sh</c> as an executable resource.</summary>
+public sealed class SandboxPostgresResource(string name, string workingDirectory, ParameterResource password)
+    : ExecutableResource(name, "bash", workingDirectory), IResourceWithConnectionString
+{
+    public const string EndpointName = "tcp";
+
+    public ParameterResource Password { get; } = password;
+
+    public EndpointReference PrimaryEndpoint => new(this, EndpointName);
+
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username=postgres;Password={Password}");
+}
+
+public static class SandboxPostgresExtensions
+{
+    public static IResourceBuilder<SandboxPostgresResource> AddSandboxPostgres(
+        this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password, string stateDirectory)
+    {
+        var sandboxDirectory = Path.Combine(builder.AppHostDirectory, "Sandbox");
+        var resource = new SandboxPostgresResource(name, sandboxDirectory, password.Resource);
+
+        var healthCheckKey = $"{name}_ready";
+        builder.Services.AddHealthChecks().AddAsyncCheck(healthCheckKey, async cancellationToken =>
+        {
+            try
+            {
+                var connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken);
+                await using var connection = new NpgsqlConnection(connectionString + ";Timeout=3;Pooling=false");
+                await connection.OpenAsync(cancellationToken);
+                await using var command = new NpgsqlCommand("SELECT 1", connection);
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return HealthCheckResult.Unhealthy("PostgreSQL does not accept connections yet", ex);
+            }
+        });
+
+        return builder.AddResource(resource)
+            .WithArgs(Path.Combine(sandboxDirectory, "postgres.sh"))
+            .WithEndpoint(name: SandboxPostgresResource.EndpointName, scheme: "tcp", env: "PGPORT")
+            .WithEnvironment("PGDATA", Path.Combine(stateDirectory, "postgres"))
+            .WithEnvironment("POSTGRES_PASSWORD", password)
+            .WithHealthCheck(healthCheckKey)
+            .WithIconName("Database")
+            .ExcludeFromManifest();
+    }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs a private RabbitMQ node in the foreground (the sandbox's broker; also used by the tests).
+#   RABBITMQ_BASE          state directory (queues survive restarts)
+#   RABBITMQ_NODE_PORT     AMQP port on 127.0.0.1
+#   RABBITMQ_DIST_PORT     Erlang distribution port
+#   RABBITMQ_MANAGEMENT_PORT  optional: enables the management UI on that port
+#   RABBITMQ_USER / RABBITMQ_PASSWORD  the one user; the default guest user is removed
+# Wrapped in main so bash reads the whole script before running it.
+main() {
+  set -euo pipefail
+  : "${RABBITMQ_BASE:?}" "${RABBITMQ_NODE_PORT:?}" "${RABBITMQ_DIST_PORT:?}" "${RABBITMQ_USER:?}" "${RABBITMQ_PASSWORD:?}"
+
+  server=/usr/lib/rabbitmq/bin/rabbitmq-server
+  if [ ! -x "$server" ]; then
+    echo "RabbitMQ is not installed: run AppHost/Sandbox/install-prereqs.sh" >&2
+    exit 1
+  fi
+
+  mkdir -p "$RABBITMQ_BASE"
+  base=$(cd "$RABBITMQ_BASE" && pwd)
+  export HOME="$base"   # the Erlang cookie lives here, not in the user's home
+  # One node name per state directory, so a sandbox and test brokers never collide.
+  node="oneclick-$(printf '%s' "$base" | md5sum | cut -c1-8)"
+  export RABBITMQ_NODENAME="$node@localhost"
+  export RABBITMQ_MNESIA_BASE="$base/mnesia" RABBITMQ_LOG_BASE="$base/log"
+  export RABBITMQ_PID_FILE="$base/$node.pid"
+  export RABBITMQ_ENABLED_PLUGINS_FILE="$base/enabled_plugins"
+  export RABBITMQ_CONFIG_FILE="$base/rabbitmq"   # rabbitmq.conf
+  export RABBITMQ_ADVANCED_CONFIG_FILE="$base/advanced.config"
+  # epmd is shared by every Erlang node on the machine; a private port keeps ours apart and lets us stop it.
+  export ERL_EPMD_PORT=$((RABBITMQ_DIST_PORT + 1))
+  # Keep the node from reaching out to DNS for its own name.
+  export RABBITMQ_USE_LONGNAME=false
+
+  {
+    echo "listeners.tcp.1 = 127.0.0.1:$RABBITMQ_NODE_PORT"
+    echo "loopback_users = none"
+    echo "default_user = $RABBITMQ_USER"
+    echo "default_pass = $RABBITMQ_PASSWORD"
+    if [ -n "${RABBITMQ_MANAGEMENT_PORT:-}" ]; then
+      echo "management.tcp.port = $RABBITMQ_MANAGEMENT_PORT"
+      echo "management.tcp.ip = 127.0.0.1"
+    fi
+  } > "$base/rabbitmq.conf"
+  echo "[]." > "$base/advanced.config"
+  if [ -n "${RABBITMQ_MANAGEMENT_PORT:-}" ]; then
+    echo "[rabbitmq_management]." > "$base/enabled_plugins"
+  else
+    echo "[]." > "$base/enabled_plugins"
+  fi
+
+  stop() {
+    kill "$credentials" 2> /dev/null || true
+    /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" stop > /dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    epmd -port "$ERL_EPMD_PORT" -kill > /dev/null 2>&1 || true
+  }
+  trap stop TERM INT
+
+  "$server" &
+  pid=$!
+  # default_user only applies to a fresh node: make the configured credentials hold on later starts too.
+  (
+    ctl=(/usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$RABBITMQ_NODENAME")
+    for _ in $(seq 1 90); do
+      kill -0 "$pid" 2> /dev/null || exit 0
+      "${ctl[@]}" await_startup --timeout 5 > /dev/null 2>&1 && break
+      sleep 1
+    done
+    if "${ctl[@]}" await_startup --timeout 5 > /dev/null 2>&1; then
+      "${ctl[@]}" add_user "$RABBITMQ_USER" "$RABBITMQ_PASSWORD" > /dev/null 2>&1 \
+        || "${ctl[@]}" change_password "$RABBITMQ_USER" "$RABBITMQ_PASSWORD" > /dev/null 2>&1
+      "${ctl[@]}" set_user_tags "$RABBITMQ_USER" administrator > /dev/null 2>&1
+      "${ctl[@]}" set_permissions -p / "$RABBITMQ_USER" ".*" ".*" ".*" > /dev/null 2>&1
+      "${ctl[@]}" delete_user guest > /dev/null 2>&1 || true
+    fi
+  ) &
+  credentials=$!
+  set +e
+  wait "$pid"
+  code=$?
+  kill "$credentials" 2> /dev/null || true
+  epmd -port "$ERL_EPMD_PORT" -kill > /dev/null 2>&1 || true
+  exit $code
+}
+main "$@"

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OneClickSuite.Clients.Fineract;
+using OneClickSuite.Clients.Ihris;
+using OneClickSuite.Clients.Odk;
+
+namespace OneClickSuite.Clients;
+
+public static class ClientRegistration
+{
+    /// <summary>Typed <see cref="FineractClient"/>, options from section "Fineract".</summary>
+    public static IHttpClientBuilder AddFineractClient(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<FineractOptions>()
+            .Bind(builder.Configuration.GetSection(FineractOptions.SectionName))
+            .ValidateDataAnnotations();
+        return builder.Services.AddHttpClient<FineractClient>((services, http) =>
+        {
+            var options = services.GetRequiredService<IOptions<FineractOptions>>().Value;
+            http.BaseAddress = FineractOptions.ApiBase(options.BaseUrl);
+        });
+    }
+
+    /// <summary>Typed <see cref="OdkClient"/>, options from section "Odk"; one session shared by the process.</summary>
+    public static IHttpClientBuilder AddOdkClient(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OdkOptions>()
+            .Bind(builder.Configuration.GetSection(OdkOptions.SectionName))
+            .ValidateDataAnnotations();
+        builder.Services.AddSingleton<OdkSession>();
+        return builder.Services.AddHttpClient<OdkClient>((services, http) =>
+        {
+            var options = services.GetRequiredService<IOptions<OdkOptions>>().Value;
+            http.BaseAddress = OdkOptions.ApiBase(options.BaseUrl);
+        });
+    }
+
+    /// <summary>Typed <see cref="IhrisClient"/>, options from section "Ihris"; one token shared by the process.</summary>
+    public static IHttpClientBuilder AddIhrisClient(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IhrisOptions>()
+            .Bind(builder.Configuration.GetSection(IhrisOptions.SectionName))
+            .ValidateDataAnnotations();
+        builder.Services.AddSingleton<IhrisSession>();
+        return builder.Services.AddHttpClient<IhrisClient>((services, http) =>
+        {
+            var options = services.GetRequiredService<IOptions<IhrisOptions>>().Value;
+            http.BaseAddress = IhrisOptions.SiteBase(options.BaseUrl);
+        });
+    }
+}

@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace OneClickSuite.DatabaseSetup;
+
+/// <summary>A database the suite needs, the role that owns it and the extensions its owner requires.</summary>
+public sealed class DatabaseSpec
+{
+    public string Name { get; set; } = "";
+    /// <summary>Login role that owns the database; none keeps the server's superuser as owner.</summary>
+    public string? Owner { get; set; }
+    public string? OwnerPassword { get; set; }
+    /// <summary>Comma-separated extensions created in the database (e.g. ODK Central's citext, pg_trgm, pgrowlocks).</summary>
+    public string? Extensions { get; set; }
+}
+
+public static class DatabaseProvisioner
+{
+    public static async Task ProvisionAsync(string serverConnectionString, IReadOnlyList<DatabaseSpec> databases,
+        ILogger logger, CancellationToken cancellationToken)
+    {
+        var server = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = "postgres", Pooling = false };
+        await using var admin = await OpenWithRetryAsync(server.ConnectionString, logger, cancellationToken);
+
+        foreach (var database in databases)
+        {
+            Validate(database);
+            if (database.Owner is { } owner)
+            {
+                var exists = await ScalarAsync(admin, "SELECT 1 FROM pg_roles WHERE rolname = @p", owner, cancellationToken) is not null;
+                var verb = exists ? "ALTER" : "CREATE";
+                // Passwords cannot be bound as parameters in DDL: quote them as literals.
+                await ExecuteAsync(admin, $"{verb} ROLE {Quote(owner)} LOGIN PASSWORD {Literal(database.OwnerPassword ?? "")}", cancellationToken);
+                logger.LogInformation("Role {Role} {State}", owner, exists ? "updated" : "created");
+            }
+
+            if (await ScalarAsync(admin, "SELECT 1 FROM pg_database WHERE datname = @p", database.Name, cancellationToken) is null)
+            {
+                // template0 with UTF8: ODK Central refuses databases in any other encoding.
+                await ExecuteAsync(admin, $"CREATE DATABASE {Quote(database.Name)} ENCODING 'UTF8' TEMPLATE template0", cancellationToken);
+                logger.LogInformation("Database {Database} created", database.Name);
+            }
+            if (database.Owner is { } dbOwner)
+            {
+                await ExecuteAsync(admin, $"ALTER DATABASE {Quote(database.Name)} OWNER TO {Quote(dbOwner)}", cancellationToken);
+                await ExecuteAsync(admin, $"GRANT ALL PRIVILEGES ON DATABASE {Quote(database.Name)} TO {Quote(dbOwner)}", cancellationToken);
+            }
+
+            var inDatabase = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database.Name };
+            await using var connection = new NpgsqlConnection(inDatabase.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            if (database.Owner is { } schemaOwner)
+            {
+                // Fineract and HAPI create their tables in public: its owner must be able to.
+                await ExecuteAsync(connection, $"GRANT ALL ON SCHEMA public TO {Quote(schemaOwner)}", cancellationToken);
+                await ExecuteAsync(connection, $"ALTER SCHEMA public OWNER TO {Quote(schemaOwner)}", cancellationToken);
+            }
+            foreach (var extension in SplitExtensions(database.Extensions))
+            {
+                await ExecuteAsync(connection, $"CREATE EXTENSION IF NOT EXISTS {Quote(extension)}", cancellationToken);
+            }
+            logger.LogInformation("Database {Database} ready (owner {Owner}, extensions {Extensions})",
+                database.Name, database.Owner ?? "postgres", database.Extensions ?? "none");
+        }
+    }
+
+    public static IEnumerable<string> SplitExtensions(string? extensions) =>
+        (extensions ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static void Validate(DatabaseSpec database)
+    {
+        if (string.IsNullOrWhiteSpace(database.Name)) throw new InvalidOperationException("Setup:Databases: a database has no Name");
+        if (database.Owner is not null && string.IsNullOrEmpty(database.OwnerPassword))
+            throw new InvalidOperationException($"Setup:Databases: database {database.Name}: owner {database.Owner} has no OwnerPassword");
+    }
+
+    private static async Task<NpgsqlConnection> OpenWithRetryAsync(string connectionString, ILogger logger, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var connection = new NpgsqlConnection(connectionString);
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+                return connection;
+            }
+            catch (NpgsqlException ex) when (attempt < 30)
+            {
+                await connection.DisposeAsync();
+                logger.LogWarning("PostgreSQL not ready ({Message}); retrying", ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+        }
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, string parameter, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("p", parameter);
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
+    private static string Literal(string value) => "'" + value.Replace("'", "''") + "'";
+}

@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using OneClickSuite.Emulators;
+using OneClickSuite.Emulators.Ihris;
+using OneClickSuite.Emulators.Ihris.Auth;
+using OneClickSuite.Emulators.Ihris.Fhir;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddEmulatorDatabase("hapi-db");
+builder.AddEmulatorFaults();
+
+builder.Services.Configure<IhrisOptions>(builder.Configuration.GetSection(IhrisOptions.Section));
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<AccessTokens>();
+builder.Services.AddSingleton<FhirStore>();
+builder.Services.AddSingleton<CapabilityStatementProvider>();
+// Loading a workforce in one transaction Bundle needs more than Kestrel's 30 MB default.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 512L * 1024 * 1024);
+
+var app = builder.Build();
+
+await app.EnsureEmulatorSchemaAsync(FhirSchema.Ddl);
+await UseTokenSecretAsync(app);
+
+app.MapDefaultEndpoints();
+app.UseEmulatorFaults("/fhir", "/auth", "/config");
+app.UseFhirErrors();
+app.UseIhrisLoginGate();
+app.MapIhrisBackendEndpoints();
+app.MapFhirEndpoints();
+
+app.Run();
+
+// Every replica must accept the tokens of every other: an unconfigured secret is generated once, in the database.
+static async Task UseTokenSecretAsync(WebApplication app)
+{
+    var options = app.Configuration.GetSection(IhrisOptions.Section).Get<IhrisOptions>() ?? new IhrisOptions();
+    var secret = options.TokenSecret;
+    if (string.IsNullOrEmpty(secret))
+    {
+        secret = await app.Services.GetRequiredService<FhirStore>().GetOrCreateSettingAsync(
+            "auth:secret", () => Convert.ToHexString(RandomNumberGenerator.GetBytes(48)), CancellationToken.None);
+    }
+    app.Services.GetRequiredService<AccessTokens>().UseSecret(secret);
+}
+
+public partial class Program;

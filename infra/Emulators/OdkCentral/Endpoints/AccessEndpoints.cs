@@ -1,0 +1,245 @@
+using System.Text.Json.Nodes;
+using Npgsql;
+using OneClickSuite.Emulators.OdkCentral.Data;
+using OneClickSuite.Emulators.OdkCentral.Infrastructure;
+
+namespace OneClickSuite.Emulators.OdkCentral.Endpoints;
+
+/// <summary>Public config, sessions, the current user, projects, app users and their form assignments.</summary>
+public static class AccessEndpoints
+{
+    private static readonly DateTime NeverExpires = new(9999, 12, 31, 23, 59, 59, DateTimeKind.Utc);
+
+    public static void MapAccessEndpoints(this IEndpointRouteBuilder app)
+    {
+        // No public configs are set in the emulator: Central answers an empty object then.
+        app.MapGet("/v1/config/public", async (NpgsqlDataSource db, CancellationToken ct) =>
+        {
+            await using var command = db.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(ct);
+            return Http.Json(new JsonObject());
+        });
+
+        app.MapPost("/v1/sessions", CreateSession);
+        app.MapDelete("/v1/sessions/{token}", DeleteSession);
+        app.MapGet("/v1/users/current", CurrentUser);
+
+        app.MapPost("/v1/projects", CreateProject);
+        app.MapGet("/v1/projects", ListProjects);
+        app.MapGet("/v1/projects/{projectId:int}", GetProject);
+
+        app.MapPost("/v1/projects/{projectId:int}/app-users", CreateAppUser);
+        app.MapGet("/v1/projects/{projectId:int}/app-users", ListAppUsers);
+        app.MapPost("/v1/projects/{projectId:int}/forms/{xmlFormId}/assignments/{role}/{actorId:int}", AssignToForm);
+    }
+
+    private static async Task<IResult> CreateSession(HttpContext context, NpgsqlDataSource db, IConfiguration configuration, CancellationToken ct)
+    {
+        var body = await Http.ReadJsonObjectAsync(context.Request);
+        var email = body["email"] is JsonValue e && e.TryGetValue<string>(out var emailText) ? emailText : null;
+        var password = body["password"] is JsonValue p && p.TryGetValue<string>(out var passwordText) ? passwordText : null;
+        if (string.IsNullOrWhiteSpace(email) || string.IsNullOrWhiteSpace(password))
+            throw Problems.MissingParameters(["email", "password"], new Dictionary<string, string?> { ["email"] = email, ["password"] = password });
+
+        var user = await Users.FindByEmailAsync(db, email, ct);
+        if (user is null || !PasswordHasher.Verify(password, user.PasswordHash)) throw Problems.AuthenticationFailed();
+
+        var lifetime = TimeSpan.FromHours(configuration.GetValue("Odk:SessionLifetimeHours", 24.0));
+        await using var command = db.CreateCommand("""
+            WITH login AS (UPDATE odk.users SET last_login_at = clock_timestamp() WHERE actor_id = @actor)
+            INSERT INTO odk.sessions (token, actor_id, csrf, expires_at)
+            VALUES (@token, @actor, @csrf, clock_timestamp() + @lifetime)
+            RETURNING token, csrf, expires_at, created_at
+            """);
+        command.Parameters.AddWithValue("actor", user.ActorId);
+        command.Parameters.AddWithValue("token", Tokens.New());
+        command.Parameters.AddWithValue("csrf", Tokens.New());
+        command.Parameters.AddWithValue("lifetime", lifetime);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return Http.Json(new JsonObject
+        {
+            ["token"] = reader.GetString(0),
+            ["csrf"] = reader.GetString(1),
+            ["expiresAt"] = Http.Timestamp(reader.GetDateTime(2)),
+            ["createdAt"] = Http.Timestamp(reader.GetDateTime(3)),
+        });
+    }
+
+    private static async Task<IResult> DeleteSession(string token, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var caller = context.RequireAnyCaller();
+        if (token == "current") token = caller.SessionToken ?? throw Problems.NotFound();
+        await using var command = db.CreateCommand("DELETE FROM odk.sessions WHERE token = @token AND (actor_id = @actor OR @isUser)");
+        command.Parameters.AddWithValue("token", token);
+        command.Parameters.AddWithValue("actor", caller.ActorId);
+        command.Parameters.AddWithValue("isUser", caller.IsUser);
+        if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
+        return Http.Json(Http.Success());
+    }
+
+    private static async Task<IResult> CurrentUser(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var caller = context.RequireUser();
+        await using var command = db.CreateCommand("""
+            SELECT a.id, a.type, a.display_name, a.created_at, a.updated_at, a.deleted_at, u.email, u.last_login_at
+            FROM odk.actors a JOIN odk.users u ON u.actor_id = a.id WHERE a.id = @id
+            """);
+        command.Parameters.AddWithValue("id", caller.ActorId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
+        return Http.Json(new JsonObject
+        {
+            ["id"] = reader.GetInt32(0),
+            ["type"] = reader.GetString(1),
+            ["displayName"] = reader.GetString(2),
+            ["createdAt"] = Http.Timestamp(reader.GetDateTime(3)),
+            ["updatedAt"] = Http.Timestamp(reader.IsDBNull(4) ? null : reader.GetDateTime(4)),
+            ["deletedAt"] = Http.Timestamp(reader.IsDBNull(5) ? null : reader.GetDateTime(5)),
+            ["email"] = reader.GetString(6),
+            ["lastLoginAt"] = Http.Timestamp(reader.IsDBNull(7) ? null : reader.GetDateTime(7)),
+        });
+    }
+
+    private const string ProjectColumns = "id, name, description, archived, created_at, updated_at, deleted_at";
+
+    private static JsonObject ProjectJson(NpgsqlDataReader reader) => new()
+    {
+        ["id"] = reader.GetInt32(0),
+        ["name"] = reader.GetString(1),
+        ["description"] = reader.IsDBNull(2) ? null : reader.GetString(2),
+        ["archived"] = reader.IsDBNull(3) ? null : reader.GetBoolean(3),
+        ["keyId"] = null,
+        ["createdAt"] = Http.Timestamp(reader.GetDateTime(4)),
+        ["updatedAt"] = Http.Timestamp(reader.IsDBNull(5) ? null : reader.GetDateTime(5)),
+        ["deletedAt"] = Http.Timestamp(reader.IsDBNull(6) ? null : reader.GetDateTime(6)),
+    };
+
+    private static async Task<IResult> CreateProject(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var body = await Http.ReadJsonObjectAsync(context.Request);
+        if (body["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name) || string.IsNullOrWhiteSpace(name))
+            throw Problems.MissingParameter("name");
+        var description = body["description"] is JsonValue d && d.TryGetValue<string>(out var text) ? text : null;
+        await using var command = db.CreateCommand($"INSERT INTO odk.projects (name, description) VALUES (@name, @description) RETURNING {ProjectColumns}");
+        command.Parameters.AddWithValue("name", name);
+        command.Parameters.AddWithValue("description", (object?)description ?? DBNull.Value);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return Http.Json(ProjectJson(reader));
+    }
+
+    private static async Task<IResult> ListProjects(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var caller = context.RequireAnyCaller();
+        await using var command = db.CreateCommand($"SELECT {ProjectColumns} FROM odk.projects WHERE deleted_at IS NULL AND (@all OR id = @project) ORDER BY name, id");
+        command.Parameters.AddWithValue("all", caller.IsUser);
+        command.Parameters.AddWithValue("project", caller.ProjectId ?? 0);
+        var list = new JsonArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(ProjectJson(reader));
+        return Http.Json(list);
+    }
+
+    private static async Task<IResult> GetProject(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        await using var command = db.CreateCommand($"SELECT {ProjectColumns} FROM odk.projects WHERE id = @id AND deleted_at IS NULL");
+        command.Parameters.AddWithValue("id", projectId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
+        return Http.Json(ProjectJson(reader));
+    }
+
+    /// <summary>An app user is an actor of type field_key whose session never expires.</summary>
+    private static async Task<IResult> CreateAppUser(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        await Catalog.EnsureProjectAsync(db, projectId, ct);
+        var body = await Http.ReadJsonObjectAsync(context.Request);
+        if (body["displayName"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var displayName) || string.IsNullOrWhiteSpace(displayName))
+            throw Problems.MissingParameter("displayName");
+        await using var command = db.CreateCommand("""
+            WITH actor AS (
+                INSERT INTO odk.actors (type, display_name, project_id) VALUES ('field_key', @name, @project)
+                RETURNING id, created_at
+            ), session AS (
+                INSERT INTO odk.sessions (token, actor_id, csrf, expires_at)
+                SELECT @token, id, @csrf, @expires FROM actor
+                RETURNING token, csrf, expires_at
+            )
+            SELECT actor.id, actor.created_at, session.token, session.csrf, session.expires_at FROM actor, session
+            """);
+        command.Parameters.AddWithValue("name", displayName);
+        command.Parameters.AddWithValue("project", projectId);
+        command.Parameters.AddWithValue("token", Tokens.New());
+        command.Parameters.AddWithValue("csrf", Tokens.New());
+        command.Parameters.AddWithValue("expires", NeverExpires);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return Http.Json(new JsonObject
+        {
+            ["projectId"] = projectId,
+            ["id"] = reader.GetInt32(0),
+            ["type"] = "field_key",
+            ["displayName"] = displayName,
+            ["createdAt"] = Http.Timestamp(reader.GetDateTime(1)),
+            ["updatedAt"] = null,
+            ["deletedAt"] = null,
+            ["token"] = reader.GetString(2),
+            ["csrf"] = reader.GetString(3),
+            ["expiresAt"] = Http.Timestamp(reader.GetDateTime(4)),
+        });
+    }
+
+    private static async Task<IResult> ListAppUsers(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        await Catalog.EnsureProjectAsync(db, projectId, ct);
+        await using var command = db.CreateCommand("""
+            SELECT a.id, a.display_name, a.created_at, a.updated_at, a.deleted_at, s.token
+            FROM odk.actors a LEFT JOIN odk.sessions s ON s.actor_id = a.id
+            WHERE a.type = 'field_key' AND a.project_id = @project AND a.deleted_at IS NULL
+            ORDER BY a.created_at DESC, a.id DESC
+            """);
+        command.Parameters.AddWithValue("project", projectId);
+        var list = new JsonArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(new JsonObject
+            {
+                ["projectId"] = projectId,
+                ["id"] = reader.GetInt32(0),
+                ["type"] = "field_key",
+                ["displayName"] = reader.GetString(1),
+                ["createdAt"] = Http.Timestamp(reader.GetDateTime(2)),
+                ["updatedAt"] = Http.Timestamp(reader.IsDBNull(3) ? null : reader.GetDateTime(3)),
+                ["deletedAt"] = Http.Timestamp(reader.IsDBNull(4) ? null : reader.GetDateTime(4)),
+                ["token"] = reader.IsDBNull(5) ? null : reader.GetString(5),
+            });
+        }
+        return Http.Json(list);
+    }
+
+    private static async Task<IResult> AssignToForm(int projectId, string xmlFormId, string role, int actorId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await using var command = db.CreateCommand("""
+            INSERT INTO odk.form_assignments (form_id, actor_id, role)
+            SELECT @form, id, @role FROM odk.actors WHERE id = @actor AND deleted_at IS NULL
+            ON CONFLICT DO NOTHING
+            """);
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("actor", actorId);
+        command.Parameters.AddWithValue("role", role);
+        await command.ExecuteNonQueryAsync(ct);
+
+        await using var check = db.CreateCommand("SELECT 1 FROM odk.actors WHERE id = @actor AND deleted_at IS NULL");
+        check.Parameters.AddWithValue("actor", actorId);
+        if (await check.ExecuteScalarAsync(ct) is null) throw Problems.NotFound();
+        return Http.Json(Http.Success());
+    }
+}

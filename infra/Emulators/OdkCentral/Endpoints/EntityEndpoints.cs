@@ -1,0 +1,704 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Npgsql;
+using NpgsqlTypes;
+using OneClickSuite.Emulators.OdkCentral.Data;
+using OneClickSuite.Emulators.OdkCentral.Infrastructure;
+using OneClickSuite.Emulators.OdkCentral.OData;
+
+namespace OneClickSuite.Emulators.OdkCentral.Endpoints;
+
+/// <summary>Entity lists (datasets), their properties and entities, as CSV and as an OData feed.</summary>
+public static partial class EntityEndpoints
+{
+    private static readonly string[] EntityBodyKeys = ["label", "uuid", "data"];
+
+    private static readonly Dictionary<string, ODataColumn> EntityColumns = new()
+    {
+        ["__id"] = new("e.uuid", ColumnType.Uuid),
+        ["__system/createdAt"] = new("e.created_at", ColumnType.Timestamp),
+        ["__system/updatedAt"] = new("e.updated_at", ColumnType.Timestamp),
+        ["__system/deletedAt"] = new("e.deleted_at", ColumnType.Timestamp),
+        ["__system/creatorId"] = new("e.creator_id", ColumnType.Integer),
+        ["__system/conflict"] = new("e.conflict", ColumnType.Text),
+    };
+
+    [GeneratedRegex("^(uuid:)?([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$", RegexOptions.IgnoreCase)]
+    private static partial Regex UuidPattern();
+
+    public static void MapEntityEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/projects/{projectId:int}/datasets", CreateDataset);
+        app.MapGet("/v1/projects/{projectId:int}/datasets", ListDatasets);
+        app.MapGet("/v1/projects/{projectId:int}/datasets/{name}.svc", EntityServiceDocument);
+        app.MapGet("/v1/projects/{projectId:int}/datasets/{name}.svc/$metadata", EntityMetadata);
+        app.MapGet("/v1/projects/{projectId:int}/datasets/{name}.svc/Entities", EntityFeed);
+        app.MapGet("/v1/projects/{projectId:int}/datasets/{name}", GetDataset);
+        app.MapPost("/v1/projects/{projectId:int}/datasets/{name}/properties", CreateProperty);
+
+        app.MapPost("/v1/projects/{projectId:int}/datasets/{name}/entities", CreateEntities);
+        app.MapGet("/v1/projects/{projectId:int}/datasets/{name}/entities", ListEntities);
+        app.MapGet("/v1/projects/{projectId:int}/datasets/{name}/entities.csv", EntitiesCsv);
+        app.MapGet("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}", GetEntity);
+        app.MapPatch("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}", UpdateEntity);
+        app.MapDelete("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}", DeleteEntity);
+    }
+
+    private static async Task<IResult> CreateDataset(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        await Catalog.EnsureProjectAsync(db, projectId, ct);
+        var body = await Http.ReadJsonObjectAsync(context.Request);
+        if (body["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name) || string.IsNullOrWhiteSpace(name))
+            throw Problems.MissingParameter("name");
+        var approvalRequired = body["approvalRequired"] is JsonValue a && a.TryGetValue<bool>(out var flag) && flag;
+        await using var command = db.CreateCommand("INSERT INTO odk.datasets (project_id, name, approval_required) VALUES (@project, @name, @approval)");
+        command.Parameters.AddWithValue("project", projectId);
+        command.Parameters.AddWithValue("name", name);
+        command.Parameters.AddWithValue("approval", approvalRequired);
+        try
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw Problems.UniquenessViolation(["name", "projectId"], [name, projectId.ToString()], "datasets");
+        }
+        return Http.Json(await DatasetMetadataAsync(db, await Catalog.GetDatasetAsync(db, projectId, name, ct), ct));
+    }
+
+    private static async Task<IResult> ListDatasets(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        await Catalog.EnsureProjectAsync(db, projectId, ct);
+        await using var command = db.CreateCommand("""
+            SELECT name, created_at, project_id, approval_required, owner_only FROM odk.datasets WHERE project_id = @project ORDER BY name
+            """);
+        command.Parameters.AddWithValue("project", projectId);
+        var list = new JsonArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(new JsonObject
+            {
+                ["name"] = reader.GetString(0),
+                ["createdAt"] = Http.Timestamp(reader.GetDateTime(1)),
+                ["projectId"] = reader.GetInt32(2),
+                ["approvalRequired"] = reader.GetBoolean(3),
+                ["ownerOnly"] = reader.GetBoolean(4),
+                ["deletedAt"] = null,
+            });
+        }
+        return Http.Json(list);
+    }
+
+    private static async Task<IResult> GetDataset(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        return Http.Json(await DatasetMetadataAsync(db, await Catalog.GetDatasetAsync(db, projectId, name, ct), ct));
+    }
+
+    /// <summary>The dataset with its properties and the forms that consume it (published and draft).</summary>
+    private static async Task<JsonObject> DatasetMetadataAsync(NpgsqlDataSource db, DatasetRow dataset, CancellationToken ct)
+    {
+        var linkedForms = new JsonArray();
+        var draftLinkedForms = new JsonArray();
+        await using (var forms = db.CreateCommand("""
+            SELECT DISTINCT f.xml_form_id, d.name, coalesce(f.draft_def_id = d.id, false) AS draft
+            FROM odk.form_attachments a
+            JOIN odk.form_defs d ON d.id = a.form_def_id
+            JOIN odk.forms f ON f.id = d.form_id AND (f.current_def_id = d.id OR f.draft_def_id = d.id)
+            WHERE a.dataset_id = @dataset AND f.deleted_at IS NULL
+            ORDER BY f.xml_form_id
+            """))
+        {
+            forms.Parameters.AddWithValue("dataset", dataset.Id);
+            await using var reader = await forms.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var entry = new JsonObject { ["name"] = reader.IsDBNull(1) ? reader.GetString(0) : reader.GetString(1), ["xmlFormId"] = reader.GetString(0) };
+                (reader.GetBoolean(2) ? draftLinkedForms : linkedForms).Add(entry);
+            }
+        }
+
+        var properties = new JsonArray();
+        DateTime lastUpdate = dataset.CreatedAt;
+        await using (var props = db.CreateCommand("""
+            SELECT name, published_at, NULL, (SELECT max(greatest(created_at, updated_at, deleted_at)) FROM odk.entities WHERE dataset_id = @dataset)
+            FROM odk.ds_properties WHERE dataset_id = @dataset
+            UNION ALL SELECT NULL, NULL, NULL, (SELECT max(greatest(created_at, updated_at, deleted_at)) FROM odk.entities WHERE dataset_id = @dataset)
+            """))
+        {
+            props.Parameters.AddWithValue("dataset", dataset.Id);
+            await using var reader = await props.ExecuteReaderAsync(ct);
+            var rows = new List<(string Name, DateTime PublishedAt)>();
+            while (await reader.ReadAsync(ct))
+            {
+                if (!reader.IsDBNull(3) && reader.GetDateTime(3) > lastUpdate) lastUpdate = reader.GetDateTime(3);
+                if (reader.IsDBNull(0)) continue;
+                rows.Add((reader.GetString(0), reader.GetDateTime(1)));
+            }
+            foreach (var (propertyName, publishedAt) in rows.OrderBy(r => r.PublishedAt))
+            {
+                if (publishedAt > lastUpdate) lastUpdate = publishedAt;
+                properties.Add(new JsonObject
+                {
+                    ["name"] = propertyName,
+                    ["publishedAt"] = Http.Timestamp(publishedAt),
+                    ["odataName"] = propertyName,
+                    ["forms"] = new JsonArray(),
+                });
+            }
+        }
+
+        return new JsonObject
+        {
+            ["name"] = dataset.Name,
+            ["createdAt"] = Http.Timestamp(dataset.CreatedAt),
+            ["projectId"] = dataset.ProjectId,
+            ["approvalRequired"] = dataset.ApprovalRequired,
+            ["ownerOnly"] = dataset.OwnerOnly,
+            ["deletedAt"] = null,
+            ["lastUpdate"] = Http.Timestamp(lastUpdate),
+            ["linkedForms"] = linkedForms,
+            ["sourceForms"] = new JsonArray(),
+            ["draftLinkedForms"] = draftLinkedForms,
+            ["draftSourceForms"] = new JsonArray(),
+            ["properties"] = properties,
+        };
+    }
+
+    private static async Task<IResult> CreateProperty(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var body = await Http.ReadJsonObjectAsync(context.Request);
+        if (body["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var propertyName) || string.IsNullOrWhiteSpace(propertyName))
+            throw Problems.MissingParameter("name");
+        await using var command = db.CreateCommand("INSERT INTO odk.ds_properties (dataset_id, name) VALUES (@dataset, @name)");
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        command.Parameters.AddWithValue("name", propertyName);
+        try
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw Problems.UniquenessViolation(["name", "datasetId"], [propertyName, dataset.Id.ToString()], "ds_properties");
+        }
+        return Http.Json(Http.Success());
+    }
+
+    /// <summary>An entity as parsed from a request body (central-backend lib/data/entity.js extractEntity).</summary>
+    private sealed record EntityInput(Guid Uuid, string? Label, Dictionary<string, string> Data, JsonObject DataReceived);
+
+    private static EntityInput ParseEntity(JsonNode? node, IReadOnlyCollection<string> properties, bool isUpdate)
+    {
+        if (node is not JsonObject body) throw Problems.InvalidEntity("No entity data or label provided.");
+        var keys = body.Select(p => p.Key).ToArray();
+        if (keys.Any(k => !EntityBodyKeys.Contains(k))) throw Problems.UnexpectedAttributes(EntityBodyKeys, keys);
+
+        var uuid = Guid.Empty;
+        if (!isUpdate)
+        {
+            var rawUuid = body["uuid"];
+            if (rawUuid is null || (rawUuid is JsonValue v0 && v0.TryGetValue<string>(out var empty) && empty.Length == 0))
+                uuid = Guid.NewGuid();
+            else if (rawUuid is not JsonValue v || !v.TryGetValue<string>(out var text))
+                throw Problems.InvalidDataType("uuid", "string");
+            else
+            {
+                var match = UuidPattern().Match(text.Trim());
+                if (!match.Success) throw Problems.InvalidDataType("uuid", "valid version 4 UUID");
+                uuid = Guid.Parse(match.Groups[2].Value);
+            }
+        }
+
+        string? label = null;
+        var labelNode = body["label"];
+        if (labelNode is not null)
+        {
+            if (labelNode is not JsonValue lv || !lv.TryGetValue<string>(out var labelText)) throw Problems.InvalidDataType("label", "string");
+            if (labelText.Trim().Length == 0) throw Problems.UnexpectedValue("label", "(empty string)", "Label cannot be blank.");
+            label = labelText;
+        }
+        else if (!isUpdate)
+        {
+            throw Problems.MissingParameter("label");
+        }
+
+        var dataNode = body["data"];
+        if (dataNode is null && labelNode is null) throw Problems.InvalidEntity("No entity data or label provided.");
+        var data = new Dictionary<string, string>();
+        var received = new JsonObject();
+        if (dataNode is not null)
+        {
+            if (dataNode is not JsonObject dataObject) throw Problems.InvalidDataType("data", "object");
+            foreach (var (key, value) in dataObject)
+            {
+                if (value is not JsonValue jv || !jv.TryGetValue<string>(out var text)) throw Problems.InvalidDataType(key, "string");
+                if (!properties.Contains(key)) throw Problems.InvalidEntity($"You specified the dataset property [{key}] which does not exist.");
+                data[key] = text;
+                received[key] = text;
+            }
+        }
+        if (label is not null) received["label"] = label;
+        return new EntityInput(uuid, label, data, received);
+    }
+
+    private static async Task<IResult> CreateEntities(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var caller = context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
+        var body = await Http.ReadJsonObjectAsync(context.Request);
+        var userAgent = context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null;
+
+        if (!body.ContainsKey("entities") || body["entities"] is null)
+        {
+            var single = ParseEntity(body, properties, isUpdate: false);
+            await InsertEntitiesAsync(db, dataset, [single], caller.ActorId, userAgent, source: null, ct);
+            return Http.Json(await EntityJsonAsync(db, dataset, single.Uuid, full: true, properties, ct) ?? throw Problems.NotFound());
+        }
+
+        if (body["entities"] is not JsonArray array) throw Problems.UnexpectedAttributes(["entities: [...]"], ["not an array"]);
+        if (array.Count == 0) throw Problems.UnexpectedAttributes(["entities: [...]"], ["empty array"]);
+        var entities = array.Select(e => ParseEntity(e, properties, isUpdate: false)).ToList();
+
+        var sourceNode = body["source"] as JsonObject ?? throw Problems.MissingParameter("source");
+        var sourceName = sourceNode["name"];
+        if (sourceName is null) throw Problems.MissingParameter("source.name");
+        if (sourceName is not JsonValue sn || !sn.TryGetValue<string>(out var sourceText)) throw Problems.InvalidDataType("name", "string");
+        if (sourceText.Length == 0) throw Problems.MissingParameter("source.name");
+        var sizeNode = sourceNode["size"];
+        if (sizeNode is not null && (sizeNode is not JsonValue sv || sv.GetValueKind() != JsonValueKind.Number)) throw Problems.InvalidDataType("size", "number");
+        var source = new JsonObject { ["name"] = sourceText };
+        if (sizeNode is not null) source["size"] = sizeNode.DeepClone();
+        source["count"] = entities.Count;
+        source["userAgent"] = userAgent;
+
+        await InsertEntitiesAsync(db, dataset, entities, caller.ActorId, userAgent, source, ct);
+        return Http.Json(Http.Success());
+    }
+
+    /// <summary>One statement for any number of entities: all of them are created, or none (a duplicate uuid fails all).</summary>
+    private static async Task InsertEntitiesAsync(NpgsqlDataSource db, DatasetRow dataset, List<EntityInput> entities, int creatorId,
+        string? userAgent, JsonObject? source, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            WITH now AS (SELECT clock_timestamp() AS ts),
+            input AS (
+                SELECT * FROM unnest(@uuids, @labels, @data, @received) WITH ORDINALITY AS t(uuid, label, data, received, ord)
+            ),
+            created AS (
+                INSERT INTO odk.entities (dataset_id, uuid, creator_id, created_at, version, label, data)
+                SELECT @dataset, input.uuid, @creator, now.ts, 1, input.label, input.data
+                FROM input, now ORDER BY input.ord
+                RETURNING id, uuid, created_at
+            )
+            INSERT INTO odk.entity_defs (entity_id, version, current, label, data, data_received, creator_id, user_agent, source, created_at)
+            SELECT created.id, 1, true, input.label, input.data, input.received, @creator, @agent, @source, created.created_at
+            FROM created JOIN input ON input.uuid = created.uuid
+            """);
+        command.Parameters.Add(new NpgsqlParameter("uuids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = entities.Select(e => e.Uuid).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("labels", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = entities.Select(e => e.Label!).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("data", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = entities.Select(e => JsonSerializer.Serialize(e.Data)).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("received", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = entities.Select(e => e.DataReceived.ToJsonString()).ToArray() });
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        command.Parameters.AddWithValue("creator", creatorId);
+        command.Parameters.AddWithValue("agent", (object?)userAgent ?? DBNull.Value);
+        command.Parameters.Add(new NpgsqlParameter("source", NpgsqlDbType.Jsonb) { Value = (object?)source?.ToJsonString() ?? DBNull.Value });
+        try
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Central reports the key PostgreSQL names (lib/util/db.js); find it among the uuids given.
+            var value = entities.GroupBy(e => e.Uuid).FirstOrDefault(g => g.Count() > 1)?.Key.ToString();
+            if (value is null)
+            {
+                await using var existing = db.CreateCommand("SELECT uuid FROM odk.entities WHERE uuid = ANY(@uuids) LIMIT 1");
+                existing.Parameters.Add(new NpgsqlParameter("uuids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = entities.Select(e => e.Uuid).ToArray() });
+                value = (await existing.ExecuteScalarAsync(ct))?.ToString() ?? "";
+            }
+            throw Problems.UniquenessViolation(["uuid"], [value], "entities");
+        }
+    }
+
+    private const string EntitySelect = """
+        SELECT e.uuid, e.creator_id, e.conflict, e.created_at, e.updated_at, e.deleted_at,
+               d.label, d.creator_id, d.user_agent, d.data::text, d.version, d.base_version, d.data_received::text, d.created_at
+        FROM odk.entities e JOIN odk.entity_defs d ON d.entity_id = e.id AND d.current
+        """;
+
+    /// <summary>Central's entity answer; <paramref name="full"/> adds the data (GET one, create, update).</summary>
+    private static JsonObject EntityJson(NpgsqlDataReader reader, bool full, IReadOnlyCollection<string> properties)
+    {
+        var current = new JsonObject
+        {
+            ["current"] = true,
+            ["label"] = reader.GetString(6),
+            ["creatorId"] = reader.GetInt32(7),
+            ["userAgent"] = reader.IsDBNull(8) ? null : reader.GetString(8),
+        };
+        if (full)
+        {
+            var data = JsonNode.Parse(reader.GetString(9))!.AsObject();
+            foreach (var key in data.Select(p => p.Key).Where(k => !properties.Contains(k)).ToList()) data.Remove(key);
+            current["data"] = data;
+        }
+        current["version"] = reader.GetInt32(10);
+        current["baseVersion"] = reader.IsDBNull(11) ? null : reader.GetInt32(11);
+        if (full) current["dataReceived"] = JsonNode.Parse(reader.GetString(12));
+        current["conflictingProperties"] = null;
+        current["createdAt"] = Http.Timestamp(reader.GetDateTime(13));
+        current["branchId"] = null;
+        current["trunkVersion"] = null;
+        current["branchBaseVersion"] = null;
+
+        return new JsonObject
+        {
+            ["uuid"] = reader.GetGuid(0).ToString(),
+            ["creatorId"] = reader.GetInt32(1),
+            ["conflict"] = reader.IsDBNull(2) ? null : reader.GetString(2),
+            ["createdAt"] = Http.Timestamp(reader.GetDateTime(3)),
+            ["updatedAt"] = Http.Timestamp(reader.IsDBNull(4) ? null : reader.GetDateTime(4)),
+            ["deletedAt"] = Http.Timestamp(reader.IsDBNull(5) ? null : reader.GetDateTime(5)),
+            ["currentVersion"] = current,
+        };
+    }
+
+    private static async Task<JsonObject?> EntityJsonAsync(NpgsqlDataSource db, DatasetRow dataset, Guid uuid, bool full,
+        IReadOnlyCollection<string> properties, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(EntitySelect + " WHERE e.dataset_id = @dataset AND e.uuid = @uuid AND e.deleted_at IS NULL");
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        command.Parameters.AddWithValue("uuid", uuid);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? EntityJson(reader, full, properties) : null;
+    }
+
+    private static Guid ParseUuidOrNotFound(string uuid) =>
+        UuidPattern().Match(uuid) is { Success: true } match ? Guid.Parse(match.Groups[2].Value) : throw Problems.NotFound();
+
+    private static async Task<IResult> ListEntities(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var deleted = Http.IsTrue(context.Request.Query["deleted"]);
+        await using var command = db.CreateCommand(EntitySelect + $" WHERE e.dataset_id = @dataset AND e.deleted_at IS {(deleted ? "NOT " : "")}NULL ORDER BY e.created_at DESC, e.id DESC");
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        var list = new JsonArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(EntityJson(reader, full: false, []));
+        return Http.Json(list);
+    }
+
+    private static async Task<IResult> GetEntity(int projectId, string name, string uuid, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
+        return Http.Json(await EntityJsonAsync(db, dataset, ParseUuidOrNotFound(uuid), full: true, properties, ct) ?? throw Problems.NotFound());
+    }
+
+    /// <summary>A new version on top of the current one; a stale baseVersion is 409.15 unless ?force=true.</summary>
+    private static async Task<IResult> UpdateEntity(int projectId, string name, string uuid, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var caller = context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
+        var entityUuid = ParseUuidOrNotFound(uuid);
+        var body = await Http.ReadJsonObjectAsync(context.Request);
+        var userAgent = context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null;
+
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            long entityId;
+            int version;
+            string label;
+            Dictionary<string, string> data;
+            await using (var locking = new NpgsqlCommand("""
+                SELECT e.id, e.version, e.label, e.data::text FROM odk.entities e
+                WHERE e.dataset_id = @dataset AND e.uuid = @uuid AND e.deleted_at IS NULL FOR UPDATE
+                """, connection, tx))
+            {
+                locking.Parameters.AddWithValue("dataset", dataset.Id);
+                locking.Parameters.AddWithValue("uuid", entityUuid);
+                await using var reader = await locking.ExecuteReaderAsync(ct);
+                if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
+                entityId = reader.GetInt64(0);
+                version = reader.GetInt32(1);
+                label = reader.GetString(2);
+                data = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3)) ?? [];
+            }
+
+            var baseVersion = context.Request.Query["baseVersion"];
+            var provided = baseVersion.Count > 0 ? baseVersion.ToString() : null;
+            if (provided != version.ToString() && !Http.IsTrue(context.Request.Query["force"]))
+                throw Problems.EntityVersionConflict(version.ToString(), provided);
+
+            var input = ParseEntity(body, properties, isUpdate: true);
+            foreach (var (key, value) in input.Data) data[key] = value;
+            label = input.Label ?? label;
+
+            await using var update = new NpgsqlCommand("""
+                WITH now AS (SELECT clock_timestamp() AS ts),
+                old AS (UPDATE odk.entity_defs SET current = false WHERE entity_id = @id AND current),
+                entity AS (
+                    UPDATE odk.entities SET version = @version, label = @label, data = @data, updated_at = now.ts, updates = updates + 1
+                    FROM now WHERE id = @id RETURNING updated_at
+                )
+                INSERT INTO odk.entity_defs (entity_id, version, current, label, data, data_received, creator_id, user_agent, base_version, created_at)
+                SELECT @id, @version, true, @label, @data, @received, @creator, @agent, @base, entity.updated_at FROM entity
+                """, connection, tx);
+            update.Parameters.AddWithValue("id", entityId);
+            update.Parameters.AddWithValue("version", version + 1);
+            update.Parameters.AddWithValue("label", label);
+            update.Parameters.Add(new NpgsqlParameter("data", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(data) });
+            update.Parameters.Add(new NpgsqlParameter("received", NpgsqlDbType.Jsonb) { Value = input.DataReceived.ToJsonString() });
+            update.Parameters.AddWithValue("creator", caller.ActorId);
+            update.Parameters.AddWithValue("agent", (object?)userAgent ?? DBNull.Value);
+            update.Parameters.AddWithValue("base", version);
+            await update.ExecuteNonQueryAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        return Http.Json(await EntityJsonAsync(db, dataset, entityUuid, full: true, properties, ct) ?? throw Problems.NotFound());
+    }
+
+    /// <summary>Central soft-deletes: the entity leaves lists, feeds and CSVs, and its uuid stays taken.</summary>
+    private static async Task<IResult> DeleteEntity(int projectId, string name, string uuid, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        await using var command = db.CreateCommand("""
+            UPDATE odk.entities SET deleted_at = clock_timestamp() WHERE dataset_id = @dataset AND uuid = @uuid AND deleted_at IS NULL
+            """);
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        command.Parameters.AddWithValue("uuid", ParseUuidOrNotFound(uuid));
+        if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
+        return Http.Json(Http.Success());
+    }
+
+    private static async Task<IResult> EntitiesCsv(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var csv = await EntityCsv.ExportAsync(db, dataset, ct);
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.csv\"";
+        return Results.Text(csv, "text/csv; charset=utf-8", Encoding.UTF8);
+    }
+
+    private static async Task<IResult> EntityServiceDocument(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        return Http.Json(new JsonObject
+        {
+            ["@odata.context"] = $"{Http.PublicOrigin(context)}/v1/projects/{projectId}/datasets/{Uri.EscapeDataString(name)}.svc/$metadata",
+            ["value"] = new JsonArray(new JsonObject { ["name"] = "Entities", ["kind"] = "EntitySet", ["url"] = "Entities" }),
+        });
+    }
+
+    private static async Task<IResult> EntityMetadata(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
+        var xml = new StringBuilder("""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" Version="4.0">
+              <edmx:DataServices>
+                <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="org.opendatakit.entity">
+                  <EntityType Name="Entities">
+                    <Key><PropertyRef Name="__id"/></Key>
+                    <Property Name="__id" Type="Edm.String"/>
+                    <Property Name="label" Type="Edm.String"/>
+
+            """);
+        foreach (var property in properties) xml.Append($"        <Property Name=\"{Http.XmlEscape(property)}\" Type=\"Edm.String\"/>\n");
+        xml.Append("""
+                  </EntityType>
+                  <EntityContainer Name="org.opendatakit.entity">
+                    <EntitySet Name="Entities" EntityType="org.opendatakit.entity.Entities"/>
+                  </EntityContainer>
+                </Schema>
+              </edmx:DataServices>
+            </edmx:Edmx>
+            """);
+        return Http.Xml(xml.ToString(), contentType: "application/xml; charset=utf-8");
+    }
+
+    /// <summary>The Entities feed: system-field $filter, $top/$skip/$count, $skiptoken paging, $select and $orderby.</summary>
+    private static async Task<IResult> EntityFeed(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
+        var query = context.Request.Query;
+        var filter = query["$filter"].ToString();
+        var parameters = new List<NpgsqlParameter>();
+        var where = ODataFilter.ToSql(filter, EntityColumns, parameters);
+        if (!ODataFilter.MentionsDeletedAt(filter)) where += " AND e.deleted_at IS NULL";
+
+        var paging = ODataPaging.From(query);
+        var orderBy = query["$orderby"].ToString() is { Length: > 0 } order
+            ? ODataFilter.OrderBy(order, EntityColumns, "e.id")
+            : "ORDER BY e.created_at DESC, e.id DESC";
+        HashSet<string>? selected = null;
+        if (query["$select"].ToString() is { Length: > 0 } select && select != "*")
+        {
+            selected = select.Split(',').Select(s => s.Trim()).ToHashSet();
+            foreach (var p in selected.Where(p => p != "__id" && p != "__system" && !EntityColumns.ContainsKey(p) && !properties.Contains(p)))
+                throw Problems.PropertyNotFound(p);
+        }
+
+        var cursor = "";
+        if (paging.Skiptoken is not null)
+        {
+            if (paging.Skiptoken["uuid"] is not JsonValue u || !Guid.TryParse(u.ToString(), out var cursorUuid)) throw Problems.InvalidSkiptoken();
+            parameters.Add(new NpgsqlParameter("cursor", cursorUuid));
+            cursor = " AND (e.created_at, e.id) < (SELECT created_at, id FROM odk.entities WHERE uuid = @cursor)";
+        }
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        long? count = null;
+        if (paging.Count)
+        {
+            await using var countCommand = new NpgsqlCommand($"SELECT count(*) FROM odk.entities e WHERE e.dataset_id = @dataset AND {where}", connection);
+            countCommand.Parameters.AddWithValue("dataset", dataset.Id);
+            foreach (var p in parameters.Where(p => p.ParameterName != "cursor")) countCommand.Parameters.Add(p.Clone());
+            count = (long)(await countCommand.ExecuteScalarAsync(ct))!;
+        }
+
+        await using var command = new NpgsqlCommand($"""
+            SELECT e.uuid, e.label, e.data::text, e.created_at, e.creator_id, a.display_name, e.updates, e.updated_at, e.deleted_at, e.version, e.conflict
+            FROM odk.entities e LEFT JOIN odk.actors a ON a.id = e.creator_id
+            WHERE e.dataset_id = @dataset AND {where}{cursor}
+            {orderBy}
+            LIMIT @limit OFFSET @offset
+            """, connection);
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        foreach (var p in parameters) command.Parameters.Add(p.Clone());
+        command.Parameters.AddWithValue("limit", paging.Top is null ? long.MaxValue : paging.Top.Value + 1L);
+        command.Parameters.AddWithValue("offset", paging.Skiptoken is null ? paging.Skip : 0);
+
+        var rows = new JsonArray();
+        string? lastUuid = null;
+        var more = false;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                if (paging.Top is { } top && rows.Count == top) { more = true; break; }
+                lastUuid = reader.GetGuid(0).ToString();
+                rows.Add(EntityRow(reader, lastUuid, properties, selected));
+            }
+        }
+
+        var result = new JsonObject
+        {
+            ["value"] = rows,
+            ["@odata.context"] = $"{Http.PublicOrigin(context)}/v1/projects/{projectId}/datasets/{Uri.EscapeDataString(name)}.svc/$metadata#Entities",
+        };
+        if (more && lastUuid is not null)
+            result["@odata.nextLink"] = ODataPaging.NextLink(context, ODataFilter.Skiptoken(new JsonObject { ["uuid"] = lastUuid }.ToJsonString()));
+        if (count is not null) result["@odata.count"] = count;
+        return Http.Json(result);
+    }
+
+    private static JsonObject EntityRow(NpgsqlDataReader reader, string uuid, List<string> properties, HashSet<string>? selected)
+    {
+        var row = new JsonObject();
+        if (selected is null || selected.Contains("__id")) row["__id"] = uuid;
+        if (selected is null || selected.Contains("label")) row["label"] = reader.GetString(1);
+        var system = new JsonObject
+        {
+            ["createdAt"] = Http.Timestamp(reader.GetDateTime(3)),
+            ["creatorId"] = reader.GetInt32(4).ToString(),
+            ["creatorName"] = reader.IsDBNull(5) ? null : reader.GetString(5),
+            ["updates"] = reader.GetInt32(6),
+            ["updatedAt"] = Http.Timestamp(reader.IsDBNull(7) ? null : reader.GetDateTime(7)),
+            ["deletedAt"] = Http.Timestamp(reader.IsDBNull(8) ? null : reader.GetDateTime(8)),
+            ["version"] = reader.GetInt32(9),
+            ["conflict"] = reader.IsDBNull(10) ? null : reader.GetString(10),
+        };
+        if (selected is null || selected.Contains("__system"))
+        {
+            row["__system"] = system;
+        }
+        else
+        {
+            var picked = new JsonObject();
+            foreach (var p in selected.Where(p => p.StartsWith("__system/", StringComparison.Ordinal)))
+                picked[p["__system/".Length..]] = system[p["__system/".Length..]]?.DeepClone();
+            if (picked.Count > 0) row["__system"] = picked;
+        }
+
+        var data = JsonNode.Parse(reader.GetString(2))!.AsObject();
+        foreach (var property in properties)
+            if (selected is null || selected.Contains(property))
+                row[property] = data[property]?.DeepClone() ?? "";
+        return row;
+    }
+}
+
+/// <summary>The CSV renderings of an entity list: the export (entities.csv) and the form attachment.</summary>
+public static class EntityCsv
+{
+    public static async Task<string> ExportAsync(NpgsqlDataSource db, DatasetRow dataset, CancellationToken ct)
+    {
+        var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
+        var csv = new StringBuilder();
+        csv.AppendJoin(',', new[] { "__id", "label" }.Concat(properties.Select(Http.CsvField))
+            .Concat(["__createdAt", "__creatorId", "__creatorName", "__updates", "__updatedAt", "__version"])).Append('\n');
+        await using var command = db.CreateCommand("""
+            SELECT e.uuid, e.label, e.data::text, e.created_at, e.creator_id, a.display_name, e.updates, e.updated_at, e.version
+            FROM odk.entities e LEFT JOIN odk.actors a ON a.id = e.creator_id
+            WHERE e.dataset_id = @dataset AND e.deleted_at IS NULL ORDER BY e.created_at DESC, e.id DESC
+            """);
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var data = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(2)) ?? [];
+            csv.Append(reader.GetGuid(0)).Append(',').Append(Http.CsvField(reader.GetString(1)));
+            foreach (var property in properties) csv.Append(',').Append(Http.CsvField(data.GetValueOrDefault(property)));
+            csv.Append(',').Append(Http.Timestamp(reader.GetDateTime(3)))
+               .Append(',').Append(reader.GetInt32(4))
+               .Append(',').Append(Http.CsvField(reader.IsDBNull(5) ? null : reader.GetString(5)))
+               .Append(',').Append(reader.GetInt32(6))
+               .Append(',').Append(reader.IsDBNull(7) ? "" : Http.Timestamp(reader.GetDateTime(7)))
+               .Append(',').Append(reader.GetInt32(8))
+               .Append('\n');
+        }
+        return csv.ToString();
+    }
+
+    /// <summary>What a form downloads: name (the entity uuid), label, __version, then the properties.</summary>
+    public static async Task<string> AttachmentAsync(NpgsqlDataSource db, DatasetRow dataset, CancellationToken ct)
+    {
+        var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
+        var csv = new StringBuilder();
+        csv.AppendJoin(',', new[] { "name", "label", "__version" }.Concat(properties.Select(Http.CsvField))).Append('\n');
+        await using var command = db.CreateCommand("""
+            SELECT uuid, label, version, data::text FROM odk.entities
+            WHERE dataset_id = @dataset AND deleted_at IS NULL ORDER BY created_at DESC, id DESC
+            """);
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var data = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3)) ?? [];
+            csv.Append(reader.GetGuid(0)).Append(',').Append(Http.CsvField(reader.GetString(1))).Append(',').Append(reader.GetInt32(2));
+            foreach (var property in properties) csv.Append(',').Append(Http.CsvField(data.GetValueOrDefault(property)));
+            csv.Append('\n');
+        }
+        return csv.ToString();
+    }
+}

@@ -1,0 +1,554 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using OneClickSuite.Emulators.OdkCentral.Data;
+using OneClickSuite.Emulators.OdkCentral.Forms;
+using OneClickSuite.Emulators.OdkCentral.Infrastructure;
+using OneClickSuite.Emulators.OdkCentral.OData;
+using OneClickSuite.Emulators.OdkCentral.Submissions;
+
+namespace OneClickSuite.Emulators.OdkCentral.Endpoints;
+
+/// <summary>Submissions over REST and OpenRosa, edits, review states, and the OData Submissions feed.</summary>
+public static class SubmissionEndpoints
+{
+    private static readonly string[] ReviewStates = ["hasIssues", "edited", "approved", "rejected"];
+
+    private static readonly Dictionary<string, ODataColumn> SubmissionColumns = BuildColumns();
+
+    private static Dictionary<string, ODataColumn> BuildColumns()
+    {
+        var columns = new Dictionary<string, ODataColumn>
+        {
+            ["__id"] = new("s.instance_id", ColumnType.Text),
+            ["__system/submissionDate"] = new("s.created_at", ColumnType.Timestamp),
+            ["__system/updatedAt"] = new("s.updated_at", ColumnType.Timestamp),
+            ["__system/submitterId"] = new("s.submitter_id", ColumnType.Integer),
+            ["__system/reviewState"] = new("s.review_state", ColumnType.Text),
+            ["__system/deletedAt"] = new("s.deleted_at", ColumnType.Timestamp),
+        };
+        foreach (var (name, column) in columns.ToList()) columns["$root/Submissions/" + name] = column;
+        return columns;
+    }
+
+    public static void MapSubmissionEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/projects/{projectId:int}/submission", OpenRosaSubmission);
+        app.MapMethods("/v1/projects/{projectId:int}/submission", ["HEAD", "GET"], async (int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+        {
+            Http.BeginOpenRosa(context);
+            await Catalog.EnsureProjectAsync(db, projectId, ct);
+            return Results.NoContent();
+        });
+
+        app.MapPost("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions", RestSubmission);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions", ListSubmissions);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", GetSubmission);
+        app.MapPut("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", RestEdit);
+        app.MapPatch("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", Review);
+
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}.svc", ServiceDocument);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}.svc/$metadata", Metadata);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}.svc/Submissions", SubmissionFeed);
+    }
+
+    /// <summary>The form and the version the submission names; Central refuses unknown versions and closed forms.</summary>
+    private static async Task<(FormRow Form, List<FormField> Fields)> FormForSubmissionAsync(NpgsqlDataSource db, int projectId,
+        SubmissionXml submission, CancellationToken ct)
+    {
+        var form = await Catalog.GetFormAsync(db, projectId, submission.XmlFormId, ct);
+        await using var command = db.CreateCommand("""
+            SELECT fields::text FROM odk.form_defs WHERE form_id = @form AND published_at IS NOT NULL AND version = @version
+            ORDER BY id DESC LIMIT 1
+            """);
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("version", submission.Version);
+        if (await command.ExecuteScalarAsync(ct) is not string fields) throw Problems.FormVersionNotFound(submission.Version);
+        if (form.State != "open") throw Problems.NotAcceptingSubmissions();
+        return (form, JsonSerializer.Deserialize<List<FormField>>(fields) ?? []);
+    }
+
+    private static async Task<IResult> RestSubmission(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var caller = context.RequireUser();
+        var submission = SubmissionXml.Parse(await Http.ReadTextAsync(context.Request));
+        var (form, fields) = await FormForSubmissionAsync(db, projectId, submission, ct);
+        if (submission.XmlFormId != xmlFormId)
+            throw Problems.UnexpectedValue("form id", submission.XmlFormId, "did not match the form ID in the URL");
+        await CreateAsync(db, form, fields, submission, caller, context, ct);
+        return Http.Json(await SubmissionJsonAsync(db, form, submission.InstanceId, ct));
+    }
+
+    private static async Task CreateAsync(NpgsqlDataSource db, FormRow form, List<FormField> fields, SubmissionXml submission,
+        Caller caller, HttpContext context, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            WITH submission AS (
+                INSERT INTO odk.submissions (form_id, instance_id, current_instance_id, form_version, submitter_id, device_id, user_agent, xml, odata, created_at)
+                VALUES (@form, @instance, @instance, @version, @submitter, @device, @agent, @xml, @odata, clock_timestamp())
+                RETURNING id, created_at
+            )
+            INSERT INTO odk.submission_defs (submission_id, form_id, instance_id, xml, submitter_id, current, created_at)
+            SELECT id, @form, @instance, @xml, @submitter, true, created_at FROM submission
+            """);
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("instance", submission.InstanceId);
+        command.Parameters.AddWithValue("version", submission.Version);
+        command.Parameters.AddWithValue("submitter", caller.ActorId);
+        command.Parameters.AddWithValue("device", (object?)NonBlank(context.Request.Query["deviceID"]) ?? DBNull.Value);
+        command.Parameters.AddWithValue("agent", (object?)NonBlank(context.Request.Headers.UserAgent) ?? DBNull.Value);
+        command.Parameters.AddWithValue("xml", submission.Xml);
+        command.Parameters.AddWithValue("odata", submission.ToODataFields(fields));
+        try
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            if (ex.ConstraintName == "submission_defs_instance_unique") throw Problems.InstanceIdUniquenessViolation(submission.InstanceId);
+            throw Problems.UniquenessViolation(["formId", "instanceId", "draft"], [form.Id.ToString(), submission.InstanceId, "f"], "submissions");
+        }
+    }
+
+    private static string? NonBlank(Microsoft.Extensions.Primitives.StringValues value) =>
+        value.ToString() is { Length: > 0 } text ? text : null;
+
+    /// <summary>
+    /// OpenRosa: a resend of identical XML is accepted again; a deprecatedID makes an edit; the answer is
+    /// the OpenRosa XML message with 201.
+    /// </summary>
+    private static async Task<IResult> OpenRosaSubmission(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        Http.BeginOpenRosa(context);
+        var caller = context.RequireAnyCaller();
+        string xml;
+        try
+        {
+            if (!context.Request.HasFormContentType) throw Problems.MissingMultipartField("xml_submission_file");
+            var formData = await context.Request.ReadFormAsync(ct);
+            var file = formData.Files.GetFile("xml_submission_file");
+            if (file is not null)
+            {
+                using var reader = new StreamReader(file.OpenReadStream(), Encoding.UTF8);
+                xml = await reader.ReadToEndAsync(ct);
+            }
+            else
+            {
+                xml = formData["xml_submission_file"].ToString() is { Length: > 0 } text ? text : throw Problems.MissingMultipartField("xml_submission_file");
+            }
+        }
+        catch (InvalidDataException)
+        {
+            throw new OdkProblem(400.39, "Multipart form content failed to parse.");
+        }
+
+        var submission = SubmissionXml.Parse(xml);
+        var (form, fields) = await FormForSubmissionAsync(db, projectId, submission, ct);
+        try
+        {
+            await FormEndpoints.EnsureCanReadAsync(context, db, form, ct);
+        }
+        catch (OdkProblem problem) when (problem.Code == 403.1)
+        {
+            throw Problems.AuthenticationFailed();
+        }
+
+        if (submission.DeprecatedId is not null)
+        {
+            var deprecated = await FindDefAsync(db, form.Id, submission.DeprecatedId, ct) ?? throw Problems.DeprecatedIdNotFound(submission.DeprecatedId);
+            if (!deprecated.Current)
+            {
+                var usurper = await FindDefAsync(db, form.Id, submission.InstanceId, ct);
+                if (usurper is null || !usurper.Current) throw Problems.DeprecatingOldSubmission(submission.DeprecatedId);
+                if (usurper.Xml != submission.Xml) throw Problems.XmlConflict();
+            }
+            else
+            {
+                await CreateVersionAsync(db, form, fields, submission, caller, ct);
+            }
+        }
+        else
+        {
+            var extant = await FindDefAsync(db, form.Id, submission.InstanceId, ct);
+            if (extant is not null)
+            {
+                if (!extant.Current) throw Problems.DeprecatingOldSubmission(submission.InstanceId);
+                if (extant.Xml != submission.Xml) throw Problems.XmlConflict();
+            }
+            else
+            {
+                await CreateAsync(db, form, fields, submission, caller, context, ct);
+            }
+        }
+
+        return Http.Xml(Http.OpenRosaMessage("full submission upload was successful!"), 201);
+    }
+
+    private sealed record DefRow(long SubmissionId, bool Current, string Xml);
+
+    private static async Task<DefRow?> FindDefAsync(NpgsqlDataSource db, int formId, string instanceId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT d.submission_id, d.current, d.xml FROM odk.submission_defs d JOIN odk.submissions s ON s.id = d.submission_id
+            WHERE d.form_id = @form AND d.instance_id = @instance AND s.deleted_at IS NULL
+            """);
+        command.Parameters.AddWithValue("form", formId);
+        command.Parameters.AddWithValue("instance", instanceId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new DefRow(reader.GetInt64(0), reader.GetBoolean(1), reader.GetString(2)) : null;
+    }
+
+    /// <summary>
+    /// An edit: a new version of the logical submission, which keeps its first instanceID as its id, becomes
+    /// reviewState "edited" and counts one more edit (Central's Submissions.createVersion).
+    /// </summary>
+    private static async Task CreateVersionAsync(NpgsqlDataSource db, FormRow form, List<FormField> fields, SubmissionXml submission,
+        Caller caller, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        long submissionId;
+        await using (var locking = new NpgsqlCommand("""
+            SELECT id, current_instance_id FROM odk.submissions s
+            WHERE form_id = @form AND deleted_at IS NULL
+              AND id = (SELECT submission_id FROM odk.submission_defs WHERE form_id = @form AND instance_id = @deprecated)
+            FOR UPDATE
+            """, connection, tx))
+        {
+            locking.Parameters.AddWithValue("form", form.Id);
+            locking.Parameters.AddWithValue("deprecated", submission.DeprecatedId!);
+            await using var reader = await locking.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct)) throw Problems.DeprecatedIdNotFound(submission.DeprecatedId!);
+            submissionId = reader.GetInt64(0);
+            if (reader.GetString(1) != submission.DeprecatedId) throw Problems.DeprecatingOldSubmission(submission.DeprecatedId!);
+        }
+
+        await using var command = new NpgsqlCommand("""
+            WITH old AS (
+                UPDATE odk.submission_defs SET current = false WHERE submission_id = @submission AND current
+            ), def AS (
+                INSERT INTO odk.submission_defs (submission_id, form_id, instance_id, xml, submitter_id, current, created_at)
+                VALUES (@submission, @form, @instance, @xml, @submitter, true, clock_timestamp())
+                RETURNING created_at
+            )
+            UPDATE odk.submissions SET current_instance_id = @instance, xml = @xml, odata = @odata,
+                updated_at = def.created_at, review_state = 'edited', edits = edits + 1
+            FROM def WHERE id = @submission
+            """, connection, tx);
+        command.Parameters.AddWithValue("submission", submissionId);
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("instance", submission.InstanceId);
+        command.Parameters.AddWithValue("xml", submission.Xml);
+        command.Parameters.AddWithValue("submitter", caller.ActorId);
+        command.Parameters.AddWithValue("odata", submission.ToODataFields(fields));
+        try
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw Problems.InstanceIdUniquenessViolation(submission.InstanceId);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>REST edit: PUT to the logical instanceId with XML naming the current version as deprecatedID.</summary>
+    private static async Task<IResult> RestEdit(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var caller = context.RequireUser();
+        var submission = SubmissionXml.Parse(await Http.ReadTextAsync(context.Request));
+        if (submission.XmlFormId != xmlFormId)
+            throw Problems.UnexpectedValue("form id", submission.XmlFormId, "did not match the form ID in the URL");
+        var deprecatedId = submission.DeprecatedId ?? throw Problems.ExpectedDeprecation();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await using (var current = db.CreateCommand("SELECT current_instance_id FROM odk.submissions WHERE form_id = @form AND instance_id = @instance AND deleted_at IS NULL"))
+        {
+            current.Parameters.AddWithValue("form", form.Id);
+            current.Parameters.AddWithValue("instance", instanceId);
+            var currentId = await current.ExecuteScalarAsync(ct) as string ?? throw Problems.NotFound();
+            if (currentId != deprecatedId) throw Problems.DeprecatingOldSubmission(deprecatedId);
+        }
+        var (_, fields) = await FormForSubmissionAsync(db, projectId, submission, ct);
+        await CreateVersionAsync(db, form, fields, submission, caller, ct);
+        return Http.Json(await SubmissionJsonAsync(db, form, instanceId, ct));
+    }
+
+    private const string SubmissionColumnsSql = "s.instance_id, s.submitter_id, s.device_id, s.created_at, s.updated_at, s.review_state, s.user_agent, s.deleted_at";
+
+    private static JsonObject SubmissionJson(NpgsqlDataReader reader) => new()
+    {
+        ["instanceId"] = reader.GetString(0),
+        ["submitterId"] = reader.IsDBNull(1) ? null : reader.GetInt32(1),
+        ["deviceId"] = reader.IsDBNull(2) ? null : reader.GetString(2),
+        ["createdAt"] = Http.Timestamp(reader.GetDateTime(3)),
+        ["updatedAt"] = Http.Timestamp(reader.IsDBNull(4) ? null : reader.GetDateTime(4)),
+        ["reviewState"] = reader.IsDBNull(5) ? null : reader.GetString(5),
+        ["userAgent"] = reader.IsDBNull(6) ? null : reader.GetString(6),
+        ["deletedAt"] = Http.Timestamp(reader.IsDBNull(7) ? null : reader.GetDateTime(7)),
+    };
+
+    private static async Task<JsonObject> SubmissionJsonAsync(NpgsqlDataSource db, FormRow form, string instanceId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand($"SELECT {SubmissionColumnsSql} FROM odk.submissions s WHERE s.form_id = @form AND s.instance_id = @instance AND s.deleted_at IS NULL");
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("instance", instanceId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
+        return SubmissionJson(reader);
+    }
+
+    private static async Task<IResult> ListSubmissions(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await using var command = db.CreateCommand($"SELECT {SubmissionColumnsSql} FROM odk.submissions s WHERE s.form_id = @form AND s.deleted_at IS NULL ORDER BY s.created_at DESC, s.id DESC");
+        command.Parameters.AddWithValue("form", form.Id);
+        var list = new JsonArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(SubmissionJson(reader));
+        return Http.Json(list);
+    }
+
+    private static async Task<IResult> GetSubmission(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        return Http.Json(await SubmissionJsonAsync(db, form, instanceId, ct));
+    }
+
+    private static async Task<IResult> Review(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        var body = await Http.ReadJsonObjectAsync(context.Request);
+        var state = body["reviewState"];
+        if (state is not null && (state is not JsonValue value || !value.TryGetValue<string>(out var text) || !ReviewStates.Contains(text)))
+            throw Problems.UnexpectedValue("reviewState", state.ToJsonString(), "not a recognized review state");
+
+        await using var command = db.CreateCommand($"""
+            UPDATE odk.submissions s SET review_state = CASE WHEN @set THEN @state ELSE review_state END, updated_at = clock_timestamp()
+            WHERE s.form_id = @form AND s.instance_id = @instance AND s.deleted_at IS NULL
+            RETURNING {SubmissionColumnsSql}
+            """);
+        command.Parameters.AddWithValue("set", state is not null);
+        command.Parameters.AddWithValue("state", state?.GetValue<string>() ?? "");
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("instance", instanceId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
+        return Http.Json(SubmissionJson(reader));
+    }
+
+    private static async Task<IResult> ServiceDocument(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        var def = await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct);
+        var sets = new JsonArray(new JsonObject { ["name"] = "Submissions", ["kind"] = "EntitySet", ["url"] = "Submissions" });
+        foreach (var repeat in Repeats(def.Fields, ""))
+            sets.Add(new JsonObject { ["name"] = $"Submissions.{repeat}", ["kind"] = "EntitySet", ["url"] = $"Submissions.{repeat}" });
+        return Http.Json(new JsonObject
+        {
+            ["@odata.context"] = $"{Http.PublicOrigin(context)}/v1/projects/{projectId}/forms/{Uri.EscapeDataString(xmlFormId)}.svc/$metadata",
+            ["value"] = sets,
+        });
+    }
+
+    private static IEnumerable<string> Repeats(IEnumerable<FormField> fields, string prefix)
+    {
+        foreach (var field in fields)
+        {
+            var name = prefix.Length == 0 ? field.Name : prefix + "." + field.Name;
+            if (field.Type == "repeat") yield return name;
+            if (field.Children is not null)
+                foreach (var nested in Repeats(field.Children, name)) yield return nested;
+        }
+    }
+
+    private static async Task<IResult> Metadata(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        var def = await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct);
+        var xml = new StringBuilder("""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" Version="4.0">
+              <edmx:DataServices>
+                <Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="org.opendatakit.user">
+                  <EntityType Name="Submissions">
+                    <Key><PropertyRef Name="__id"/></Key>
+                    <Property Name="__id" Type="Edm.String"/>
+                    <Property Name="__system" Type="org.opendatakit.submission.metadata"/>
+
+            """);
+        foreach (var field in def.Fields)
+        {
+            var type = field.Type switch { "int" => "Edm.Int64", "decimal" => "Edm.Decimal", "date" => "Edm.Date", "structure" or "repeat" => "Edm.ComplexType", _ => "Edm.String" };
+            xml.Append($"        <Property Name=\"{Http.XmlEscape(field.Name)}\" Type=\"{type}\"/>\n");
+        }
+        xml.Append("""
+                  </EntityType>
+                  <EntityContainer Name="org.opendatakit.user">
+                    <EntitySet Name="Submissions" EntityType="org.opendatakit.user.Submissions"/>
+                  </EntityContainer>
+                </Schema>
+              </edmx:DataServices>
+            </edmx:Edmx>
+            """);
+        return Http.Xml(xml.ToString(), contentType: "application/xml; charset=utf-8");
+    }
+
+    /// <summary>
+    /// The OData feed: one page query (plus a count when asked). Rows newest first; the $skiptoken names the
+    /// last row delivered, and the next page holds the rows older than it, so paging is stable under inserts.
+    /// </summary>
+    private static async Task<IResult> SubmissionFeed(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        var query = context.Request.Query;
+        var filter = query["$filter"].ToString();
+        var parameters = new List<NpgsqlParameter>();
+        var where = ODataFilter.ToSql(filter, SubmissionColumns, parameters);
+        if (!ODataFilter.MentionsDeletedAt(filter)) where += " AND s.deleted_at IS NULL";
+        var paging = ODataPaging.From(query);
+        var order = query["$orderby"].ToString();
+        if (order.Length > 0 && paging.Skiptoken is not null) throw Problems.NotImplemented("using $orderby and $skiptoken together");
+        var orderBy = order.Length > 0 ? ODataFilter.OrderBy(order, SubmissionColumns, "s.id") : "ORDER BY s.created_at DESC, s.id DESC";
+        var selection = Selection.Parse(query["$select"].ToString());
+
+        var cursor = "";
+        if (paging.Skiptoken is not null)
+        {
+            if (paging.Skiptoken["instanceId"] is not JsonValue id || !id.TryGetValue<string>(out var cursorId)) throw Problems.InvalidSkiptoken();
+            parameters.Add(new NpgsqlParameter("cursor", cursorId));
+            cursor = " AND (s.created_at, s.id) < (SELECT created_at, id FROM odk.submissions WHERE form_id = @form AND instance_id = @cursor)";
+        }
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        long? count = null;
+        if (paging.Count)
+        {
+            await using var countCommand = new NpgsqlCommand($"SELECT count(*) FROM odk.submissions s WHERE s.form_id = @form AND {where}", connection);
+            countCommand.Parameters.AddWithValue("form", form.Id);
+            foreach (var p in parameters.Where(p => p.ParameterName != "cursor")) countCommand.Parameters.Add(p.Clone());
+            count = (long)(await countCommand.ExecuteScalarAsync(ct))!;
+        }
+
+        await using var command = new NpgsqlCommand($"""
+            SELECT s.instance_id, s.odata, s.created_at, s.updated_at, s.submitter_id, a.display_name, s.review_state,
+                   s.device_id, s.edits, s.form_version, s.deleted_at
+            FROM odk.submissions s LEFT JOIN odk.actors a ON a.id = s.submitter_id
+            WHERE s.form_id = @form AND {where}{cursor}
+            {orderBy}
+            LIMIT @limit OFFSET @offset
+            """, connection);
+        command.Parameters.AddWithValue("form", form.Id);
+        foreach (var p in parameters) command.Parameters.Add(p.Clone());
+        command.Parameters.AddWithValue("limit", paging.Top is null ? long.MaxValue : paging.Top.Value + 1L);
+        command.Parameters.AddWithValue("offset", paging.Skiptoken is null ? paging.Skip : 0);
+
+        var body = new StringBuilder("{\"value\":[");
+        string? lastId = null;
+        var rows = 0;
+        var more = false;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                if (paging.Top is { } top && rows == top) { more = true; break; }
+                if (rows > 0) body.Append(',');
+                lastId = reader.GetString(0);
+                AppendRow(body, reader, lastId, selection);
+                rows++;
+            }
+        }
+
+        var serviceRoot = $"{Http.PublicOrigin(context)}/v1/projects/{projectId}/forms/{Uri.EscapeDataString(xmlFormId)}.svc";
+        body.Append("],\"@odata.context\":").Append(JsonSerializer.Serialize(serviceRoot + "/$metadata#Submissions"));
+        if (more && lastId is not null)
+        {
+            var token = ODataFilter.Skiptoken(new JsonObject { ["instanceId"] = lastId }.ToJsonString());
+            body.Append(",\"@odata.nextLink\":").Append(JsonSerializer.Serialize(ODataPaging.NextLink(context, token)));
+        }
+        if (count is not null) body.Append(",\"@odata.count\":").Append(count.Value);
+        body.Append('}');
+        return Results.Text(body.ToString(), "application/json; charset=utf-8", Encoding.UTF8);
+    }
+
+    private static void AppendRow(StringBuilder body, NpgsqlDataReader reader, string instanceId, Selection selection)
+    {
+        var system = new JsonObject
+        {
+            ["submissionDate"] = Http.Timestamp(reader.GetDateTime(2)),
+            ["updatedAt"] = Http.Timestamp(reader.IsDBNull(3) ? null : reader.GetDateTime(3)),
+            ["submitterId"] = reader.IsDBNull(4) ? null : reader.GetInt32(4).ToString(),
+            ["submitterName"] = reader.IsDBNull(5) ? null : reader.GetString(5),
+            ["attachmentsPresent"] = 0,
+            ["attachmentsExpected"] = 0,
+            ["status"] = null,
+            ["reviewState"] = reader.IsDBNull(6) ? null : reader.GetString(6),
+            ["deviceId"] = reader.IsDBNull(7) ? null : reader.GetString(7),
+            ["edits"] = reader.GetInt32(8),
+            ["formVersion"] = reader.GetString(9),
+            ["deletedAt"] = Http.Timestamp(reader.IsDBNull(10) ? null : reader.GetDateTime(10)),
+        };
+        var fields = reader.GetString(1);
+
+        if (selection.All)
+        {
+            // The stored fields are already JSON: splice __id and __system in without re-parsing them.
+            body.Append(fields, 0, fields.Length - 1);
+            if (fields.Length > 2) body.Append(',');
+            body.Append("\"__id\":").Append(JsonSerializer.Serialize(instanceId))
+                .Append(",\"__system\":").Append(system.ToJsonString()).Append('}');
+            return;
+        }
+
+        var row = selection.Pick(JsonNode.Parse(fields)!.AsObject());
+        if (selection.Includes("__id")) row["__id"] = instanceId;
+        if (selection.Includes("__system"))
+        {
+            row["__system"] = system;
+        }
+        else
+        {
+            var picked = new JsonObject();
+            foreach (var name in selection.SystemFields) picked[name] = system[name]?.DeepClone();
+            if (picked.Count > 0) row["__system"] = picked;
+        }
+        body.Append(row.ToJsonString());
+    }
+
+    /// <summary>$select over nested form fields ("group/field"), __id and __system ("__system/field").</summary>
+    private sealed class Selection
+    {
+        private readonly HashSet<string> _paths;
+
+        private Selection(HashSet<string> paths) => _paths = paths;
+
+        public bool All => _paths.Count == 0;
+
+        public IEnumerable<string> SystemFields =>
+            _paths.Where(p => p.StartsWith("__system/", StringComparison.Ordinal)).Select(p => p["__system/".Length..]);
+
+        public static Selection Parse(string select) =>
+            new(select is "" or "*" ? [] : select.Split(',').Select(p => p.Trim()).Where(p => p.Length > 0).ToHashSet());
+
+        public bool Includes(string path) => _paths.Contains(path);
+
+        public JsonObject Pick(JsonObject fields, string prefix = "")
+        {
+            var result = new JsonObject();
+            foreach (var (name, value) in fields)
+            {
+                var path = prefix + name;
+                if (_paths.Contains(path)) result[name] = value?.DeepClone();
+                else if (value is JsonObject group && _paths.Any(p => p.StartsWith(path + "/", StringComparison.Ordinal)))
+                    result[name] = Pick(group, path + "/");
+            }
+            return result;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Security;
+
+namespace OneClickSuite.Emulators.OdkCentral.Infrastructure;
+
+/// <summary>Small helpers shared by the endpoints: JSON bodies, ODK's timestamp format, plain answers.</summary>
+public static class Http
+{
+    public const string OpenRosaItem = "odk.openrosa";
+
+    public static JsonObject Success() => new() { ["success"] = true };
+
+    /// <summary>ODK Central writes instants in UTC with milliseconds, e.g. 2026-11-27T20:53:52.147Z.</summary>
+    public static string Timestamp(DateTime value) =>
+        DateTime.SpecifyKind(value, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    public static JsonNode? Timestamp(DateTime? value) => value is null ? null : JsonValue.Create(Timestamp(value.Value));
+
+    public static IResult Json(JsonNode? body, int status = 200) =>
+        Results.Text(body?.ToJsonString() ?? "null", "application/json; charset=utf-8", Encoding.UTF8, status);
+
+    public static IResult Xml(string body, int status = 200, string contentType = "text/xml; charset=utf-8") =>
+        Results.Text(body, contentType, Encoding.UTF8, status);
+
+    /// <summary>Reads the body as a JSON object; anything unparseable is ODK's 400.1, never a 500.</summary>
+    public static async Task<JsonObject> ReadJsonObjectAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        if (string.IsNullOrWhiteSpace(text)) return [];
+        try
+        {
+            return JsonNode.Parse(text) as JsonObject ?? throw Problems.Unparseable("json", text.Length);
+        }
+        catch (JsonException)
+        {
+            throw Problems.Unparseable("json", text.Length);
+        }
+    }
+
+    public static async Task<string> ReadTextAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+    }
+
+    /// <summary>central-backend util/http.js isTrue: a non-blank string equal to "true", any case.</summary>
+    public static bool IsTrue(string? value) => value is not null && value.Equals("true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The origin ODK writes into absolute links (its DOMAIN setting); else the request's own origin.</summary>
+    public static string PublicOrigin(HttpContext context)
+    {
+        var configured = context.RequestServices.GetRequiredService<IConfiguration>()["Odk:PublicUrl"];
+        return string.IsNullOrWhiteSpace(configured)
+            ? $"{context.Request.Scheme}://{context.Request.Host}"
+            : configured.TrimEnd('/');
+    }
+
+    public static string XmlEscape(string? value) => SecurityElement.Escape(value ?? "");
+
+    public static string CsvField(string? value)
+    {
+        if (value is null) return "";
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+    }
+
+    public static string OpenRosaMessage(string message, string nature = "") =>
+        $"""
+
+          <OpenRosaResponse xmlns="http://openrosa.org/http/response" items="0">
+            <message nature="{nature}">{XmlEscape(message)}</message>
+          </OpenRosaResponse>
+        """;
+
+    /// <summary>OpenRosa answers carry these headers (central-backend lib/http/endpoint.js openRosaBefore).</summary>
+    public static void AddOpenRosaHeaders(HttpResponse response)
+    {
+        response.Headers["Content-Language"] = "en";
+        response.Headers["X-OpenRosa-Version"] = "1.0";
+        response.Headers["X-OpenRosa-Accept-Content-Length"] = "100000000";
+        response.Headers.Date = DateTimeOffset.UtcNow.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>OpenRosa endpoints insist on the protocol header, and answer errors in XML.</summary>
+    public static void BeginOpenRosa(HttpContext context)
+    {
+        context.Items[OpenRosaItem] = true;
+        AddOpenRosaHeaders(context.Response);
+        var version = context.Request.Headers["X-OpenRosa-Version"].ToString();
+        if (version != "1.0") throw Problems.InvalidHeader("X-OpenRosa-Version", string.IsNullOrEmpty(version) ? null : version);
+    }
+}
+
+/// <summary>Turns thrown problems into ODK's error bodies and keeps every other failure a generic 500.1.</summary>
+public sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (OdkProblem problem)
+        {
+            await WriteAsync(context, problem);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            logger.LogDebug(ex, "Unreadable request");
+            await WriteAsync(context, Problems.Unparseable("request", (int)(context.Request.ContentLength ?? 0)));
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // the client went away; nothing to answer
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Unexpected failure on {Method} {Path}", context.Request.Method, context.Request.Path);
+            await WriteAsync(context, Problems.Unknown());
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext context, OdkProblem problem)
+    {
+        if (context.Response.HasStarted) return;
+        context.Response.Clear();
+        context.Response.StatusCode = problem.HttpStatus;
+        if (context.Items.ContainsKey(Http.OpenRosaItem))
+        {
+            Http.AddOpenRosaHeaders(context.Response);
+            context.Response.ContentType = "text/xml; charset=utf-8";
+            await context.Response.WriteAsync(Http.OpenRosaMessage(problem.Message, "error"));
+        }
+        else
+        {
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync(problem.ToJson().ToJsonString());
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Npgsql;
+using OneClickSuite.Emulators;
+using OneClickSuite.Emulators.OdkCentral.Data;
+using OneClickSuite.Emulators.OdkCentral.Endpoints;
+using OneClickSuite.Emulators.OdkCentral.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddEmulatorDatabase("odk-db");
+builder.AddEmulatorFaults();
+builder.Services.AddHttpClient("pyxform", client => client.Timeout = TimeSpan.FromSeconds(60));
+
+var app = builder.Build();
+
+await app.EnsureEmulatorSchemaAsync(OdkSchema.Ddl);
+if (app.Configuration["Odk:AdminEmail"] is { Length: > 0 } adminEmail)
+{
+    var adminPassword = app.Configuration["Odk:AdminPassword"];
+    if (string.IsNullOrEmpty(adminPassword))
+        throw new InvalidOperationException("Odk:AdminPassword must be set together with Odk:AdminEmail.");
+    await Users.EnsureAdministratorAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), adminEmail, adminPassword, CancellationToken.None);
+}
+
+app.UseMiddleware<ProblemMiddleware>();
+app.UseEmulatorFaults("/v1");
+// Authentication may rewrite /v1/key/{token}/… paths, so routing must come after it.
+app.UseMiddleware<OdkAuthenticationMiddleware>();
+app.UseRouting();
+
+app.MapAccessEndpoints();
+app.MapFormEndpoints();
+app.MapEntityEndpoints();
+app.MapSubmissionEndpoints();
+app.MapFallback("/v1/{**path}", () => Http.Json(Problems.NotFound().ToJson(), 404));
+app.MapDefaultEndpoints();
+
+app.Run();
+
+public partial class Program;

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Xml;
+using System.Xml.Linq;
+using OneClickSuite.Emulators.OdkCentral.Forms;
+using OneClickSuite.Emulators.OdkCentral.Infrastructure;
+
+namespace OneClickSuite.Emulators.OdkCentral.Submissions;
+
+/// <summary>The identifying parts of a submission's XML (central-backend model/frames/submission.js fromXml).</summary>
+public sealed record SubmissionXml(string Xml, XElement Root, string XmlFormId, string Version, string InstanceId, string? DeprecatedId)
+{
+    public static SubmissionXml Parse(string xml)
+    {
+        XDocument document;
+        try
+        {
+            document = XDocument.Parse(xml);
+        }
+        catch (XmlException)
+        {
+            throw Problems.Unparseable("xml", xml.Length);
+        }
+
+        var root = document.Root ?? throw Problems.Unparseable("xml", xml.Length);
+        var xmlFormId = root.Attribute("id")?.Value;
+        if (string.IsNullOrWhiteSpace(xmlFormId)) throw Problems.MissingParameter("form ID xml attribute");
+        var meta = root.Elements().FirstOrDefault(e => e.Name.LocalName == "meta");
+        var instanceId = (meta?.Elements().FirstOrDefault(e => e.Name.LocalName == "instanceID")
+            ?? root.Elements().FirstOrDefault(e => e.Name.LocalName == "instanceID"))?.Value.Trim();
+        if (string.IsNullOrWhiteSpace(instanceId)) throw Problems.MissingParameter("instanceID");
+        var deprecatedId = meta?.Elements().FirstOrDefault(e => e.Name.LocalName == "deprecatedID")?.Value.Trim();
+        return new SubmissionXml(xml, root, xmlFormId, root.Attribute("version")?.Value ?? "", instanceId,
+            string.IsNullOrWhiteSpace(deprecatedId) ? null : deprecatedId);
+    }
+
+    /// <summary>
+    /// The form fields of the OData row, nested per group as Central does, typed by the form's binds
+    /// (int and decimal become numbers, the rest strings, empty values null).
+    /// </summary>
+    public string ToODataFields(IReadOnlyList<FormField> fields)
+    {
+        var row = new JsonObject();
+        AddFields(row, Root, fields, $"Submissions('{InstanceId}')");
+        return row.ToJsonString();
+    }
+
+    private static void AddFields(JsonObject target, XElement parent, IReadOnlyList<FormField> fields, string navigationBase)
+    {
+        foreach (var field in fields)
+        {
+            if (field.Type == "repeat")
+            {
+                if (parent.Elements().Any(e => e.Name.LocalName == field.Name))
+                    target[field.Name + "@odata.navigationLink"] = $"{navigationBase}/{field.Name}";
+                continue;
+            }
+
+            var element = parent.Elements().FirstOrDefault(e => e.Name.LocalName == field.Name);
+            if (element is null) continue;
+            if (field.Children is not null)
+            {
+                var group = new JsonObject();
+                AddFields(group, element, field.Children, navigationBase);
+                target[field.Name] = group;
+                continue;
+            }
+
+            target[field.Name] = Value(element.Value, field.Type);
+        }
+    }
+
+    private static JsonNode? Value(string text, string type)
+    {
+        if (text.Length == 0) return null;
+        switch (type)
+        {
+            case "int" when long.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number):
+                return number;
+            case "decimal" when double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var real):
+                return real;
+            default:
+                return text;
+        }
+    }
+}
