@@ -39,6 +39,33 @@ public static class SuiteExtensions
         where TProject : IProjectMetadata, new() =>
         builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true);
 
+    /// <summary>Readiness of a Redis container: it answers PING with PONG.</summary>
+    public static IResourceBuilder<ContainerResource> WithRedisPingHealthCheck(this IResourceBuilder<ContainerResource> redis, string endpointName)
+    {
+        var endpoint = redis.GetEndpoint(endpointName);
+        var key = $"{redis.Resource.Name}_ping";
+        redis.ApplicationBuilder.Services.AddHealthChecks().AddAsyncCheck(key, async cancellationToken =>
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken);
+                var stream = client.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken);
+                var buffer = new byte[16];
+                var read = await stream.ReadAsync(buffer, cancellationToken);
+                return System.Text.Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG")
+                    ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
+                    : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("Redis did not answer PONG");
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or InvalidOperationException)
+            {
+                return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("Redis is not reachable", ex);
+            }
+        });
+        return redis.WithHealthCheck(key);
+    }
+
     public static ReferenceExpression Expression(string value) => ReferenceExpression.Create($"{value}");
 
     public static ReferenceExpression Expression(IResourceBuilder<ParameterResource> parameter) =>

@@ -52,6 +52,7 @@ public static class IhrisBuilderExtensions
             .WithImageRegistry(IhrisContainerImageTags.Registry)
             .WithEndpoint(targetPort: 6379, name: "tcp", scheme: "tcp")
             .WithArgs("redis-server", "--appendonly", "yes")
+            .WithRedisPingHealthCheck("tcp")
             .WithIconName("Memory");
 
         var fhirEndpoint = fhir.Resource.HttpEndpoint;

@@ -56,6 +56,9 @@ public sealed record FineractTransactionType(long Id, string? Code, string? Valu
 
 public sealed record FineractPaymentDetail(FineractPaymentType? PaymentType, string? ReceiptNumber);
 
+/// <summary>The account transfer a savings transaction belongs to (<c>AccountTransferData.transferBasicDetails</c>).</summary>
+public sealed record FineractTransferDetail(long Id, decimal? TransferAmount, DateOnly? TransferDate, string? TransferDescription, bool Reversed);
+
 public sealed record FineractSavingsTransaction(
     long Id,
     FineractTransactionType? TransactionType,
@@ -63,7 +66,9 @@ public sealed record FineractSavingsTransaction(
     decimal Amount,
     decimal? RunningBalance,
     bool Reversed,
-    FineractPaymentDetail? PaymentDetailData);
+    FineractPaymentDetail? PaymentDetailData,
+    string? Note = null,
+    FineractTransferDetail? Transfer = null);
 
 public sealed record FineractSavingsAccount(
     long Id,

@@ -24,7 +24,7 @@ public static class IhrisTerminology
 
     /// <summary>
     /// ihris-facility slices an extension the shared contracts do not carry; as in the IG it holds one Coding.
-    /// Given as a differential: the validator's SnapshotSource expands it.
+    /// Given as a differential; the validator's set-up generates its snapshot.
     /// </summary>
     public static StructureDefinition FacilityOwnershipExtension() => new()
     {
@@ -53,7 +53,6 @@ public static class IhrisTerminology
 
     public static IEnumerable<Resource> Resources(string profilesFolder)
     {
-        yield return FacilityOwnershipExtension();
         foreach (var (valueSet, codeSystem, codes) in Bindings)
         {
             var system = $"{Base}/CodeSystem/{codeSystem}";

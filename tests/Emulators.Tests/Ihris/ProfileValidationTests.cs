@@ -5,6 +5,7 @@ using Firely.Fhir.Validation;
 using Hl7.Fhir.Model;
 using Task = System.Threading.Tasks.Task;
 using Hl7.Fhir.Serialization;
+using Hl7.Fhir.Specification.Snapshot;
 using Hl7.Fhir.Specification.Source;
 using Hl7.Fhir.Specification.Terminology;
 using bootstrap::OneClickSuite.Bootstrap.Ihris;
@@ -19,7 +20,7 @@ public sealed class ProfileValidationTests
     public async Task Demo_workforce_served_back_conforms_to_the_ihris_profiles()
     {
         var profiles = ProfilesFolder();
-        var validator = IhrisValidator.Create(profiles);
+        var validator = await IhrisValidator.CreateAsync(profiles);
         await using var host = await IhrisHost.StartAsync();
         var bundle = DemoWorkforce.Build();
         await host.TransactionAsync(bundle);
@@ -88,12 +89,14 @@ public sealed class ProfileValidationTests
 /// </summary>
 public static class IhrisValidator
 {
-    public static Validator Create(string profilesFolder)
+    public static async Task<Validator> CreateAsync(string profilesFolder)
     {
         var profiles = new DirectorySource(profilesFolder, new DirectorySourceSettings { IncludeSubDirectories = false });
         var core = ZipSource.CreateValidationSource();
-        var missing = new InMemoryResourceResolver(IhrisTerminology.Resources(profilesFolder));
-        var resolver = new CachedResolver(new SnapshotSource(new MultiResolver(profiles, missing, core)));
+        var ownership = IhrisTerminology.FacilityOwnershipExtension();
+        await new SnapshotGenerator(core).UpdateAsync(ownership);
+        var missing = new InMemoryResourceResolver([ownership, .. IhrisTerminology.Resources(profilesFolder)]);
+        var resolver = new CachedResolver(new MultiResolver(profiles, missing, core));
         return new Validator(resolver, new LocalTerminologyService(resolver), null, new ValidationSettings());
     }
 }

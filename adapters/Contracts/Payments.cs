@@ -1,0 +1,70 @@
+namespace OneClickSuite.Contracts;
+
+/// <summary>
+/// Payroll asks for one approved pay line to be paid. <c>PaymentId</c> is fixed when the line is approved and never
+/// changes for this attempt: the Fineract adapter derives its Idempotency-Key from it, so a redelivered message can
+/// never move money twice. A retry of a failed line is a new payment with a new id. <c>ToClientId</c> and
+/// <c>ToSavingsAccountId</c> are set when Payroll knows the worker's account (from <see cref="WorkerAccountLinkedV1"/>);
+/// otherwise the Fineract adapter looks them up in its enrolment mapping.
+/// </summary>
+public sealed record PaymentRequestedV1(
+    Guid PaymentId,
+    Guid PayRunId,
+    Guid LineId,
+    string WorkerId,
+    string? EmployeeNumber,
+    decimal Amount,
+    string Currency,
+    DateOnly Period,
+    DateOnly PayDate,
+    long? ToClientId,
+    long? ToSavingsAccountId,
+    DateTimeOffset RequestedAt)
+{
+    public string Reference => PaymentReference.For(PaymentId);
+}
+
+/// <summary>The money arrived: Fineract accepted the transfer (the first time, or replayed from its idempotency store).</summary>
+public sealed record PaymentSettledV1(
+    Guid PaymentId,
+    string Reference,
+    long? FineractTransferId,
+    DateTimeOffset SettledAt);
+
+/// <summary>Fineract refused the payment for a reason that repeating the same request cannot fix; no money moved.</summary>
+public sealed record PaymentFailedV1(
+    Guid PaymentId,
+    string Reason,
+    int? FineractStatus,
+    string? FineractCode,
+    DateTimeOffset FailedAt);
+
+/// <summary>
+/// How a payment is found again in Fineract: <c>pay-</c> plus the payment id without dashes (36 characters), used as
+/// the Idempotency-Key (Fineract allows at most 50) and at the start of the transfer description.
+/// </summary>
+public static class PaymentReference
+{
+    public const string Prefix = "pay-";
+
+    public static string For(Guid paymentId) => Prefix + paymentId.ToString("N");
+
+    /// <summary>The payment id inside a transfer description or note, or null when there is none.</summary>
+    public static Guid? Find(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        var at = text.IndexOf(Prefix, StringComparison.Ordinal);
+        if (at < 0 || text.Length < at + Prefix.Length + 32) return null;
+        return Guid.TryParseExact(text.AsSpan(at + Prefix.Length, 32), "N", out var id) ? id : null;
+    }
+}
+
+/// <summary>RabbitMQ names for payments: Payroll sends requests to one queue, the Fineract adapter answers on another.</summary>
+public static class PaymentQueues
+{
+    /// <summary><see cref="PaymentRequestedV1"/>, consumed by the Fineract adapter.</summary>
+    public const string Requests = "payments-requested";
+
+    /// <summary><see cref="PaymentSettledV1"/> and <see cref="PaymentFailedV1"/>, consumed by Payroll.</summary>
+    public const string Outcomes = "payments-outcomes";
+}

@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Hl7.Fhir.Model;
+using OneClickSuite.Clients.Ihris;
+
+namespace OneClickSuite.IhrisAdapter.Roster;
+
+/// <summary>What one read of iHRIS found. <see cref="Complete"/>: the whole roster, so anyone absent has gone.</summary>
+public sealed record RosterRead(IReadOnlyList<WorkerSource> Workers, DateTimeOffset? HighWaterMark, bool Complete);
+
+/// <summary>Reads the roster from iHRIS's FHIR API: all of it, what changed since a moment, or one worker.</summary>
+public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
+{
+    private const int PageSize = 200;
+    private const string RoleIncludes = "_include=PractitionerRole:practitioner&_include=PractitionerRole:location";
+
+    /// <summary>Every role (with its practitioner and facility) and every salary record, page by page.</summary>
+    public async Task<RosterRead> ReadAllAsync(CancellationToken ct)
+    {
+        var pages = new RosterPages();
+        await pages.AddAsync(ihris.SearchPagesAsync($"PractitionerRole?{RoleIncludes}&_count={PageSize}", ct));
+        await pages.AddAsync(ihris.SearchPagesAsync($"Basic?_count={PageSize}", ct));
+        var workers = pages.Roles.Keys.Select(id => pages.SourceOf(id)).ToList();
+        return new RosterRead(workers, pages.HighWaterMark, Complete: true);
+    }
+
+    /// <summary>
+    /// Workers touched since <paramref name="since"/> (a role, the practitioner or a salary record changed), each read
+    /// whole; null when so many changed that a full read is cheaper.
+    /// </summary>
+    public async Task<RosterRead?> ReadChangedAsync(DateTimeOffset since, CancellationToken ct)
+    {
+        var from = Uri.EscapeDataString("gt" + since.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+        var changes = new RosterPages();
+        await changes.AddAsync(ihris.SearchPagesAsync($"PractitionerRole?_lastUpdated={from}&_count={PageSize}", ct));
+        await changes.AddAsync(ihris.SearchPagesAsync($"Practitioner?_lastUpdated={from}&_count={PageSize}", ct));
+        await changes.AddAsync(ihris.SearchPagesAsync($"Basic?_lastUpdated={from}&_count={PageSize}", ct));
+
+        var touched = changes.Roles.Keys.Concat(changes.Practitioners.Keys).Concat(changes.SalariesByPractitioner.Keys)
+            .ToHashSet(StringComparer.Ordinal);
+        if (touched.Count > options.FullSyncThreshold)
+        {
+            return null;
+        }
+
+        var workers = new ConcurrentBag<WorkerSource>();
+        await Parallel.ForEachAsync(touched, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (id, token) => workers.Add(await ReadWorkerAsync(id, token)));
+        return new RosterRead(workers.OrderBy(w => w.PractitionerId, StringComparer.Ordinal).ToList(), changes.HighWaterMark, Complete: false);
+    }
+
+    public async Task<WorkerSource> ReadWorkerAsync(string practitionerId, CancellationToken ct)
+    {
+        var reference = Uri.EscapeDataString($"Practitioner/{practitionerId}");
+        var pages = new RosterPages();
+        await pages.AddAsync(ihris.SearchPagesAsync($"PractitionerRole?practitioner={reference}&{RoleIncludes}&_count={PageSize}", ct));
+        await pages.AddAsync(ihris.SearchPagesAsync($"Basic?practitioner={reference}&_count={PageSize}", ct));
+        if (!pages.Practitioners.ContainsKey(practitionerId) && await ihris.ReadAsync<Practitioner>(practitionerId, ct) is { } practitioner)
+        {
+            pages.Practitioners[practitionerId] = practitioner;
+        }
+        return pages.SourceOf(practitionerId);
+    }
+
+    /// <summary>Resources from search pages, grouped by the practitioner they belong to.</summary>
+    private sealed class RosterPages
+    {
+        public Dictionary<string, List<PractitionerRole>> Roles { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Practitioner> Practitioners { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Location> Locations { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, List<Basic>> SalariesByPractitioner { get; } = new(StringComparer.Ordinal);
+        public DateTimeOffset? HighWaterMark { get; private set; }
+
+        public async System.Threading.Tasks.Task AddAsync(IAsyncEnumerable<Bundle> pages)
+        {
+            await foreach (var page in pages)
+            {
+                foreach (var resource in page.Entry.Select(e => e.Resource).Where(r => r is not null))
+                {
+                    Add(resource);
+                }
+            }
+        }
+
+        private void Add(Resource resource)
+        {
+            if (resource.Meta?.LastUpdated is { } updated && (HighWaterMark is null || updated > HighWaterMark))
+            {
+                HighWaterMark = updated;
+            }
+            switch (resource)
+            {
+                case PractitionerRole role when role.Practitioner?.Reference is { } reference:
+                    var roles = GetOrAdd(Roles, IdOf(reference));
+                    if (roles.All(r => r.Id != role.Id)) roles.Add(role);
+                    break;
+                case Practitioner practitioner:
+                    Practitioners[practitioner.Id] = practitioner;
+                    break;
+                case Location location:
+                    Locations[location.Id] = location;
+                    break;
+                case Basic basic when basic.GetExtensionValue<ResourceReference>(WorkerRecordBuilder.PractitionerReferenceExtension)?.Reference is { } owner:
+                    var salaries = GetOrAdd(SalariesByPractitioner, IdOf(owner));
+                    if (salaries.All(s => s.Id != basic.Id)) salaries.Add(basic);
+                    break;
+            }
+        }
+
+        public WorkerSource SourceOf(string practitionerId) => new(
+            practitionerId,
+            Practitioners.GetValueOrDefault(practitionerId),
+            Roles.GetValueOrDefault(practitionerId) ?? [],
+            Locations,
+            SalariesByPractitioner.GetValueOrDefault(practitionerId) ?? []);
+
+        private static List<T> GetOrAdd<T>(Dictionary<string, List<T>> map, string key)
+        {
+            if (!map.TryGetValue(key, out var list))
+            {
+                map[key] = list = [];
+            }
+            return list;
+        }
+
+        private static string IdOf(string reference) => reference.Split('/', StringSplitOptions.RemoveEmptyEntries) switch
+        {
+            [.., var type, var id] when type == "Practitioner" => id,
+            [.., var id] => id,
+            _ => reference,
+        };
+    }
+}

@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OneClickSuite.Clients.Ihris;
+using OneClickSuite.Contracts;
+using OneClickSuite.Messaging;
+
+namespace OneClickSuite.IhrisAdapter.Roster;
+
+public sealed record SyncResult(int Read, int Published, int Quarantined, bool Full);
+
+/// <summary>
+/// Compares what iHRIS says with what was last published and publishes the difference: each worker's new state and
+/// its event are committed in one transaction with Wolverine's outbox. One sync runs at a time across all replicas.
+/// </summary>
+public sealed class RosterSync(
+    IServiceScopeFactory scopes,
+    SuiteDatabase database,
+    TransactionalOutbox outbox,
+    IOptions<RosterOptions> options,
+    JobCatalog jobs,
+    TimeProvider clock,
+    ILogger<RosterSync> logger)
+{
+    private const long SyncLockKey = 4_207_311;
+    private const int ChunkSize = 500;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Reads what changed since the cursor (everything on the first run) and publishes it.</summary>
+    public Task<SyncResult> SyncChangesAsync(CancellationToken ct) => ExclusiveAsync(async (ihris, connection) =>
+    {
+        var cursor = await connection.QuerySingleOrDefaultAsync<DateTime?>(
+            "SELECT last_updated FROM roster_cursor WHERE id = 1");
+        RosterRead? read = null;
+        if (cursor is { } since)
+        {
+            read = await new RosterReader(ihris, options.Value).ReadChangedAsync(
+                new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Utc)) - options.Value.CursorOverlap, ct);
+        }
+        read ??= await new RosterReader(ihris, options.Value).ReadAllAsync(ct);
+        return await ApplyAsync(read, ct);
+    }, ct);
+
+    /// <summary>Reads the whole roster and publishes whatever differs; anyone no longer in iHRIS leaves.</summary>
+    public Task<SyncResult> ResyncAsync(CancellationToken ct) => ExclusiveAsync(
+        async (ihris, _) => await ApplyAsync(await new RosterReader(ihris, options.Value).ReadAllAsync(ct), ct), ct);
+
+    /// <summary>Re-reads one worker from iHRIS (after a fix upstream) and publishes it if it is now valid.</summary>
+    public Task<SyncResult> SyncWorkerAsync(string workerId, CancellationToken ct) => ExclusiveAsync(async (ihris, _) =>
+    {
+        var source = await new RosterReader(ihris, options.Value).ReadWorkerAsync(workerId, ct);
+        return await ApplyAsync(new RosterRead([source], null, Complete: false), ct, advanceCursor: false);
+    }, ct);
+
+    private async Task<SyncResult> ExclusiveAsync(Func<IhrisClient, NpgsqlConnection, Task<SyncResult>> sync, CancellationToken ct)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync($"SET search_path TO \"{database.Schema}\"");
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = SyncLockKey }, cancellationToken: ct));
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var ihris = scope.ServiceProvider.GetRequiredService<IhrisClient>();
+            await jobs.LoadAsync(ihris, ct);
+            return await sync(ihris, connection);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            RosterTelemetry.Failed.Add(1);
+            throw;
+        }
+        finally
+        {
+            await connection.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = SyncLockKey });
+        }
+    }
+
+    private async Task<SyncResult> ApplyAsync(RosterRead read, CancellationToken ct, bool advanceCursor = true)
+    {
+        var builder = new WorkerRecordBuilder(options.Value, jobs);
+        var now = clock.GetUtcNow();
+        int published = 0, quarantined = 0;
+        foreach (var chunk in read.Workers.Chunk(ChunkSize))
+        {
+            var (p, q) = await ApplyChunkAsync(builder, chunk, now, ct);
+            published += p;
+            quarantined += q;
+        }
+        if (read.Complete)
+        {
+            published += await RetireMissingAsync(read.Workers.Select(w => w.PractitionerId).ToArray(), now, ct);
+        }
+        if (advanceCursor)
+        {
+            await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+            await connection.ExecuteAsync($"""
+                INSERT INTO "{database.Schema}".roster_cursor (id, last_updated, last_success_at) VALUES (1, @mark, now())
+                ON CONFLICT (id) DO UPDATE SET
+                    last_updated = GREATEST(COALESCE(@mark, roster_cursor.last_updated), roster_cursor.last_updated),
+                    last_success_at = now()
+                """, new { mark = read.HighWaterMark?.UtcDateTime });
+        }
+        if (published > 0 || quarantined > 0)
+        {
+            logger.LogInformation("Roster: read {Read} workers ({Kind}), published {Published} changes, {Quarantined} quarantined",
+                read.Workers.Count, read.Complete ? "full" : "changes", published, quarantined);
+        }
+        return new SyncResult(read.Workers.Count, published, quarantined, read.Complete);
+    }
+
+    private async Task<(int Published, int Quarantined)> ApplyChunkAsync(
+        WorkerRecordBuilder builder, WorkerSource[] chunk, DateTimeOffset now, CancellationToken ct)
+    {
+        var built = chunk.Select(source =>
+        {
+            using var activity = RosterTelemetry.Source.StartActivity("roster read worker");
+            activity?.SetTag("worker.id", source.PractitionerId);
+            var (snapshot, problem) = builder.Build(source, now);
+            return (source.PractitionerId, snapshot, problem, context: activity?.Context);
+        }).ToList();
+
+        await using var tx = await outbox.BeginAsync(ct);
+        var connection = tx.Connection;
+        await connection.ExecuteAsync($"SET LOCAL search_path TO \"{database.Schema}\"", transaction: tx.Transaction);
+        var ids = chunk.Select(c => c.PractitionerId).ToArray();
+        var stored = (await connection.QueryAsync<StoredWorker>(
+                "SELECT worker_id, employee_number, content_hash, on_roster, revision, snapshot::text AS snapshot FROM roster_workers WHERE worker_id = ANY(@ids)",
+                new { ids }, tx.Transaction))
+            .ToDictionary(w => w.WorkerId, StringComparer.Ordinal);
+        var numbers = built.Where(b => b.snapshot is not null).Select(b => b.snapshot!.EmployeeNumber).Distinct().ToArray();
+        var numberOwners = (await connection.QueryAsync<(string EmployeeNumber, string WorkerId)>(
+                "SELECT employee_number, worker_id FROM roster_workers WHERE employee_number = ANY(@numbers)", new { numbers }, tx.Transaction))
+            .ToDictionary(o => o.EmployeeNumber, o => o.WorkerId, StringComparer.Ordinal);
+
+        int published = 0, quarantined = 0;
+        foreach (var (workerId, built1, problem1, parent) in built)
+        {
+            var snapshot = built1;
+            var problem = problem1;
+            stored.TryGetValue(workerId, out var previous);
+            if (snapshot is not null && numberOwners.TryGetValue(snapshot.EmployeeNumber, out var owner) && owner != workerId)
+            {
+                problem = new QuarantineReason($"Practitioner/{workerId}", "identifier",
+                    $"Practitioner/{workerId}: identifier (employee number) {snapshot.EmployeeNumber} already belongs to Practitioner/{owner}");
+                snapshot = null;
+            }
+            if (problem is not null)
+            {
+                if (await QuarantineAsync(tx, workerId, problem))
+                {
+                    quarantined++;
+                }
+                continue;
+            }
+            await tx.Command("DELETE FROM quarantine WHERE worker_id = @id").WithParameter("id", workerId).ExecuteAndDisposeAsync(ct);
+
+            if (snapshot is null)
+            {
+                // No role at all: a practitioner who never was, or no longer is, on the roster.
+                if (previous is { OnRoster: true })
+                {
+                    snapshot = JsonSerializer.Deserialize<WorkerSnapshot>(previous.Snapshot, Json)! with { Active = false };
+                }
+                else
+                {
+                    continue;
+                }
+            }
+            numberOwners[snapshot.EmployeeNumber] = workerId;
+
+            var hash = Hash(snapshot);
+            if (previous is not null && previous.ContentHash == hash)
+            {
+                continue;
+            }
+            var wasOnRoster = previous?.OnRoster ?? false;
+            var revision = (previous?.Revision ?? 0) + 1;
+            IRosterEvent? message = (snapshot.Active, wasOnRoster) switch
+            {
+                (true, false) => new WorkerRegisteredV1(snapshot, revision, now),
+                (true, true) => new WorkerChangedV1(snapshot, revision, now),
+                (false, true) => new WorkerLeftV1(snapshot, revision, now),
+                _ => null,
+            };
+
+            await connection.ExecuteAsync("""
+                INSERT INTO roster_workers (worker_id, employee_number, content_hash, on_roster, revision, snapshot, updated_at)
+                VALUES (@workerId, @number, @hash, @onRoster, @revision, @snapshot::jsonb, now())
+                ON CONFLICT (worker_id) DO UPDATE SET employee_number = @number, content_hash = @hash, on_roster = @onRoster,
+                    revision = @revision, snapshot = @snapshot::jsonb, updated_at = now()
+                """, new
+            {
+                workerId, number = snapshot.EmployeeNumber, hash, onRoster = snapshot.Active,
+                revision = message is null ? previous?.Revision ?? 0 : revision,
+                snapshot = JsonSerializer.Serialize(snapshot, Json),
+            }, tx.Transaction);
+
+            if (message is not null)
+            {
+                await PublishAsync(tx, message, parent);
+                published++;
+            }
+        }
+        await tx.CommitAsync(ct);
+        RosterTelemetry.Synced.Add(published);
+        RosterTelemetry.Quarantined.Add(quarantined);
+        return (published, quarantined);
+    }
+
+    /// <summary>After a full read: whoever is on the roster here but was not read any more has left.</summary>
+    private async Task<int> RetireMissingAsync(string[] seen, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await outbox.BeginAsync(ct);
+        var gone = (await tx.Connection.QueryAsync<StoredWorker>($"""
+            SELECT worker_id, employee_number, content_hash, on_roster, revision, snapshot::text AS snapshot
+            FROM "{database.Schema}".roster_workers WHERE on_roster AND NOT (worker_id = ANY(@seen))
+            """, new { seen }, tx.Transaction)).ToList();
+        foreach (var worker in gone)
+        {
+            var snapshot = JsonSerializer.Deserialize<WorkerSnapshot>(worker.Snapshot, Json)! with { Active = false };
+            await tx.Connection.ExecuteAsync($"""
+                UPDATE "{database.Schema}".roster_workers SET on_roster = false, revision = @revision, content_hash = @hash,
+                    snapshot = @snapshot::jsonb, updated_at = now() WHERE worker_id = @id
+                """, new { id = worker.WorkerId, revision = worker.Revision + 1, hash = Hash(snapshot), snapshot = JsonSerializer.Serialize(snapshot, Json) },
+                tx.Transaction);
+            await PublishAsync(tx, new WorkerLeftV1(snapshot, worker.Revision + 1, now), null);
+        }
+        await tx.CommitAsync(ct);
+        RosterTelemetry.Synced.Add(gone.Count);
+        return gone.Count;
+    }
+
+    private static async Task PublishAsync(OutboxTransaction tx, IRosterEvent message, ActivityContext? parent)
+    {
+        // One span per published worker, child of its read span: Wolverine copies it into the envelope, so the
+        // Fineract and ODK handlers continue the same trace.
+        using var activity = RosterTelemetry.Source.StartActivity($"roster publish {message.GetType().Name}", ActivityKind.Producer,
+            parent ?? default);
+        activity?.SetTag("worker.id", message.Worker.WorkerId);
+        activity?.SetTag("worker.revision", message.Revision);
+        switch (message)
+        {
+            case WorkerRegisteredV1 registered: await tx.PublishAsync(registered); break;
+            case WorkerChangedV1 changed: await tx.PublishAsync(changed); break;
+            case WorkerLeftV1 left: await tx.PublishAsync(left); break;
+        }
+    }
+
+    /// <summary>True when the record is newly quarantined or for a new reason.</summary>
+    private static async Task<bool> QuarantineAsync(OutboxTransaction tx, string workerId, QuarantineReason problem)
+    {
+        var changed = await tx.Connection.ExecuteAsync("""
+            INSERT INTO quarantine (worker_id, resource, field, reason) VALUES (@workerId, @resource, @field, @reason)
+            ON CONFLICT (worker_id) DO UPDATE SET resource = @resource, field = @field, reason = @reason, last_seen = now()
+                WHERE quarantine.reason IS DISTINCT FROM @reason
+            """, new { workerId, resource = problem.Resource, field = problem.Field, reason = problem.Reason }, tx.Transaction);
+        await tx.Connection.ExecuteAsync("UPDATE quarantine SET last_seen = now() WHERE worker_id = @workerId", new { workerId }, tx.Transaction);
+        return changed > 0;
+    }
+
+    public static string Hash(WorkerSnapshot snapshot) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(snapshot, Json))));
+}
+
+internal static class NpgsqlCommandExtensions
+{
+    public static NpgsqlCommand WithParameter(this NpgsqlCommand command, string name, object value)
+    {
+        command.Parameters.AddWithValue(name, value);
+        return command;
+    }
+
+    public static async Task ExecuteAndDisposeAsync(this NpgsqlCommand command, CancellationToken ct)
+    {
+        await using (command)
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+}

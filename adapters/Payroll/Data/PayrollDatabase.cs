@@ -1,0 +1,164 @@
+using Npgsql;
+
+namespace OneClickSuite.Payroll.Data;
+
+/// <summary>Payroll's own tables, in schema "payroll" of the suite database (connection string "suite-db").</summary>
+public static class PayrollDatabase
+{
+    public const string ConnectionStringName = "suite-db";
+    public const string Schema = "payroll";
+
+    private const string Ddl = """
+        CREATE SCHEMA IF NOT EXISTS payroll;
+
+        -- Workers as the roster events describe them; employment dates drive salary proration.
+        CREATE TABLE IF NOT EXISTS payroll.workers (
+            worker_id        text PRIMARY KEY,
+            employee_number  text NOT NULL,
+            display_name     text NOT NULL,
+            facility_id      text NOT NULL,
+            facility_name    text NOT NULL,
+            job_code         text NOT NULL,
+            cadre            text NOT NULL,
+            pay_kind         text NOT NULL,
+            salary_amount    numeric(19,2),
+            salary_currency  text,
+            active           boolean NOT NULL,
+            employed_from    date,
+            employed_until   date,
+            roster_revision  bigint NOT NULL,
+            updated_at       timestamptz NOT NULL DEFAULT now());
+        CREATE INDEX IF NOT EXISTS ix_workers_facility ON payroll.workers (facility_id);
+
+        -- Where a worker is paid (WorkerAccountLinked); may arrive before the worker itself.
+        CREATE TABLE IF NOT EXISTS payroll.worker_accounts (
+            worker_id          text PRIMARY KEY,
+            fineract_client_id bigint NOT NULL,
+            savings_account_id bigint NOT NULL,
+            credits_blocked    boolean NOT NULL,
+            revision           bigint NOT NULL);
+
+        -- One row per ODK submission: its latest version, and whether it counts now.
+        CREATE TABLE IF NOT EXISTS payroll.activities (
+            submission_id      text PRIMARY KEY,
+            worker_id          text NOT NULL,
+            period             date NOT NULL,
+            counts             jsonb NOT NULL,
+            review_state       text,
+            counted            boolean NOT NULL,
+            submission_version bigint NOT NULL,
+            updated_at         timestamptz NOT NULL DEFAULT now());
+        CREATE INDEX IF NOT EXISTS ix_activities_worker_period ON payroll.activities (worker_id, period);
+
+        -- (worker, period) whose activity changed after a pay line was made for it: the next run adjusts it.
+        CREATE TABLE IF NOT EXISTS payroll.activity_changes (
+            worker_id  text NOT NULL,
+            period     date NOT NULL,
+            changed_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (worker_id, period));
+
+        CREATE TABLE IF NOT EXISTS payroll.pay_runs (
+            id                uuid PRIMARY KEY,
+            period            date NOT NULL,
+            population_kind   text NOT NULL,
+            population_value  text,
+            rule_set_version  text NOT NULL,
+            status            text NOT NULL,
+            line_count        integer NOT NULL,
+            total             numeric(19,2) NOT NULL,
+            currency          text NOT NULL,
+            created_by        text NOT NULL,
+            created_at        timestamptz NOT NULL,
+            submitted_by      text,
+            submitted_at      timestamptz,
+            approved_by       text,
+            approved_at       timestamptz,
+            disbursing_at     timestamptz,
+            completed_at      timestamptz,
+            cancelled_by      text,
+            cancelled_at      timestamptz,
+            cancel_reason     text,
+            reconciliation    jsonb,
+            reconciled_at     timestamptz);
+
+        CREATE TABLE IF NOT EXISTS payroll.pay_lines (
+            id                    uuid PRIMARY KEY,
+            run_id                uuid NOT NULL REFERENCES payroll.pay_runs (id),
+            worker_id             text NOT NULL,
+            employee_number       text NOT NULL,
+            worker_name           text NOT NULL,
+            facility_id           text NOT NULL,
+            cadre                 text NOT NULL,
+            period                date NOT NULL,
+            kind                  text NOT NULL,
+            amount                numeric(19,2) NOT NULL,
+            currency              text NOT NULL,
+            explanation           text NOT NULL,
+            submissions           text[] NOT NULL,
+            status                text NOT NULL,
+            payment_id            uuid,
+            attempts              integer NOT NULL DEFAULT 0,
+            failure_reason        text,
+            written_off_by        text,
+            written_off_at        timestamptz,
+            write_off_reason      text,
+            paid_at               timestamptz,
+            fineract_transfer_id  bigint,
+            run_cancelled         boolean NOT NULL DEFAULT false);
+        -- The same worker is never paid twice for a period: one line per (worker, period, kind) across every run
+        -- that is not cancelled. Adjustments are the exception, and at most one per run.
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_pay_lines_once ON payroll.pay_lines (worker_id, period, kind)
+            WHERE kind <> 'adjustment' AND NOT run_cancelled;
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_pay_lines_per_run ON payroll.pay_lines (run_id, worker_id, period, kind);
+        CREATE INDEX IF NOT EXISTS ix_pay_lines_run_status ON payroll.pay_lines (run_id, status);
+        CREATE INDEX IF NOT EXISTS ix_pay_lines_worker_period ON payroll.pay_lines (worker_id, period);
+
+        -- Every attempt to pay a line; a retry after a failure is a new payment with a new id.
+        CREATE TABLE IF NOT EXISTS payroll.payments (
+            payment_id            uuid PRIMARY KEY,
+            line_id               uuid NOT NULL REFERENCES payroll.pay_lines (id),
+            run_id                uuid NOT NULL,
+            attempt               integer NOT NULL,
+            amount                numeric(19,2) NOT NULL,
+            currency              text NOT NULL,
+            status                text NOT NULL,
+            reason                text,
+            fineract_status       integer,
+            fineract_code         text,
+            fineract_transfer_id  bigint,
+            requested_at          timestamptz NOT NULL,
+            settled_at            timestamptz);
+        CREATE INDEX IF NOT EXISTS ix_payments_run ON payroll.payments (run_id);
+        """;
+
+    public static async Task MigrateAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        // Several replicas may start at once: one migrates, the others wait for it.
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(72010501)", connection))
+        {
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        }
+        try
+        {
+            await using var command = new NpgsqlCommand(Ddl, connection);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        finally
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(72010501)", connection);
+            await unlock.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>A command with positional parameters <c>$1, $2, …</c>.</summary>
+    public static NpgsqlCommand Sql(this NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, params object?[] args)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var arg in args)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = arg ?? DBNull.Value });
+        }
+        return command;
+    }
+}
