@@ -64,7 +64,7 @@ public static class InfrastructureExtensions
             postgres = builder.AddSandboxPostgres("postgres", postgresPassword, stateDirectory);
         }
 
-        var rabbitUser = builder.AddParameter("rabbitmq-user", "suite");
+        var rabbitUser = builder.AddParameter("rabbitmq-user", "suite", publishValueAsDefault: true);
         var rabbitPassword = builder.AddSecret("rabbitmq-password");
         IResourceBuilder<IResourceWithConnectionString> messaging;
         if (builder.Configuration.GetConnectionString("rabbitmq") is not null)

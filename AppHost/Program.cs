@@ -15,9 +15,9 @@ var infra = builder.AddSuiteInfrastructure(mode);
 
 // ── Credentials of the upstream systems: parameters, visible to the evaluator in the dashboard ──
 var fineractPassword = builder.AddSecret("fineract-password");
-var odkAdminEmail = builder.AddParameter("odk-admin-email", "admin@oneclicksuite.org");
+var odkAdminEmail = builder.AddParameter("odk-admin-email", "admin@oneclicksuite.org", publishValueAsDefault: true);
 var odkAdminPassword = builder.AddSecret("odk-admin-password");
-var ihrisAdminEmail = builder.AddParameter("ihris-admin-email", IhrisResource.AdminEmail);
+var ihrisAdminEmail = builder.AddParameter("ihris-admin-email", IhrisResource.AdminEmail, publishValueAsDefault: true);
 var ihrisAdminPassword = builder.AddSecret("ihris-admin-password");
 
 // ── The three upstream systems ──

@@ -48,7 +48,9 @@ public static class SandboxRabbitMqExtensions
         return builder.AddResource(resource)
             .WithArgs(Path.Combine(sandboxDirectory, "rabbitmq.sh"))
             .WithEndpoint(name: SandboxRabbitMqResource.AmqpEndpointName, scheme: "tcp", env: "RABBITMQ_NODE_PORT")
+            // Erlang's own ports, allocated by the orchestrator too so that nothing else is handed the same port.
             .WithEndpoint(name: "distribution", scheme: "tcp", env: "RABBITMQ_DIST_PORT", isProxied: false)
+            .WithEndpoint(name: "epmd", scheme: "tcp", env: "ERL_EPMD_PORT", isProxied: false)
             .WithHttpEndpoint(name: SandboxRabbitMqResource.ManagementEndpointName, env: "RABBITMQ_MANAGEMENT_PORT")
             .WithUrlForEndpoint(SandboxRabbitMqResource.ManagementEndpointName, url => url.DisplayText = "RabbitMQ")
             .WithEnvironment("RABBITMQ_BASE", Path.Combine(stateDirectory, "rabbitmq"))

@@ -3,6 +3,7 @@
 #   RABBITMQ_BASE          state directory (queues survive restarts)
 #   RABBITMQ_NODE_PORT     AMQP port on 127.0.0.1
 #   RABBITMQ_DIST_PORT     Erlang distribution port
+#   ERL_EPMD_PORT          optional: port of this node's private epmd (default: distribution port + 1)
 #   RABBITMQ_MANAGEMENT_PORT  optional: enables the management UI on that port
 #   RABBITMQ_USER / RABBITMQ_PASSWORD  the one user; the default guest user is removed
 # Wrapped in main so bash reads the whole script before running it.
@@ -28,7 +29,7 @@ main() {
   export RABBITMQ_CONFIG_FILE="$base/rabbitmq"   # rabbitmq.conf
   export RABBITMQ_ADVANCED_CONFIG_FILE="$base/advanced.config"
   # epmd is shared by every Erlang node on the machine; a private port keeps ours apart and lets us stop it.
-  export ERL_EPMD_PORT=$((RABBITMQ_DIST_PORT + 1))
+  export ERL_EPMD_PORT=${ERL_EPMD_PORT:-$((RABBITMQ_DIST_PORT + 1))}
   # Keep the node from reaching out to DNS for its own name.
   export RABBITMQ_USE_LONGNAME=false
 

@@ -59,12 +59,12 @@ public static class PaymentReference
     }
 }
 
-/// <summary>RabbitMQ names for payments: Payroll sends requests to one queue, the Fineract adapter answers on another.</summary>
-public static class PaymentQueues
+/// <summary>RabbitMQ fanout exchanges for payments: Payroll publishes requests, the Fineract adapter publishes outcomes.</summary>
+public static class PaymentExchanges
 {
     /// <summary><see cref="PaymentRequestedV1"/>, consumed by the Fineract adapter.</summary>
-    public const string Requests = "payments-requested";
+    public const string Requests = "payment-requests";
 
     /// <summary><see cref="PaymentSettledV1"/> and <see cref="PaymentFailedV1"/>, consumed by Payroll.</summary>
-    public const string Outcomes = "payments-outcomes";
+    public const string Outcomes = "payment-outcomes";
 }

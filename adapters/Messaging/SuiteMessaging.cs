@@ -49,6 +49,8 @@ public static class SuiteMessaging
         {
             options.ServiceName = serviceName;
             options.ApplicationAssembly = handlers;
+            // Handler adapters are generated and compiled at start-up (no pre-generated code to keep in step).
+            options.UseRuntimeCompilation();
 
             options.PersistMessagesWithPostgresql(dataSource, schema);
             var rabbit = options.UseRabbitMq(new Uri(broker)).AutoProvision();

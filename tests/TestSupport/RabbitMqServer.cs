@@ -58,6 +58,7 @@ public sealed class RabbitMqServer
             ["RABBITMQ_BASE"] = baseDir,
             ["RABBITMQ_NODE_PORT"] = port.ToString(),
             ["RABBITMQ_DIST_PORT"] = ServerProcess.FreePort().ToString(),
+            ["ERL_EPMD_PORT"] = ServerProcess.FreePort().ToString(),
             ["RABBITMQ_USER"] = "suite",
             ["RABBITMQ_PASSWORD"] = password,
         });

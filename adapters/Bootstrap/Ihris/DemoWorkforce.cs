@@ -157,7 +157,7 @@ public static class DemoWorkforce
         [
             new Extension(FirstEmploymentDateExtension, new Date(worker.StartDate)),
             new Extension(PositionStatusExtension, new Coding(PositionStatusSystem, "occupied", "Occupied")),
-            new Extension(EmploymentStatusExtension, new Coding(EmploymentStatusSystem, "permanent", "Permanent")),
+            new Extension(EmploymentStatusExtension, new Coding(EmploymentStatusSystem, "fullTime", "Full time")),
         ],
         Active = true,
         Period = new Period { Start = worker.StartDate },

@@ -129,7 +129,7 @@ public sealed class FineractClient
             ["interestCalculationDaysInYearType"] = 365,
             ["accountingRule"] = 1, // none
         };
-        var result = await CommandAsync(HttpMethod.Post, "savingsproducts", body.WithLocale(), null, ct);
+        var result = await CommandAsync(HttpMethod.Post, "savingsproducts", body.WithLocaleOnly(), null, ct);
         return result.ResourceId ?? throw new FineractException("Fineract created a savings product without an id.", 200);
     }
 

@@ -26,6 +26,13 @@ public static class FineractJson
         return body;
     }
 
+    /// <summary>For bodies with amounts but no dates: Fineract refuses a <c>dateFormat</c> it does not expect (400 unsupported).</summary>
+    internal static JsonObject WithLocaleOnly(this JsonObject body)
+    {
+        body["locale"] = Locale;
+        return body;
+    }
+
     /// <summary>Parses a Fineract error body (wrapped <c>ApiGlobalErrorResponse</c> or a bare parameter error).</summary>
     public static FineractException ParseError(int statusCode, string body, bool servedFromCache, string request)
     {

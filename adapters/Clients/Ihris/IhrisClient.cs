@@ -115,10 +115,10 @@ public sealed class IhrisClient
 
     private async Task<string> CreateTokenAsync(CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "auth/token")
-        {
-            Content = JsonContent.Create(new JsonObject { ["email"] = _options.Email, ["password"] = _options.Password }),
-        };
+        // The iHRIS backend ignores a body whose Content-Type is not exactly "application/json" (no charset).
+        var content = new StringContent(new JsonObject { ["email"] = _options.Email, ["password"] = _options.Password }.ToJsonString());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "auth/token") { Content = content };
         using var response = await HttpFailures.SendAsync(_http, request, NoResponse, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)

@@ -25,7 +25,7 @@ public sealed class JobCatalog(ILogger<JobCatalog> logger)
         {
             var systems = await ihris.SearchAsync<CodeSystem>("url=" + Uri.EscapeDataString(JobSystem), ct);
             _jobs = systems.SelectMany(s => s.Concept).Where(c => c.Code is not null)
-                .GroupBy(c => c.Code).ToDictionary(g => g.Key, g =>
+                .GroupBy(c => c.Code!).ToDictionary(g => g.Key, g =>
                 {
                     var concept = g.First();
                     var cadre = concept.Property.FirstOrDefault(p => p.Code == "cadre")?.Value switch
@@ -35,7 +35,7 @@ public sealed class JobCatalog(ILogger<JobCatalog> logger)
                         Code code => code.Value,
                         _ => null,
                     };
-                    return (concept.Display ?? concept.Code, cadre);
+                    return (Title: concept.Display ?? g.Key, Cadre: cadre);
                 });
             _loaded = true;
         }

@@ -75,7 +75,7 @@ public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
         {
             await foreach (var page in pages)
             {
-                foreach (var resource in page.Entry.Select(e => e.Resource).Where(r => r is not null))
+                foreach (var resource in page.Entry.Select(e => e.Resource).OfType<Resource>())
                 {
                     Add(resource);
                 }
@@ -94,11 +94,11 @@ public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
                     var roles = GetOrAdd(Roles, IdOf(reference));
                     if (roles.All(r => r.Id != role.Id)) roles.Add(role);
                     break;
-                case Practitioner practitioner:
-                    Practitioners[practitioner.Id] = practitioner;
+                case Practitioner { Id: not null } practitioner:
+                    Practitioners[practitioner.Id!] = practitioner;
                     break;
-                case Location location:
-                    Locations[location.Id] = location;
+                case Location { Id: not null } location:
+                    Locations[location.Id!] = location;
                     break;
                 case Basic basic when basic.GetExtensionValue<ResourceReference>(WorkerRecordBuilder.PractitionerReferenceExtension)?.Reference is { } owner:
                     var salaries = GetOrAdd(SalariesByPractitioner, IdOf(owner));

@@ -85,7 +85,7 @@ public sealed partial class WorkerRecordBuilder(RosterOptions options, JobCatalo
         var snapshot = new WorkerSnapshot
         {
             WorkerId = source.PractitionerId,
-            EmployeeNumber = identifier.Value.Trim(),
+            EmployeeNumber = identifier.Value!.Trim(),
             GivenName = given,
             FamilyName = family,
             Phone = phone,
@@ -144,7 +144,7 @@ public sealed partial class WorkerRecordBuilder(RosterOptions options, JobCatalo
     /// <summary>ihris-salary: bsalary as a string; period (Period), or startDate/endDate in older core-IG data.</summary>
     private static SalaryRecord ReadSalary(Extension salary)
     {
-        var amountText = (salary.GetExtensionValue<DataType>("bsalary") as PrimitiveType)?.ObjectValue?.ToString();
+        var amountText = (salary.GetExtensionValue<DataType>("bsalary") as PrimitiveType)?.ToString();
         decimal? amount = decimal.TryParse(amountText, NumberStyles.Number, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
         var frequency = salary.GetExtensionValue<Coding>("frequency")?.Code;
         var period = salary.GetExtensionValue<Period>("period");
@@ -156,7 +156,7 @@ public sealed partial class WorkerRecordBuilder(RosterOptions options, JobCatalo
 
     private static DateTimeOffset? DateOf(DataType? value) => value switch
     {
-        Date date => date.ToDateTimeOffset(TimeSpan.Zero),
+        Date { Value: not null } date => new FhirDateTime(date.Value).ToDateTimeOffset(TimeSpan.Zero),
         FhirDateTime dateTime => dateTime.ToDateTimeOffset(TimeSpan.Zero),
         _ => null,
     };

@@ -1,0 +1,40 @@
+using OneClickSuite.Contracts;
+using OneClickSuite.Messaging;
+using Wolverine;
+
+namespace OneClickSuite.FineractAdapter.Disbursement;
+
+/// <summary>Handles Payroll's payment requests; each outcome goes back through the outbox.</summary>
+public sealed class PaymentRequestedHandler
+{
+    public async Task Handle(PaymentRequestedV1 request, PaymentDisbursement disbursement, IMessageContext context, CancellationToken ct)
+    {
+        var outcome = await disbursement.PayAsync(request, ct);
+        await context.PublishAsync(outcome);
+    }
+}
+
+public static class DisbursementRegistration
+{
+    /// <summary>Options (section "Disbursement"), the funding account lookup and the payment handler's services.</summary>
+    public static IHostApplicationBuilder AddDisbursement(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DisbursementOptions>().Bind(builder.Configuration.GetSection(DisbursementOptions.SectionName));
+        builder.Services.AddSingleton<FundingAccount>();
+        builder.Services.AddScoped<PaymentDisbursement>();
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddSource(PaymentDisbursement.TelemetryName))
+            .WithMetrics(metrics => metrics.AddMeter(PaymentDisbursement.TelemetryName));
+        return builder;
+    }
+
+    /// <summary>Listens to payment requests with bounded parallelism and publishes their outcomes.</summary>
+    public static SuiteMessagingOptions AddDisbursement(this SuiteMessagingOptions messaging, IConfiguration configuration)
+    {
+        var parallelism = configuration.GetValue<int?>($"{DisbursementOptions.SectionName}:{nameof(DisbursementOptions.MaxConcurrentPayments)}") ?? 8;
+        return messaging
+            .Subscribe(PaymentExchanges.Requests, Math.Max(1, parallelism))
+            .Publish<PaymentSettledV1>(PaymentExchanges.Outcomes)
+            .Publish<PaymentFailedV1>(PaymentExchanges.Outcomes);
+    }
+}

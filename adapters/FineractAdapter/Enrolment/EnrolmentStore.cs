@@ -1,0 +1,20 @@
+namespace OneClickSuite.FineractAdapter.Enrolment;
+
+/// <summary>The worker ↔ Fineract client ↔ savings account mapping, with the last roster revision applied.</summary>
+public static class EnrolmentStore
+{
+    public const string Ddl = """
+        CREATE TABLE IF NOT EXISTS worker_accounts (
+            worker_id          text PRIMARY KEY,
+            employee_number    text NOT NULL,
+            client_id          bigint,
+            savings_account_id bigint,
+            credits_blocked    boolean NOT NULL DEFAULT false,
+            applied_revision   bigint NOT NULL,
+            updated_at         timestamptz NOT NULL DEFAULT now()
+        );
+        """;
+}
+
+public sealed record WorkerAccount(
+    string WorkerId, string EmployeeNumber, long? ClientId, long? SavingsAccountId, bool CreditsBlocked, long AppliedRevision);

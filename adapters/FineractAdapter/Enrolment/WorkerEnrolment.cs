@@ -1,0 +1,201 @@
+using Dapper;
+using Microsoft.Extensions.Options;
+using OneClickSuite.Clients.Fineract;
+using OneClickSuite.Contracts;
+using OneClickSuite.Messaging;
+
+namespace OneClickSuite.FineractAdapter.Enrolment;
+
+public sealed class EnrolmentOptions
+{
+    public const string SectionName = "Enrolment";
+
+    /// <summary>The savings product staff are paid into (created by Bootstrap).</summary>
+    public string SalaryProductName { get; set; } = "Staff salary account";
+}
+
+/// <summary>
+/// Gives a worker a Fineract client (externalId = worker id) with an active savings account in the staff salary
+/// product, keeps name and phone current, and blocks credits to a leaver's account. Every step looks before it acts,
+/// so a repeated or duplicated event changes nothing and a create whose answer was lost is found by external id.
+/// </summary>
+public sealed class WorkerEnrolment(
+    FineractClient fineract,
+    SuiteDatabase database,
+    TransactionalOutbox outbox,
+    SalaryProduct salaryProduct,
+    TimeProvider clock,
+    ILogger<WorkerEnrolment> logger)
+{
+    public async Task ApplyAsync(IRosterEvent message, CancellationToken ct)
+    {
+        var worker = message.Worker;
+        using var activity = EnrolmentTelemetry.Source.StartActivity("fineract enrol worker");
+        activity?.SetTag("worker.id", worker.WorkerId);
+        activity?.SetTag("worker.revision", message.Revision);
+        activity?.SetTag("roster.event", message.GetType().Name);
+
+        // Events of one worker are applied one at a time, whichever replica or thread receives them.
+        await using var gate = await database.DataSource.OpenConnectionAsync(ct);
+        await gate.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(hashtext(@id))", new { id = "fineract:" + worker.WorkerId }, cancellationToken: ct));
+        try
+        {
+            var known = await gate.QuerySingleOrDefaultAsync<WorkerAccount>($"""
+                SELECT worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision
+                FROM "{database.Schema}".worker_accounts WHERE worker_id = @id
+                """, new { id = worker.WorkerId });
+            if (known is not null && known.AppliedRevision >= message.Revision)
+            {
+                activity?.SetTag("roster.skipped", "already applied");
+                return;
+            }
+            var account = await ConvergeAsync(message, known, ct);
+            await RecordAsync(message, account, ct);
+            EnrolmentTelemetry.Synced.Add(1);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            EnrolmentTelemetry.Failed.Add(1);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+        finally
+        {
+            await gate.ExecuteAsync("SELECT pg_advisory_unlock(hashtext(@id))", new { id = "fineract:" + worker.WorkerId });
+        }
+    }
+
+    private async Task<WorkerAccount?> ConvergeAsync(IRosterEvent message, WorkerAccount? known, CancellationToken ct)
+    {
+        var worker = message.Worker;
+        var leaving = message is WorkerLeftV1;
+        var client = await fineract.GetClientByExternalIdAsync(worker.WorkerId, ct);
+        long? savingsId = known?.SavingsAccountId;
+        if (client is null)
+        {
+            if (leaving)
+            {
+                // Left before ever being enrolled: nothing to open, nothing to block.
+                return null;
+            }
+            var productId = await salaryProduct.IdAsync(ct);
+            try
+            {
+                var created = await fineract.CreateClientAsync(new NewFineractClient
+                {
+                    Firstname = worker.GivenName,
+                    Lastname = worker.FamilyName,
+                    ExternalId = worker.WorkerId,
+                    MobileNo = worker.Phone,
+                    ActivationDate = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime),
+                    SavingsProductId = productId,
+                }, ct: ct);
+                savingsId = created.SavingsId;
+                logger.LogInformation("Fineract client {ClientId} created for worker {WorkerId} with savings account {SavingsId}",
+                    created.ClientId, worker.WorkerId, created.SavingsId);
+            }
+            catch (FineractException ex) when (ex.HasCode("error.msg.client.duplicate.externalId"))
+            {
+                // Another attempt created it meanwhile (or its answer was lost): use that one.
+            }
+            client = await fineract.GetClientByExternalIdAsync(worker.WorkerId, ct)
+                     ?? throw new InvalidOperationException($"Fineract has no client with externalId {worker.WorkerId} right after creating it.");
+        }
+        else if (client.Firstname != worker.GivenName || client.Lastname != worker.FamilyName || (client.MobileNo ?? "") != (worker.Phone ?? ""))
+        {
+            await fineract.UpdateClientAsync(client.Id, worker.GivenName, worker.FamilyName, worker.Phone ?? "", ct);
+        }
+
+        savingsId ??= await EnsureSavingsAccountAsync(client.Id, ct);
+        var savings = await fineract.GetSavingsAccountAsync(savingsId.Value, ct: ct);
+        var blocked = savings.SubStatus?.BlockCredit == true;
+        if (leaving && !blocked)
+        {
+            await BlockCreditsAsync(savingsId.Value, ct);
+            blocked = true;
+            logger.LogInformation("Worker {WorkerId} left: credits blocked on savings account {SavingsId}", worker.WorkerId, savingsId);
+        }
+        else if (!leaving && blocked)
+        {
+            await fineract.UnblockCreditsAsync(savingsId.Value, ct);
+            blocked = false;
+            logger.LogInformation("Worker {WorkerId} is back: credits unblocked on savings account {SavingsId}", worker.WorkerId, savingsId);
+        }
+        return new WorkerAccount(worker.WorkerId, worker.EmployeeNumber, client.Id, savingsId, blocked, message.Revision);
+    }
+
+    /// <summary>The client's account in the salary product, opened (approved and activated) when missing.</summary>
+    private async Task<long> EnsureSavingsAccountAsync(long clientId, CancellationToken ct)
+    {
+        var productId = await salaryProduct.IdAsync(ct);
+        var accounts = await fineract.GetClientSavingsAccountsAsync(clientId, ct);
+        var account = accounts.FirstOrDefault(a => a.ProductId == productId && a.Status?.Active == true)
+                      ?? accounts.FirstOrDefault(a => a.ProductId == productId && a.Status?.Closed != true);
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var savingsId = account?.Id ?? await fineract.CreateSavingsAccountAsync(clientId, productId, today, ct);
+        if (account?.Status?.Active != true)
+        {
+            var current = await fineract.GetSavingsAccountAsync(savingsId, ct: ct);
+            if (current.Status?.Id == 100)
+            {
+                await fineract.ApproveSavingsAccountAsync(savingsId, today, ct);
+            }
+            await fineract.ActivateSavingsAccountAsync(savingsId, today, ct);
+        }
+        return savingsId;
+    }
+
+    private async Task BlockCreditsAsync(long savingsId, CancellationToken ct)
+    {
+        try
+        {
+            await fineract.BlockCreditsAsync(savingsId, ct);
+        }
+        catch (FineractException ex) when (ex.HasCode("error.msg.savings.account.already.blocked"))
+        {
+            // A retry after a lost answer: already done.
+        }
+    }
+
+    private async Task RecordAsync(IRosterEvent message, WorkerAccount? account, CancellationToken ct)
+    {
+        await using var tx = await outbox.BeginAsync(ct);
+        await tx.Connection.ExecuteAsync($"""
+            INSERT INTO "{database.Schema}".worker_accounts
+                (worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, updated_at)
+            VALUES (@WorkerId, @EmployeeNumber, @ClientId, @SavingsAccountId, @CreditsBlocked, @AppliedRevision, now())
+            ON CONFLICT (worker_id) DO UPDATE SET employee_number = @EmployeeNumber, client_id = @ClientId,
+                savings_account_id = @SavingsAccountId, credits_blocked = @CreditsBlocked,
+                applied_revision = @AppliedRevision, updated_at = now()
+            WHERE worker_accounts.applied_revision < @AppliedRevision
+            """, account ?? new WorkerAccount(message.Worker.WorkerId, message.Worker.EmployeeNumber, null, null, false, message.Revision),
+            tx.Transaction);
+        if (account is { ClientId: { } clientId, SavingsAccountId: { } savingsId })
+        {
+            await tx.PublishAsync(new WorkerAccountLinkedV1(account.WorkerId, account.EmployeeNumber, clientId, savingsId,
+                account.CreditsBlocked, message.Revision, clock.GetUtcNow()));
+        }
+        await tx.CommitAsync(ct);
+    }
+}
+
+/// <summary>The id of the staff salary product, looked up by name once.</summary>
+public sealed class SalaryProduct(IServiceScopeFactory scopes, IOptions<EnrolmentOptions> options)
+{
+    private long? _id;
+
+    public async Task<long> IdAsync(CancellationToken ct)
+    {
+        if (_id is { } id)
+        {
+            return id;
+        }
+        using var scope = scopes.CreateScope();
+        var fineract = scope.ServiceProvider.GetRequiredService<FineractClient>();
+        var product = await fineract.FindSavingsProductByNameAsync(options.Value.SalaryProductName, ct)
+                      ?? throw new InvalidOperationException(
+                          $"Fineract has no savings product \"{options.Value.SalaryProductName}\": run Bootstrap first.");
+        _id = product.Id;
+        return product.Id;
+    }
+}

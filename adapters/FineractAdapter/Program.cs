@@ -1,0 +1,32 @@
+using OneClickSuite.Clients;
+using OneClickSuite.Contracts;
+using OneClickSuite.FineractAdapter.Disbursement;
+using OneClickSuite.FineractAdapter.Enrolment;
+using OneClickSuite.Messaging;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddFineractClient();
+builder.AddSuiteMessaging("fineract-adapter", messaging => messaging
+    .Subscribe(RosterExchanges.Roster)
+    .Publish<WorkerAccountLinkedV1>(RosterExchanges.Accounts)
+    .AddDisbursement(builder.Configuration));
+builder.AddDisbursement();
+
+builder.Services.AddOptions<EnrolmentOptions>().Bind(builder.Configuration.GetSection(EnrolmentOptions.SectionName));
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<SalaryProduct>();
+builder.Services.AddScoped<WorkerEnrolment>();
+builder.Services.AddOpenTelemetry()
+    .WithTracing(tracing => tracing.AddSource(EnrolmentTelemetry.Name))
+    .WithMetrics(metrics => metrics.AddMeter(EnrolmentTelemetry.Name));
+Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+var app = builder.Build();
+await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EnrolmentStore.Ddl);
+app.MapDefaultEndpoints();
+app.MapDeadLetterEndpoints();
+app.Run();
+
+/// <summary>Marker for hosting this service in tests (<c>WebApplicationFactory&lt;FineractAdapterApp&gt;</c>).</summary>
+public sealed class FineractAdapterApp;

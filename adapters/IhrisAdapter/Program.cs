@@ -1,0 +1,35 @@
+using OneClickSuite.Clients;
+using OneClickSuite.Contracts;
+using OneClickSuite.IhrisAdapter.Roster;
+using OneClickSuite.Messaging;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddIhrisClient();
+builder.AddSuiteMessaging("ihris-adapter", messaging => messaging
+    .Publish<WorkerRegisteredV1>(RosterExchanges.Roster)
+    .Publish<WorkerChangedV1>(RosterExchanges.Roster)
+    .Publish<WorkerLeftV1>(RosterExchanges.Roster));
+
+builder.Services.AddOptions<RosterOptions>()
+    .Bind(builder.Configuration.GetSection(RosterOptions.SectionName))
+    .Configure(options => options.PollInterval = builder.Configuration.GetValue("Ihris:PollInterval", options.PollInterval));
+builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RosterOptions>>().Value);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<JobCatalog>();
+builder.Services.AddSingleton<RosterSync>();
+builder.Services.AddHostedService<RosterPoller>();
+builder.Services.AddHealthChecks().AddCheck<RosterCursorHealthCheck>("roster-cursor");
+builder.Services.AddOpenTelemetry()
+    .WithTracing(tracing => tracing.AddSource(RosterTelemetry.Name))
+    .WithMetrics(metrics => metrics.AddMeter(RosterTelemetry.Name));
+Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapDeadLetterEndpoints();
+app.MapRosterEndpoints();
+app.Run();
+
+/// <summary>Marker for hosting this service in tests (<c>WebApplicationFactory&lt;IhrisAdapterApp&gt;</c>).</summary>
+public sealed class IhrisAdapterApp;

@@ -1,0 +1,48 @@
+using Dapper;
+using OneClickSuite.Messaging;
+
+namespace OneClickSuite.IhrisAdapter.Roster;
+
+public static class RosterEndpoints
+{
+    public static IEndpointRouteBuilder MapRosterEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/roster/resync", async (RosterSync sync, CancellationToken ct) => Results.Ok(await sync.ResyncAsync(ct)));
+
+        endpoints.MapGet("/quarantine", async (SuiteDatabase database, CancellationToken ct) =>
+        {
+            await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+            var rows = await connection.QueryAsync<QuarantinedWorker>($"""
+                SELECT id, worker_id, resource, field, reason, first_seen, last_seen
+                FROM "{database.Schema}".quarantine ORDER BY id
+                """);
+            return Results.Ok(rows);
+        });
+
+        endpoints.MapPost("/quarantine/{id:long}/retry", async (long id, SuiteDatabase database, RosterSync sync, CancellationToken ct) =>
+        {
+            string? workerId;
+            await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
+            {
+                workerId = await connection.QuerySingleOrDefaultAsync<string>(
+                    $"SELECT worker_id FROM \"{database.Schema}\".quarantine WHERE id = @id", new { id });
+            }
+            if (workerId is null)
+            {
+                return Results.NotFound();
+            }
+            var result = await sync.SyncWorkerAsync(workerId, ct);
+            await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
+            {
+                var still = await connection.QuerySingleOrDefaultAsync<QuarantinedWorker>($"""
+                    SELECT id, worker_id, resource, field, reason, first_seen, last_seen
+                    FROM "{database.Schema}".quarantine WHERE worker_id = @workerId
+                    """, new { workerId });
+                return still is null
+                    ? Results.Ok(new { workerId, released = true, result.Published })
+                    : Results.UnprocessableEntity(still);
+            }
+        });
+        return endpoints;
+    }
+}

@@ -1,0 +1,35 @@
+using OneClickSuite.Clients;
+using OneClickSuite.Contracts;
+using OneClickSuite.Messaging;
+using OneClickSuite.OdkAdapter.Roster;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddOdkClient();
+builder.AddSuiteMessaging("odk-adapter", messaging => messaging.Subscribe(RosterExchanges.Roster));
+
+builder.Services.AddOptions<RosterListOptions>().Bind(builder.Configuration.GetSection(RosterListOptions.SectionName));
+builder.Services.AddSingleton<OdkProject>();
+builder.Services.AddSingleton<EntityListSync>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<EntityListSync>());
+builder.Services.AddOpenTelemetry()
+    .WithTracing(tracing => tracing.AddSource(EntityListSync.TelemetryName))
+    .WithMetrics(metrics => metrics.AddMeter(EntityListSync.TelemetryName));
+Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+var app = builder.Build();
+await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EntityListStore.Ddl);
+app.MapDefaultEndpoints();
+app.MapDeadLetterEndpoints();
+app.MapGet("/roster/entities/pending", async (SuiteDatabase database, CancellationToken ct) =>
+{
+    await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+    return Results.Ok(await Dapper.SqlMapper.QueryAsync(connection, $"""
+        SELECT worker_id, entity_uuid, revision, synced_revision, present, attempts, next_attempt_at, last_error
+        FROM "{database.Schema}".roster_entities WHERE revision > synced_revision ORDER BY next_attempt_at
+        """));
+});
+app.Run();
+
+/// <summary>Marker for hosting this service in tests (<c>WebApplicationFactory&lt;OdkAdapterApp&gt;</c>).</summary>
+public sealed class OdkAdapterApp;

@@ -1,0 +1,32 @@
+using OneClickSuite.Contracts;
+using OneClickSuite.Payroll.PayRuns;
+
+namespace OneClickSuite.Payroll.Messaging;
+
+/// <summary>Outcomes of payments from the Fineract adapter. Both are idempotent: a repeat changes nothing.</summary>
+public sealed class PaymentOutcomeHandler
+{
+    public Task Handle(PaymentSettledV1 settled, PayRunService payRuns, CancellationToken ct) => payRuns.RecordSettledAsync(settled, ct);
+
+    public Task Handle(PaymentFailedV1 failed, PayRunService payRuns, CancellationToken ct) => payRuns.RecordFailedAsync(failed, ct);
+}
+
+/// <summary>Roster events and account links keep Payroll's worker list current (older revisions are ignored).</summary>
+public sealed class RosterHandler
+{
+    public Task Handle(WorkerRegisteredV1 change, Workforce.Workforce workforce, CancellationToken ct) => workforce.ApplyRosterEventAsync(change, ct);
+
+    public Task Handle(WorkerChangedV1 change, Workforce.Workforce workforce, CancellationToken ct) => workforce.ApplyRosterEventAsync(change, ct);
+
+    public Task Handle(WorkerLeftV1 change, Workforce.Workforce workforce, CancellationToken ct) => workforce.ApplyRosterEventAsync(change, ct);
+
+    public Task Handle(WorkerAccountLinkedV1 link, Workforce.Workforce workforce, CancellationToken ct) => workforce.ApplyAccountLinkAsync(link, ct);
+}
+
+/// <summary>Counted and withdrawn ODK activity (older submission versions are ignored).</summary>
+public sealed class ActivityHandler
+{
+    public Task Handle(ActivityCountedV1 activity, Workforce.Workforce workforce, CancellationToken ct) => workforce.ApplyActivityAsync(activity, ct);
+
+    public Task Handle(ActivityWithdrawnV1 withdrawn, Workforce.Workforce workforce, CancellationToken ct) => workforce.WithdrawActivityAsync(withdrawn, ct);
+}

@@ -1,0 +1,29 @@
+using Npgsql;
+using OneClickSuite.Contracts;
+using OneClickSuite.Messaging;
+using OneClickSuite.Payroll;
+using OneClickSuite.Payroll.Data;
+using OneClickSuite.Payroll.Messaging;
+using OneClickSuite.Payroll.PayRuns;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddPayrollCore();
+builder.AddSuiteMessaging("payroll", messaging => messaging
+    .Publish<PaymentRequestedV1>(PaymentExchanges.Requests)
+    .Subscribe(PaymentExchanges.Outcomes, parallelism: 8)
+    .Subscribe(RosterExchanges.Roster)
+    .Subscribe(RosterExchanges.Accounts)
+    .Subscribe(ActivityExchanges.Activity));
+builder.Services.AddSingleton<NpgsqlDataSource>(services => services.GetRequiredService<SuiteDatabase>().DataSource);
+builder.Services.AddSingleton<IPaymentOutbox, WolverinePaymentOutbox>();
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+await PayrollDatabase.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
+
+app.MapOpenApi();
+app.MapDefaultEndpoints();
+app.MapDeadLetterEndpoints();
+app.MapPayRuns();
+app.Run();

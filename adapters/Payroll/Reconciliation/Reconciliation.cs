@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OneClickSuite.Clients.Fineract;
+using OneClickSuite.Contracts;
+using OneClickSuite.Payroll.Data;
+
+namespace OneClickSuite.Payroll.Reconciliation;
+
+public sealed class PayrollOptions
+{
+    public const string SectionName = "Payroll";
+
+    /// <summary>External id of the Fineract client that holds the programme's funding account (seeded by Bootstrap).</summary>
+    public string FundingClientExternalId { get; set; } = "funding-programme";
+}
+
+public sealed record ReconciliationIssue(string Kind, Guid? PaymentId, Guid? LineId, string? WorkerId, decimal? Expected, decimal? Found,
+    int Transactions, string Detail);
+
+public sealed record ReconciliationReport(
+    Guid RunId,
+    DateTimeOffset CheckedAt,
+    long FundingSavingsAccountId,
+    int LinesPaid,
+    decimal ExpectedTotal,
+    decimal FoundTotal,
+    bool Clean,
+    IReadOnlyList<ReconciliationIssue> Issues);
+
+/// <summary>
+/// Compares a run with what Fineract actually booked: every withdrawal from the funding account whose transfer
+/// description carries a payment reference of this run. Flags a paid line with no transfer (missing), more than one
+/// (duplicate) or a different amount (mismatched), and a transfer for a payment the run does not count as paid
+/// (unexpected). Reads Fineract directly, read-only: the check must not depend on the component that moved the money.
+/// </summary>
+public sealed class RunReconciliation(NpgsqlDataSource db, FineractClient fineract, IOptions<PayrollOptions> options)
+{
+    public const string Missing = "missing";
+    public const string Duplicate = "duplicate";
+    public const string Mismatched = "mismatched";
+    public const string Unexpected = "unexpected";
+
+    public async Task<ReconciliationReport> ReconcileAsync(Guid runId, CancellationToken ct)
+    {
+        var fundingAccountId = await FundingAccountAsync(ct);
+        var transactions = await fineract.ListSavingsTransactionsAsync(fundingAccountId, ct);
+        var booked = new Dictionary<Guid, List<decimal>>();
+        foreach (var transaction in transactions)
+        {
+            if (transaction.Reversed || transaction.TransactionType?.Withdrawal != true) continue;
+            var reference = PaymentReference.Find(transaction.Transfer?.TransferDescription) ?? PaymentReference.Find(transaction.Note);
+            if (reference is not { } paymentId) continue;
+            if (!booked.TryGetValue(paymentId, out var amounts)) booked[paymentId] = amounts = [];
+            amounts.Add(transaction.Amount);
+        }
+
+        var issues = new List<ReconciliationIssue>();
+        var linesPaid = 0;
+        decimal expectedTotal = 0, foundTotal = 0;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using (var command = connection.Sql(null, """
+            SELECT p.payment_id, p.line_id, l.worker_id, p.amount, p.status, l.status, l.payment_id = p.payment_id
+            FROM payroll.payments p JOIN payroll.pay_lines l ON l.id = p.line_id
+            WHERE p.run_id = $1
+            """, runId))
+        await using (var r = await command.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                var (paymentId, lineId, workerId, amount, paymentStatus) = (r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetDecimal(3), r.GetString(4));
+                var found = booked.GetValueOrDefault(paymentId) ?? [];
+                foundTotal += found.Sum();
+                if (paymentStatus == "paid")
+                {
+                    linesPaid++;
+                    expectedTotal += amount;
+                    if (found.Count == 0)
+                        issues.Add(new(Missing, paymentId, lineId, workerId, amount, null, 0, "paid according to Payroll, but no transfer carries its reference"));
+                    else if (found.Count > 1)
+                        issues.Add(new(Duplicate, paymentId, lineId, workerId, amount, found.Sum(), found.Count, $"{found.Count} transfers carry its reference"));
+                    else if (found[0] != amount)
+                        issues.Add(new(Mismatched, paymentId, lineId, workerId, amount, found[0], 1, "the transfer's amount differs from the line"));
+                }
+                else if (found.Count > 0)
+                {
+                    issues.Add(new(Unexpected, paymentId, lineId, workerId, amount, found.Sum(), found.Count,
+                        $"Fineract booked it but Payroll has the payment as {paymentStatus}"));
+                }
+            }
+        }
+
+        var report = new ReconciliationReport(runId, DateTimeOffset.UtcNow, fundingAccountId, linesPaid, expectedTotal, foundTotal,
+            issues.Count == 0, issues);
+        await using (var save = connection.Sql(null, "UPDATE payroll.pay_runs SET reconciliation = $2::jsonb, reconciled_at = $3 WHERE id = $1",
+            runId, JsonSerializer.Serialize(report, JsonSerializerOptions.Web), report.CheckedAt))
+        {
+            if (await save.ExecuteNonQueryAsync(ct) == 0) throw PayRuns.PayrollRefusal.NotFound($"pay run {runId}");
+        }
+        return report;
+    }
+
+    private long? _fundingAccountId;
+
+    private async Task<long> FundingAccountAsync(CancellationToken ct)
+    {
+        if (_fundingAccountId is { } known) return known;
+        var externalId = options.Value.FundingClientExternalId;
+        var funder = await fineract.GetClientByExternalIdAsync(externalId, ct)
+                     ?? throw new InvalidOperationException($"Fineract has no client with external id {externalId} (the funding programme)");
+        var account = (await fineract.GetClientSavingsAccountsAsync(funder.Id, ct)).FirstOrDefault(a => a.Status?.Active == true)
+                      ?? throw new InvalidOperationException($"the funding client {externalId} has no active savings account");
+        _fundingAccountId = account.Id;
+        return account.Id;
+    }
+}

@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OneClickSuite.Clients.Fineract;
+using OneClickSuite.Contracts;
+using OneClickSuite.Emulators.Fineract;
+using OneClickSuite.Payroll.PayRuns;
+using OneClickSuite.Payroll.Reconciliation;
+using OneClickSuite.Testing;
+
+namespace OneClickSuite.Payroll.Tests;
+
+/// <summary>
+/// The money test: approve a run of N lines (ONECLICK_MONEY_TEST_LINES, default 2,000), then during disbursement make
+/// the Fineract emulator fail, lose responses and time out, stop the Fineract adapter and start a new one, and restart
+/// RabbitMQ. Afterwards every line is paid exactly once, the funding account fell by exactly the run's total, and
+/// reconciliation finds nothing wrong.
+/// </summary>
+public sealed class MoneyTest(ITestOutputHelper output)
+{
+    private const string Password = "money-test-password";
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static int Lines => int.TryParse(Environment.GetEnvironmentVariable("ONECLICK_MONEY_TEST_LINES"), out var n) && n > 0 ? n : 2_000;
+
+    [Fact]
+    public async Task Every_approved_line_is_paid_exactly_once_whatever_fails()
+    {
+        var n = Lines;
+        var pg = await PostgresServer.StartSharedAsync();
+        var rabbit = await RabbitMqServer.StartSharedAsync();
+        var fineractDb = await pg.CreateDatabaseAsync("money_fineract");
+        var suiteDb = await pg.CreateDatabaseAsync("money_suite");
+
+        // Fineract emulator on a real socket.
+        var fineractPort = ServerProcess.FreePort();
+        var fineractUrl = $"http://127.0.0.1:{fineractPort}";
+        await using var emulator = new WebApplicationFactory<CommandPipeline>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting("ConnectionStrings:fineract-default", fineractDb);
+            web.UseSetting("Fineract:SeedPassword", Password);
+            web.UseSetting("Logging:LogLevel:Default", "Warning");
+            web.UseUrls(fineractUrl);
+        });
+        emulator.UseKestrel();
+        emulator.StartServer();
+        emulator.Services.GetRequiredService<CommandPipeline>().InFlightRetryDelays = [];
+        var fineract = new FineractClient(new HttpClient { BaseAddress = new Uri(fineractUrl + "/fineract-provider/api/v1/"), Timeout = TimeSpan.FromSeconds(60) },
+            Options.Create(new FineractOptions { BaseUrl = fineractUrl, Password = Password }));
+
+        var stopwatch = Stopwatch.StartNew();
+        var (fundingAccountId, workers) = await SeedFineractAsync(fineract, n);
+        output.WriteLine($"seeded Fineract with {n} worker accounts in {stopwatch.Elapsed.TotalSeconds:F1} s");
+
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:suite-db"] = suiteDb,
+            ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
+            ["Fineract:BaseUrl"] = fineractUrl,
+            ["Fineract:Password"] = Password,
+            ["Disbursement:MaxConcurrentPayments"] = "8",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Wolverine"] = "Error",
+        };
+        await using var payroll = Host<PayRunService>(settings);
+        var adapter = Host<FineractAdapter.Disbursement.PaymentDisbursement>(settings);
+        _ = adapter.Services;
+
+        // Payroll learns the workers and their accounts (as the roster and enrolment events would tell it).
+        var workforce = payroll.Services.GetRequiredService<Workforce.Workforce>();
+        await Parallel.ForEachAsync(workers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (w, ct) =>
+        {
+            await workforce.ApplyWorkerAsync(PayrollWorld.Nurse(w.WorkerId, w.Salary), 1, null, null, ct);
+            await workforce.ApplyAccountLinkAsync(new WorkerAccountLinkedV1(w.WorkerId, "EMP-" + w.WorkerId, w.ClientId, w.SavingsId, false, 1,
+                DateTimeOffset.UtcNow), ct);
+        });
+
+        var maker = Client(payroll, "alice", Actor.MakerRole);
+        var checker = Client(payroll, "bob", Actor.CheckerRole);
+        var period = DateTime.UtcNow.AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        var created = await (await maker.PostAsJsonAsync("/payruns", new { period, population = "everyone" }, Ct)).EnsureSuccessStatusCode()
+            .Content.ReadFromJsonAsync<PayRunView>(Ct);
+        Assert.Equal(n, created!.LineCount);
+        (await maker.PostAsync($"/payruns/{created.Id}/submit", null, Ct)).EnsureSuccessStatusCode();
+        var balanceBefore = (await fineract.GetSavingsAccountAsync(fundingAccountId, ct: Ct)).Summary!.AccountBalance;
+
+        stopwatch.Restart();
+        (await checker.PostAsync($"/payruns/{created.Id}/approve", null, Ct)).EnsureSuccessStatusCode();
+        await SetFaultsAsync(fineractUrl, new { failureRate = 0.2, mode = "error" });
+        output.WriteLine($"approved at {stopwatch.Elapsed.TotalSeconds:F1} s; 20% errors");
+
+        var stage = 0;
+        PayRunView run;
+        while (true)
+        {
+            run = (await maker.GetFromJsonAsync<PayRunView>($"/payruns/{created.Id}", Ct))!;
+            var paid = run.LinesByStatus.GetValueOrDefault(LineStatus.Paid);
+            if (run.Status is RunStatus.Completed or RunStatus.CompletedWithFailures) break;
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromMinutes(4), $"disbursement stuck: {Describe(run)}");
+            if (stage == 0 && paid >= n * 0.15)
+            {
+                stage++;
+                output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s, {paid} paid: stopping the Fineract adapter; 20% lost responses");
+                await adapter.DisposeAsync();
+                await SetFaultsAsync(fineractUrl, new { failureRate = 0.2, mode = "lost-response" });
+                adapter = Host<FineractAdapter.Disbursement.PaymentDisbursement>(settings);
+                _ = adapter.Services;
+                output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s: a new Fineract adapter is running");
+            }
+            else if (stage == 1 && paid >= n * 0.4)
+            {
+                stage++;
+                output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s, {paid} paid: restarting RabbitMQ");
+                await rabbit.RestartAsync();
+                output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s: RabbitMQ is back");
+            }
+            else if (stage == 2 && paid >= n * 0.6)
+            {
+                stage++;
+                output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s, {paid} paid: 10% timeouts");
+                await SetFaultsAsync(fineractUrl, new { failureRate = 0.1, mode = "timeout", delayMs = 1500 });
+            }
+            else if (stage == 3 && paid >= n * 0.8)
+            {
+                stage++;
+                output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s, {paid} paid: 20% errors");
+                await SetFaultsAsync(fineractUrl, new { failureRate = 0.2, mode = "error" });
+            }
+            await Task.Delay(250, Ct);
+        }
+        await SetFaultsAsync(fineractUrl, null);
+        output.WriteLine($"{Describe(run)} after {stopwatch.Elapsed.TotalSeconds:F1} s ({n / stopwatch.Elapsed.TotalSeconds:F0} payments/s with faults)");
+        await adapter.DisposeAsync();
+
+        Assert.Equal(RunStatus.Completed, run.Status);
+        Assert.Equal(n, run.LinesByStatus[LineStatus.Paid]);
+
+        // Every line paid exactly once: one transfer per reference in the emulator's own books, with the line's amount.
+        var lines = (await maker.GetFromJsonAsync<List<PayLineView>>($"/payruns/{created.Id}/lines?limit=10000", Ct))!;
+        var transfers = await TransfersByReferenceAsync(fineractDb);
+        Assert.Equal(n, transfers.Count);
+        foreach (var line in lines)
+        {
+            Assert.True(transfers.TryGetValue(line.PaymentId!.Value, out var booked), $"no transfer for {line.PaymentReference}");
+            Assert.Equal(1, booked.Count);
+            Assert.Equal(line.Amount, booked.Total);
+        }
+
+        // The funding account fell by exactly the run's total.
+        var balanceAfter = (await fineract.GetSavingsAccountAsync(fundingAccountId, ct: Ct)).Summary!.AccountBalance;
+        Assert.Equal(run.Total, balanceBefore - balanceAfter);
+
+        var report = (await maker.GetFromJsonAsync<ReconciliationReport>($"/payruns/{created.Id}/reconciliation", Ct))!;
+        Assert.True(report.Clean, string.Join("; ", report.Issues.Take(5).Select(i => $"{i.Kind} {i.PaymentId}: {i.Detail}")));
+        Assert.Equal(n, report.LinesPaid);
+        Assert.Equal(run.Total, report.FoundTotal);
+    }
+
+    private sealed record SeededWorker(string WorkerId, long ClientId, long SavingsId, decimal Salary);
+
+    /// <summary>What Bootstrap and enrolment give: a salary product, a funded programme account, and N worker accounts.</summary>
+    private static async Task<(long FundingAccountId, List<SeededWorker> Workers)> SeedFineractAsync(FineractClient fineract, int n)
+    {
+        var product = await fineract.CreateSavingsProductAsync("Staff salary account", "STAF", "USD", ct: Ct);
+        var paymentType = await fineract.CreatePaymentTypeAsync("Payroll", ct: Ct);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var funder = await fineract.CreateClientAsync(new NewFineractClient
+        {
+            LegalForm = FineractLegalForm.Entity, Fullname = "Health Workforce Programme", ExternalId = "funding-programme",
+            ActivationDate = today, SavingsProductId = product,
+        }, ct: Ct);
+        await fineract.DepositAsync(new FineractDeposit(funder.SavingsId!.Value, 100_000_000m, today, paymentType, "funding-float", null,
+            "money-test-float"), Ct);
+
+        var workers = new SeededWorker[n];
+        await Parallel.ForAsync(0, n, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (i, ct) =>
+        {
+            var id = $"w{i:D6}";
+            var created = await fineract.CreateClientAsync(new NewFineractClient
+            {
+                Firstname = "Worker", Lastname = id, ExternalId = id, ActivationDate = today, SavingsProductId = product,
+            }, ct: ct);
+            // Salaries with cents, so that a rounding slip would show in the totals.
+            workers[i] = new SeededWorker(id, created.ClientId, created.SavingsId!.Value, 300m + i % 97 + (i % 7) * 0.13m);
+        });
+        return (funder.SavingsId.Value, workers.ToList());
+    }
+
+    private static async Task<Dictionary<Guid, (int Count, decimal Total)>> TransfersByReferenceAsync(string fineractDb)
+    {
+        var result = new Dictionary<Guid, (int, decimal)>();
+        await using var connection = new NpgsqlConnection(fineractDb);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT description, amount FROM m_account_transfer_details", connection);
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        while (await reader.ReadAsync(Ct))
+        {
+            var reference = PaymentReference.Find(reader.GetString(0));
+            Assert.NotNull(reference);
+            var (count, total) = result.GetValueOrDefault(reference.Value);
+            result[reference.Value] = (count + 1, total + reader.GetDecimal(1));
+        }
+        return result;
+    }
+
+    private static WebApplicationFactory<T> Host<T>(Dictionary<string, string> settings) where T : class =>
+        new WebApplicationFactory<T>().WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in settings) web.UseSetting(key, value);
+        });
+
+    private static HttpClient Client(WebApplicationFactory<PayRunService> payroll, string user, string role)
+    {
+        var client = payroll.CreateClient();
+        client.DefaultRequestHeaders.Add(PayRunEndpoints.UserHeader, user);
+        client.DefaultRequestHeaders.Add(PayRunEndpoints.RolesHeader, role);
+        return client;
+    }
+
+    private static async Task SetFaultsAsync(string url, object? faults)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        using var response = faults is null ? await http.DeleteAsync("/_emulator/faults", Ct) : await http.PutAsJsonAsync("/_emulator/faults", faults, Ct);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static string Describe(PayRunView run) =>
+        $"run {run.Status}: " + string.Join(", ", run.LinesByStatus.Select(s => $"{s.Value} {s.Key}"));
+}

@@ -1,0 +1,208 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using OneClickSuite.Clients.Fineract;
+using OneClickSuite.Contracts;
+using Wolverine;
+using Xunit;
+using static OneClickSuite.Roster.Tests.Convergence;
+
+namespace OneClickSuite.Roster.Tests;
+
+[Collection(RosterCollection.Name)]
+public sealed class RosterFlowTests(RosterSuite suite)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+    private CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Registered_changed_and_ended_workers_are_followed_by_Fineract_and_ODK()
+    {
+        var workers = Enumerable.Range(0, 3).Select(_ => RosterData.NewWorker("flow"))
+            .Concat(Enumerable.Range(0, 2).Select(_ => RosterData.NewWorker("flow", chw: true))).ToList();
+        await PutAsync(workers);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+
+        var renamed = workers[0] with { Given = "Renamed", Phone = "+256799000111" };
+        var ended = workers[1] with { Ended = true };
+        var deactivated = workers[3] with { PractitionerActive = false };
+        await PutAsync([renamed, ended, deactivated]);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+
+        // A leaver's account takes no more money: Fineract refuses credits (blockCredit sub-status).
+        var client = await suite.Fineract.GetClientByExternalIdAsync(ended.Id, Ct);
+        var account = (await suite.Fineract.GetClientSavingsAccountsAsync(client!.Id, Ct)).Single();
+        var paymentType = (await suite.Fineract.ListPaymentTypesAsync(Ct)).First();
+        var refused = await Assert.ThrowsAsync<FineractException>(() => suite.Fineract.DepositAsync(new FineractDeposit(
+            account.Id, 10m, DateOnly.FromDateTime(DateTime.UtcNow), paymentType.Id, null, null, Guid.NewGuid().ToString("N")), Ct));
+        Assert.Equal(403, refused.StatusCode);
+        Assert.True(refused.HasCode("error.msg.savings.account.credit.transaction.not.allowed"), refused.Message);
+
+        // Re-hired: the same client and account come back into use.
+        await PutAsync([ended with { Ended = false }]);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+    }
+
+    [Fact]
+    public async Task A_full_resync_and_every_event_delivered_twice_duplicate_nothing()
+    {
+        var workers = Enumerable.Range(0, 4).Select(_ => RosterData.NewWorker("dup")).ToList();
+        await PutAsync(workers);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+
+        using var http = suite.IhrisAdapter.CreateClient();
+        var resync = await (await http.PostAsync("/roster/resync", null, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
+        Assert.Equal(0, (int)resync!["published"]!);
+
+        // Publish every worker's current event twice more, plus a stale one that would rename a worker.
+        var bus = suite.IhrisAdapter.Services.GetRequiredService<IMessageBus>();
+        await using (var connection = new NpgsqlConnection(suite.SuiteDb))
+        {
+            var stored = await connection.QueryAsync<(string Snapshot, long Revision, bool OnRoster)>(
+                "SELECT snapshot::text, revision, on_roster FROM ihris_adapter.roster_workers");
+            foreach (var (json, revision, onRoster) in stored)
+            {
+                var snapshot = System.Text.Json.JsonSerializer.Deserialize<WorkerSnapshot>(json, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+                for (var copy = 0; copy < 2; copy++)
+                {
+                    if (onRoster) await bus.PublishAsync(new WorkerRegisteredV1(snapshot, revision, DateTimeOffset.UtcNow));
+                    else await bus.PublishAsync(new WorkerLeftV1(snapshot, revision, DateTimeOffset.UtcNow));
+                }
+                await bus.PublishAsync(new WorkerChangedV1(snapshot with { GivenName = "Stale" }, revision - 1, DateTimeOffset.UtcNow));
+            }
+        }
+
+        // A real change after the copies: once it has arrived, the copies ahead of it in the queues have been handled.
+        var sentinel = RosterData.NewWorker("dup-sentinel");
+        await PutAsync([sentinel]);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+        await AssertNoDeadLettersAsync();
+    }
+
+    [Fact]
+    public async Task Adapters_stopped_in_the_middle_of_a_batch_resume_without_duplicates()
+    {
+        var workers = Enumerable.Range(0, 60).Select(_ => RosterData.NewWorker("crash")).ToList();
+        await PutAsync(workers);
+        await EventuallyAsync(async () =>
+        {
+            await using var connection = new NpgsqlConnection(suite.FineractDb);
+            var enrolled = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM m_client WHERE external_id LIKE 'crash-%'");
+            Assert.True(enrolled >= 5, $"{enrolled} enrolled so far");
+        }, Deadline);
+        await suite.RestartFineractAndOdkAdaptersAsync();
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), TimeSpan.FromSeconds(90));
+    }
+
+    [Fact]
+    public async Task A_RabbitMQ_restart_in_the_middle_of_the_flow_loses_nothing()
+    {
+        var workers = Enumerable.Range(0, 30).Select(_ => RosterData.NewWorker("mq")).ToList();
+        await PutAsync(workers.Take(15));
+        await suite.Rabbit.RestartAsync();
+        await PutAsync(workers.Skip(15));
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), TimeSpan.FromSeconds(120));
+    }
+
+    [Fact]
+    public async Task Twenty_percent_of_Fineract_and_ODK_calls_failing_still_converges_exactly()
+    {
+        foreach (var mode in new[] { "error", "lost-response" })
+        {
+            await RosterSuite.SetFaultsAsync(suite.FineractUrl, new { failureRate = 0.2, mode });
+            await RosterSuite.SetFaultsAsync(suite.OdkUrl, new { failureRate = 0.2, mode });
+            try
+            {
+                var workers = Enumerable.Range(0, 20).Select(_ => RosterData.NewWorker("fault-" + mode)).ToList();
+                await PutAsync(workers);
+                await PutAsync(workers.Take(5).Select(w => w with { Family = "Changed" + w.Family }));
+                await PutAsync(workers.Skip(5).Take(3).Select(w => w with { Ended = true }));
+                await EventuallyAsync(() => AssertMatchesRosterAsync(suite), TimeSpan.FromSeconds(120));
+            }
+            finally
+            {
+                await RosterSuite.SetFaultsAsync(suite.FineractUrl, null);
+                await RosterSuite.SetFaultsAsync(suite.OdkUrl, null);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Bad_records_are_quarantined_with_their_reason_and_the_rest_keeps_flowing()
+    {
+        var good = RosterData.NewWorker("good");
+        var noName = RosterData.NewWorker("bad-name") with { Given = "", Family = "" };
+        var noIdentifier = RosterData.NewWorker("bad-id") with { EmployeeNumber = "" };
+        var badPhone = RosterData.NewWorker("bad-phone") with { Phone = "call me maybe" };
+        var duplicate = RosterData.NewWorker("bad-dup") with { EmployeeNumber = good.EmployeeNumber };
+        var unknownFacility = RosterData.NewWorker("bad-facility");
+
+        await PutAsync([good]);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite, [good]), Deadline);
+        await RosterData.PutAsync(suite.Ihris, unknownFacility, locationId: "no-such-facility");
+        await PutAsync([noName, noIdentifier, badPhone, duplicate], track: false);
+
+        using var http = suite.IhrisAdapter.CreateClient();
+        var expected = new (TestWorker Worker, string Resource, string Field)[]
+        {
+            (noName, $"Practitioner/{noName.Id}", "name"),
+            (noIdentifier, $"Practitioner/{noIdentifier.Id}", "identifier"),
+            (badPhone, $"Practitioner/{badPhone.Id}", "telecom"),
+            (duplicate, $"Practitioner/{duplicate.Id}", "identifier"),
+            (unknownFacility, $"PractitionerRole/{unknownFacility.Id}-role", "location"),
+        };
+        JsonArray quarantine = [];
+        await EventuallyAsync(async () =>
+        {
+            quarantine = (await http.GetFromJsonAsync<JsonArray>("/quarantine", Ct))!;
+            foreach (var (worker, resource, field) in expected)
+            {
+                var entry = quarantine.OfType<JsonObject>().SingleOrDefault(q => (string?)q["workerId"] == worker.Id);
+                Assert.True(entry is not null, $"{worker.Id} not quarantined");
+                Assert.Equal(resource, (string?)entry["resource"]);
+                Assert.Equal(field, (string?)entry["field"]);
+                Assert.Contains(resource, (string?)entry["reason"]);
+            }
+        }, Deadline);
+        Assert.Contains("already belongs to Practitioner/" + good.Id,
+            (string?)quarantine.OfType<JsonObject>().Single(q => (string?)q["workerId"] == duplicate.Id)["reason"]);
+
+        // None of them reached Fineract or ODK; the good one did.
+        await AssertMatchesRosterAsync(suite, [good, noName with { Ended = true }, badPhone with { Ended = true }, unknownFacility with { Ended = true }]);
+
+        // Fixed upstream, then retried: released and enrolled.
+        var fixedPhone = badPhone with { Phone = "+256711222333" };
+        await RosterData.PutAsync(suite.Ihris, fixedPhone);
+        var id = (long)quarantine.OfType<JsonObject>().Single(q => (string?)q["workerId"] == badPhone.Id)["id"]!;
+        var retry = await http.PostAsync($"/quarantine/{id}/retry", null, Ct);
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        suite.Model.Set(fixedPhone);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite, [good, fixedPhone]), Deadline);
+
+        // Still broken: the retry says so and keeps it in quarantine.
+        var stillBad = (long)quarantine.OfType<JsonObject>().Single(q => (string?)q["workerId"] == noName.Id)["id"]!;
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await http.PostAsync($"/quarantine/{stillBad}/retry", null, Ct)).StatusCode);
+    }
+
+    private async Task PutAsync(IEnumerable<TestWorker> workers, bool track = true)
+    {
+        var list = workers.ToList();
+        await RosterData.PutManyAsync(suite.Ihris, list);
+        if (track)
+        {
+            foreach (var worker in list) suite.Model.Set(worker);
+        }
+    }
+
+    private async Task AssertNoDeadLettersAsync()
+    {
+        foreach (var client in new[] { suite.FineractAdapter.CreateClient(), suite.OdkAdapter.CreateClient() })
+        {
+            var letters = await client.GetFromJsonAsync<JsonArray>("/dead-letters", Ct);
+            Assert.Empty(letters!);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using RabbitMQ.Client;
+
+namespace OneClickSuite.AppHost.Tests;
+
+/// <summary>
+/// The sandbox graph, started for real: PostgreSQL and RabbitMQ as executables, the three emulators, db-setup and
+/// bootstrap. Everything must come up healthy without a container engine.
+/// </summary>
+public class SandboxTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task Sandbox_comes_up_healthy_and_seeded_without_containers()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var dataPath = Path.Combine(Path.GetTempPath(), $"oneclick-sandbox-{Guid.NewGuid():N}");
+        var stopwatch = Stopwatch.StartNew();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--Suite:Mode=sandbox", $"--Suite:SandboxDataPath={dataPath}", "--DcpPublisher:WaitForResourceCleanup=false"],
+            (options, _) => options.DisableDashboard = true,
+            cancellationToken);
+        await using var app = await builder.BuildAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        var logs = CollectLogs(app, ["postgres", "rabbitmq", "db-setup", "fineract", "odk-central", "ihris", "bootstrap"], timeout.Token);
+        await app.StartAsync(timeout.Token);
+
+        foreach (var name in new[] { "postgres", "rabbitmq", "fineract", "odk-central", "ihris" })
+        {
+            try
+            {
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(name, timeout.Token);
+            }
+            catch (Exception ex) when (ex is DistributedApplicationException or OperationCanceledException)
+            {
+                throw new Xunit.Sdk.XunitException($"{name} did not become healthy: {ex.Message}\n{logs.Recent(name)}");
+            }
+        }
+        var healthy = stopwatch.Elapsed;
+
+        var bootstrap = await app.ResourceNotifications.WaitForResourceAsync("bootstrap",
+            e => e.Snapshot.State?.Text is "Finished" or "Exited" or "FailedToStart", timeout.Token);
+        Assert.True(bootstrap.Snapshot.ExitCode == 0, $"bootstrap exited with {bootstrap.Snapshot.ExitCode}:\n{logs.Recent("bootstrap")}");
+        TestContext.Current.SendDiagnosticMessage(
+            $"sandbox cold start: all healthy in {healthy.TotalSeconds:F1} s, bootstrap done in {stopwatch.Elapsed.TotalSeconds:F1} s");
+
+        // The suite's PostgreSQL answers, and db-setup created every database.
+        await using (var connection = new NpgsqlConnection(await app.GetConnectionStringAsync("postgres", timeout.Token)))
+        {
+            await connection.OpenAsync(timeout.Token);
+            await using var command = new NpgsqlCommand("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database", connection);
+            var databases = (string)(await command.ExecuteScalarAsync(timeout.Token))!;
+            foreach (var name in new[] { "fineract_default", "fineract_tenants", "hapi", "odk", "suite" }) Assert.Contains(name, databases.Split(','));
+        }
+
+        // RabbitMQ accepts an AMQP connection with the suite's credentials and can carry a message.
+        var factory = new ConnectionFactory { Uri = new Uri((await app.GetConnectionStringAsync("rabbitmq", timeout.Token))!) };
+        await using (var amqp = await factory.CreateConnectionAsync(timeout.Token))
+        await using (var channel = await amqp.CreateChannelAsync(cancellationToken: timeout.Token))
+        {
+            var queue = await channel.QueueDeclareAsync(exclusive: true, cancellationToken: timeout.Token);
+            await channel.BasicPublishAsync("", queue.QueueName, "ping"u8.ToArray(), timeout.Token);
+            var message = await channel.BasicGetAsync(queue.QueueName, autoAck: true, timeout.Token);
+            Assert.Equal("ping", System.Text.Encoding.UTF8.GetString(message!.Body.Span));
+        }
+
+        // Bootstrap seeded each emulator through its upstream API.
+        using var odk = app.CreateHttpClient("odk-central", "http");
+        var odkPassword = await ParameterValueAsync(app, "odk-admin-password", timeout.Token);
+        var odkEmail = await ParameterValueAsync(app, "odk-admin-email", timeout.Token);
+        var session = await odk.PostAsJsonAsync("/v1/sessions", new { email = odkEmail, password = odkPassword }, timeout.Token);
+        session.EnsureSuccessStatusCode();
+        var token = (await session.Content.ReadFromJsonAsync<JsonObject>(timeout.Token))!["token"]!.GetValue<string>();
+        odk.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        var projects = await odk.GetFromJsonAsync<JsonArray>("/v1/projects", timeout.Token);
+        Assert.Contains(projects!, p => p!["name"]!.GetValue<string>() == "OneClickSuite");
+
+        using var fineract = app.CreateHttpClient("fineract", "http");
+        var fineractPassword = await ParameterValueAsync(app, "fineract-password", timeout.Token);
+        fineract.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"mifos:{fineractPassword}")));
+        fineract.DefaultRequestHeaders.Add("Fineract-Platform-TenantId", "default");
+        var funding = await fineract.GetAsync("/fineract-provider/api/v1/clients/external-id/funding-programme", timeout.Token);
+        Assert.Equal(System.Net.HttpStatusCode.OK, funding.StatusCode);
+        // The upstream default password no longer works: bootstrap replaced it.
+        using var withDefault = app.CreateHttpClient("fineract", "http");
+        withDefault.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String("mifos:password"u8.ToArray()));
+        withDefault.DefaultRequestHeaders.Add("Fineract-Platform-TenantId", "default");
+        await Task.Delay(TimeSpan.FromSeconds(11), timeout.Token); // the emulator caches verified credentials for 10 s
+        var refused = await withDefault.GetAsync("/fineract-provider/api/v1/offices", timeout.Token);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        await app.StopAsync(CancellationToken.None);
+        try { Directory.Delete(dataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Every resource's console output from the start, for failure messages that say why.</summary>
+    private static ResourceLogs CollectLogs(DistributedApplication app, string[] names, CancellationToken cancellationToken)
+    {
+        var logs = new ResourceLogs();
+        var loggerService = app.Services.GetRequiredService<ResourceLoggerService>();
+        foreach (var name in names)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var batch in loggerService.WatchAsync(name).WithCancellation(cancellationToken))
+                        logs.Add(name, batch.Select(l => l.Content));
+                }
+                catch (OperationCanceledException) { }
+            }, CancellationToken.None);
+        }
+        return logs;
+    }
+
+    private sealed class ResourceLogs
+    {
+        private readonly Dictionary<string, List<string>> _lines = [];
+        public void Add(string name, IEnumerable<string> lines)
+        {
+            lock (_lines) { (_lines.TryGetValue(name, out var list) ? list : _lines[name] = []).AddRange(lines); }
+        }
+        public string Recent(string name)
+        {
+            lock (_lines) { return _lines.TryGetValue(name, out var list) ? string.Join('\n', list.TakeLast(80)) : "(no output)"; }
+        }
+    }
+
+    private static async Task<string> ParameterValueAsync(DistributedApplication app, string name, CancellationToken cancellationToken)
+    {
+        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        var parameter = model.Resources.OfType<ParameterResource>().Single(p => p.Name == name);
+        return (await parameter.GetValueAsync(cancellationToken))!;
+    }
+}
