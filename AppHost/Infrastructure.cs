@@ -45,6 +45,12 @@ public static class InfrastructureExtensions
         var stateDirectory = builder.Configuration["Suite:SandboxDataPath"]
             ?? Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", ".sandbox"));
 
+        // The machine's own PostgreSQL and RabbitMQ, installed on first use (a fresh machine needs only the .NET SDK).
+        IResourceBuilder<ExecutableResource>? prerequisites = null;
+        var usesLocalServers = !runsContainers && (builder.Configuration.GetConnectionString("postgres") is null
+                                                  || builder.Configuration.GetConnectionString("rabbitmq") is null);
+        if (usesLocalServers) prerequisites = builder.AddSandboxPrerequisites("sandbox-prereqs");
+
         var postgresPassword = builder.AddSecret("postgres-password");
         IResourceBuilder<IResourceWithConnectionString> postgres;
         IResourceBuilder<PostgresServerResource>? postgresContainer = null;
@@ -61,7 +67,7 @@ public static class InfrastructureExtensions
         }
         else
         {
-            postgres = builder.AddSandboxPostgres("postgres", postgresPassword, stateDirectory);
+            postgres = builder.AddSandboxPostgres("postgres", postgresPassword, stateDirectory).WaitForCompletion(prerequisites!);
         }
 
         var rabbitUser = builder.AddParameter("rabbitmq-user", "suite", publishValueAsDefault: true);
@@ -84,7 +90,7 @@ public static class InfrastructureExtensions
         }
         else
         {
-            messaging = builder.AddSandboxRabbitMq("rabbitmq", rabbitUser, rabbitPassword, stateDirectory);
+            messaging = builder.AddSandboxRabbitMq("rabbitmq", rabbitUser, rabbitPassword, stateDirectory).WaitForCompletion(prerequisites!);
         }
 
         // Owner roles only where the real systems connect with them; emulators use the server's own role.

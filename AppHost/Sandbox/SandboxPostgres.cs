@@ -19,6 +19,15 @@ public sealed class SandboxPostgresResource(string name, string workingDirectory
 
 public static class SandboxPostgresExtensions
 {
+    /// <summary>One-shot: installs PostgreSQL and RabbitMQ from the distribution's packages where they are missing.</summary>
+    public static IResourceBuilder<ExecutableResource> AddSandboxPrerequisites(this IDistributedApplicationBuilder builder, string name)
+    {
+        var sandboxDirectory = Path.Combine(builder.AppHostDirectory, "Sandbox");
+        return builder.AddExecutable(name, "bash", sandboxDirectory, Path.Combine(sandboxDirectory, "install-prereqs.sh"))
+            .WithIconName("ArrowDownload")
+            .ExcludeFromManifest();
+    }
+
     public static IResourceBuilder<SandboxPostgresResource> AddSandboxPostgres(
         this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password, string stateDirectory)
     {

@@ -52,7 +52,7 @@ public sealed class AppModel : IAsyncDisposable
     public static IEnumerable<IResource> WaitsFor(IResource resource) =>
         resource.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource);
 
-    public static bool IsOneShot(IResource resource) => resource.Name is "db-setup" or "bootstrap" || resource.Name.EndsWith("-admin");
+    public static bool IsOneShot(IResource resource) => resource.Name is "db-setup" or "bootstrap" or "sandbox-prereqs" || resource.Name.EndsWith("-admin");
 
     public ValueTask DisposeAsync() => _builder.DisposeAsync();
 }
