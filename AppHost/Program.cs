@@ -40,7 +40,7 @@ switch (mode)
             builder.OwnerPassword(SuiteDatabases.Odk), odkAdminEmail, odkAdminPassword, infra.DatabaseSetup);
 
         var ihrisApp = builder.AddIhris("ihris", postgres,
-            builder.OwnerPassword(SuiteDatabases.Hapi), builder.AddSecret("ihris-auth-secret"), infra.DatabaseSetup);
+            builder.OwnerPassword(SuiteDatabases.Hapi), builder.AddSecret("ihris-auth-secret"), builder.AddSecret("ihris-session-secret"), infra.DatabaseSetup);
 
         (fineract, fineractUrl) = (fineractServer, ReferenceExpression.Create($"{fineractServer.Resource.HttpEndpoint}"));
         (odkCentral, odkCentralUrl) = (odk, ReferenceExpression.Create($"{odk.Resource.HttpEndpoint}"));
@@ -104,7 +104,9 @@ builder.AddOneShot<Projects.Bootstrap>("bootstrap")
     .WithUpstream(fineractSystem)
     .WithUpstream(odkSystem)
     .WithUpstream(ihrisSystem)
-    .WithEnvironment("Bootstrap__FineractDefaultPassword", FineractResource.UpstreamDefaultPassword)
+    // Upstream's published default passwords, replaced on first sign-in; a ministry's own systems are never touched.
+    .WithEnvironment("Bootstrap__FineractDefaultPassword", mode == SuiteMode.External ? "" : FineractResource.UpstreamDefaultPassword)
+    .WithEnvironment("Bootstrap__IhrisDefaultPassword", mode == SuiteMode.Full ? IhrisResource.UpstreamDefaultPassword : "")
     // A ministry's own systems get the suite's structure (product, form, entity list) but never demo staff.
     .WithEnvironment("Bootstrap__LoadDemoWorkforce", (mode != SuiteMode.External).ToString().ToLowerInvariant());
 

@@ -8,7 +8,8 @@ public static class IhrisBuilderExtensions
     /// </summary>
     public static IResourceBuilder<IhrisResource> AddIhris(this IDistributedApplicationBuilder builder, string name,
         IResourceBuilder<PostgresServerResource> postgres, IResourceBuilder<ParameterResource> hapiDatabasePassword,
-        IResourceBuilder<ParameterResource> authSecret, IResourceBuilder<IResource> databaseSetup)
+        IResourceBuilder<ParameterResource> authSecret, IResourceBuilder<ParameterResource> sessionSecret,
+        IResourceBuilder<IResource> databaseSetup)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var db = postgres.Resource.PrimaryEndpoint;
@@ -69,6 +70,8 @@ public static class IhrisBuilderExtensions
             .WithEnvironment("IHRIS_ELASTICSEARCH__BASE", esEndpoint)
             // iHRIS commits its JWT secret to its repository: anything real must override it.
             .WithEnvironment("IHRIS_AUTH__SECRET", authSecret)
+            // Without it iHRIS draws a random session secret per process and every sign-in dies on restart.
+            .WithEnvironment("IHRIS_SESSION__SECRET", sessionSecret)
             .WithHttpHealthCheck("/config/app", endpointName: IhrisResource.HttpEndpointName)
             .WithUrlForEndpoint(IhrisResource.HttpEndpointName, url =>
                 url.DisplayText = $"iHRIS (user {IhrisResource.AdminEmail}, password: parameter ihris-admin-password)")

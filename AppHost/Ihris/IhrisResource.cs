@@ -7,6 +7,12 @@ public sealed class IhrisResource(string name) : ContainerResource(name), IResou
     public const int HttpPort = 3000;
     /// <summary>iHRIS's seeded administrator (upstreams.md).</summary>
     public const string AdminEmail = "admin@ihris.org";
+
+    /// <summary>
+    /// The administrator password every fresh iHRIS container restores (iHRIS/iHRIS IhrisUser.fsh, loaded at each first
+    /// start). Not a secret of ours: bootstrap signs in with it and replaces it with <c>ihris-admin-password</c>.
+    /// </summary>
+    public const string UpstreamDefaultPassword = "ihris";
     public EndpointReference HttpEndpoint => new(this, HttpEndpointName);
 }
 

@@ -14,6 +14,8 @@ builder.AddFineractClient();
 builder.AddOdkClient();
 builder.Services.AddOptions<BootstrapOptions>().Bind(builder.Configuration.GetSection(BootstrapOptions.SectionName));
 builder.Services.AddTransient<IhrisSeeder>();
+builder.Services.AddHttpClient<IhrisAdminPassword>((services, http) =>
+    http.BaseAddress = new Uri(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OneClickSuite.Clients.Ihris.IhrisOptions>>().Value.BaseUrl.TrimEnd('/') + "/"));
 builder.Services.AddTransient<FineractSeeder>();
 builder.Services.AddTransient<OdkSeeder>();
 

@@ -51,6 +51,8 @@ public static class SuiteMessaging
             options.ApplicationAssembly = handlers;
             // Handler adapters are generated and compiled at start-up (no pre-generated code to keep in step).
             options.UseRuntimeCompilation();
+            // Typed HttpClients (the upstream clients) are built by a factory, so handlers get them from the container.
+            options.ServiceLocationPolicy = ServiceLocationPolicy.AlwaysAllowed;
 
             options.PersistMessagesWithPostgresql(dataSource, schema);
             var rabbit = options.UseRabbitMq(new Uri(broker)).AutoProvision();

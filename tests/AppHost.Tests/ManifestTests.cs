@@ -50,7 +50,7 @@ public class ManifestTests
             {
                 var text = value!.GetValue<string>();
                 var looksSecret = new[] { "PASSWORD", "PWD", "SECRET" }.Any(w => key.ToUpperInvariant().Contains(w));
-                if (!looksSecret || text.Length == 0 || key == "Bootstrap__FineractDefaultPassword") continue;
+                if (!looksSecret || text.Length == 0 || key is "Bootstrap__FineractDefaultPassword" or "Bootstrap__IhrisDefaultPassword") continue;
                 Assert.True(text.StartsWith('{') && text.EndsWith('}'), $"{name}: {key} is a literal in the manifest");
             }
         }

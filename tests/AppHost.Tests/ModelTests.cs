@@ -145,7 +145,7 @@ public class ModelTests
                 if (!secretWords.Any(w => name.ToUpperInvariant().Contains(w))) continue;
                 // Empty settings that switch something off (SENTRY_KEY, S3 keys) carry no secret.
                 if (value is string s && s.Length == 0) continue;
-                if (name == "Bootstrap__FineractDefaultPassword" || name == "Fineract__SeedPassword") continue; // upstream's published default, replaced at bootstrap
+                if (name is "Bootstrap__FineractDefaultPassword" or "Bootstrap__IhrisDefaultPassword" or "Fineract__SeedPassword") continue; // upstream's published default, replaced at bootstrap
                 Assert.True(ContainsSecretParameter(value), $"{mode}: {resource.Name} {name} is not a secret parameter");
             }
         }

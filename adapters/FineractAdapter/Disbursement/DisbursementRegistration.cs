@@ -4,14 +4,11 @@ using Wolverine;
 
 namespace OneClickSuite.FineractAdapter.Disbursement;
 
-/// <summary>Handles Payroll's payment requests; each outcome goes back through the outbox.</summary>
-public sealed class PaymentRequestedHandler
+/// <summary>Handles Payroll's payment requests; the outcome is cascaded through the outbox.</summary>
+public sealed class PaymentRequestedHandler(PaymentDisbursement disbursement)
 {
-    public async Task Handle(PaymentRequestedV1 request, PaymentDisbursement disbursement, IMessageContext context, CancellationToken ct)
-    {
-        var outcome = await disbursement.PayAsync(request, ct);
-        await context.PublishAsync(outcome);
-    }
+    public async Task<OutgoingMessages> Handle(PaymentRequestedV1 request, CancellationToken ct) =>
+        [await disbursement.PayAsync(request, ct)];
 }
 
 public static class DisbursementRegistration

@@ -107,7 +107,7 @@ public sealed class RosterSuite : IAsyncLifetime
         [$"{clientSection}:Password"] = Password,
         ["Ihris:PollInterval"] = "00:00:01",
         ["Roster:BatchWindow"] = "00:00:00.500",
-        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Wolverine"] = "Warning",
     };
 
