@@ -8,6 +8,7 @@ using OneClickSuite.Clients;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Wolverine;
+using JasperFx.CodeGeneration.Model;
 using Wolverine.ErrorHandling;
 using Wolverine.Postgresql;
 using Wolverine.RabbitMQ;

@@ -8,8 +8,7 @@ namespace OneClickSuite.Testing;
 /// </summary>
 public sealed class PostgresServer
 {
-    private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static PostgresServer? _shared;
+    private static readonly OncePerProcess<PostgresServer> Shared = new(StartAsync);
     private static int _databaseCounter;
 
     private readonly ServerProcess? _process;
@@ -23,18 +22,7 @@ public sealed class PostgresServer
     /// <summary>Connection string to the server's "postgres" database, as the superuser.</summary>
     public string ConnectionString { get; }
 
-    public static async Task<PostgresServer> StartSharedAsync()
-    {
-        await Gate.WaitAsync();
-        try
-        {
-            return _shared ??= await StartAsync();
-        }
-        finally
-        {
-            Gate.Release();
-        }
-    }
+    public static Task<PostgresServer> StartSharedAsync() => Shared.GetAsync();
 
     /// <summary>Stops the server and starts it again on the same data and port (a database restart).</summary>
     public async Task RestartAsync()

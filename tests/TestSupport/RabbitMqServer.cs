@@ -8,8 +8,7 @@ namespace OneClickSuite.Testing;
 /// </summary>
 public sealed class RabbitMqServer
 {
-    private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static RabbitMqServer? _shared;
+    private static readonly OncePerProcess<RabbitMqServer> Shared = new(StartAsync);
     private readonly ServerProcess? _process;
 
     private RabbitMqServer(Uri amqpUri, ServerProcess? process)
@@ -23,18 +22,7 @@ public sealed class RabbitMqServer
     /// <summary>The connection string form that Aspire's RabbitMQ integration hands to services.</summary>
     public string ConnectionString => AmqpUri.ToString();
 
-    public static async Task<RabbitMqServer> StartSharedAsync()
-    {
-        await Gate.WaitAsync();
-        try
-        {
-            return _shared ??= await StartAsync();
-        }
-        finally
-        {
-            Gate.Release();
-        }
-    }
+    public static Task<RabbitMqServer> StartSharedAsync() => Shared.GetAsync();
 
     /// <summary>Stops the broker and starts it again on the same state (durable queues survive).</summary>
     public async Task RestartAsync()

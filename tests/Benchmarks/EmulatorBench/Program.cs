@@ -25,8 +25,9 @@ _ = Task.Delay(budget).ContinueWith(_ =>
 
 var startedAt = DateTimeOffset.UtcNow;
 var clock = Stopwatch.StartNew();
+var loadAtStart = Report.LoadAverage();
 Console.WriteLine($"Emulator benchmark: {settings.Clients} clients, {settings.Warmup.TotalSeconds:F0} s warm-up + " +
-                  $"{settings.Duration.TotalSeconds:F0} s per measurement, {Environment.ProcessorCount} cores.");
+                  $"{settings.Duration.TotalSeconds:F0} s per measurement, {Environment.ProcessorCount} cores, load average {loadAtStart?.ToString("F1") ?? "unknown"}.");
 var postgres = await PostgresServer.StartSharedAsync();
 var results = new List<Measurement>();
 var notes = new List<string>();
@@ -40,10 +41,16 @@ foreach (var (name, _, run) in selected)
     Console.WriteLine($"{name}: done in {(clock.Elapsed - setUp).TotalSeconds:F1} s");
 }
 
+var loadAtEnd = Report.LoadAverage();
 Console.WriteLine();
 Console.Write(Report.Table(results));
+if (loadAtStart > Environment.ProcessorCount || loadAtEnd > Environment.ProcessorCount)
+{
+    Console.WriteLine($"note: load average {loadAtStart:F1} at start, {loadAtEnd:F1} at end on {Environment.ProcessorCount} cores: " +
+                      "other processes shared the CPU, so these numbers are lower than on a quiet machine.");
+}
 foreach (var note in notes) Console.WriteLine($"note: {note}");
-var path = await Report.WriteJsonAsync(Repository.Root, settings, startedAt, results, notes);
+var path = await Report.WriteJsonAsync(Repository.Root, settings, startedAt, loadAtStart, loadAtEnd, results, notes);
 Console.WriteLine($"Written to {Path.GetRelativePath(Repository.Root, path)} after {clock.Elapsed.TotalSeconds:F0} s.");
 // Errors under load are findings about the emulators, reported above; the run itself succeeded.
 return 0;

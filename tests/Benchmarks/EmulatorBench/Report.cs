@@ -38,8 +38,25 @@ public static class Report
         return text.ToString();
     }
 
+    /// <summary>
+    /// Linux's one-minute load average, or null elsewhere. The machine is shared: a load well above the core count
+    /// means other work took CPU from the emulators and PostgreSQL, and the numbers are low.
+    /// </summary>
+    public static double? LoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+
     public static async Task<string> WriteJsonAsync(string repositoryRoot, LoadSettings settings, DateTimeOffset startedAt,
-        IReadOnlyList<Measurement> results, IReadOnlyList<string> notes)
+        double? loadAtStart, double? loadAtEnd, IReadOnlyList<Measurement> results, IReadOnlyList<string> notes)
     {
         var path = Path.Combine(repositoryRoot, "artifacts", "benchmarks", "emulators.json");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -52,6 +69,8 @@ public static class Report
                 processorCount = Environment.ProcessorCount,
                 os = RuntimeInformation.OSDescription,
                 runtime = RuntimeInformation.FrameworkDescription,
+                loadAverageAtStart = loadAtStart,
+                loadAverageAtEnd = loadAtEnd,
             },
             clients = settings.Clients,
             warmupSeconds = settings.Warmup.TotalSeconds,
