@@ -4,6 +4,7 @@
 #   PGPORT             TCP port on 127.0.0.1
 #   POSTGRES_PASSWORD  password of the "postgres" role; applied at every start, so a changed parameter just works
 #   POSTGRES_EXTRA     optional extra server settings, e.g. "-c fsync=off" for throwaway test clusters
+#   OWNER_PID          optional: stop the server when this process is gone (test runs that crash leave nothing behind)
 # Wrapped in main so bash reads the whole script before running it.
 main() {
   set -euo pipefail
@@ -38,6 +39,11 @@ main() {
   # Single-user mode sets the password without opening any port.
   escaped=${POSTGRES_PASSWORD//\'/\'\'}
   printf "ALTER ROLE postgres PASSWORD '%s';\n" "$escaped" | "${as_owner[@]}" "$bin/postgres" --single -D "$PGDATA" postgres > /dev/null
+
+  if [ -n "${OWNER_PID:-}" ]; then
+    server=$$ # exec below keeps this pid for postgres itself
+    ( while kill -0 "$OWNER_PID" 2> /dev/null; do sleep 2; done; kill -INT "$server" 2> /dev/null ) &
+  fi
 
   # shellcheck disable=SC2086
   exec "${as_owner[@]}" "$bin/postgres" -D "$PGDATA" -p "$PGPORT" \

@@ -6,6 +6,7 @@
 #   ERL_EPMD_PORT          optional: port of this node's private epmd (default: distribution port + 1)
 #   RABBITMQ_MANAGEMENT_PORT  optional: enables the management UI on that port
 #   RABBITMQ_USER / RABBITMQ_PASSWORD  the one user; the default guest user is removed
+#   OWNER_PID              optional: stop the node when this process is gone
 # Wrapped in main so bash reads the whole script before running it.
 main() {
   set -euo pipefail
@@ -23,7 +24,7 @@ main() {
   # One node name per state directory, so a sandbox and test brokers never collide.
   node="oneclick-$(printf '%s' "$base" | md5sum | cut -c1-8)"
   export RABBITMQ_NODENAME="$node@localhost"
-  export RABBITMQ_MNESIA_BASE="$base/mnesia" RABBITMQ_LOG_BASE="$base/log"
+  export RABBITMQ_MNESIA_BASE="$base/mnesia" RABBITMQ_LOG_BASE="$base/log" ERL_CRASH_DUMP="$base/erl_crash.dump"
   export RABBITMQ_PID_FILE="$base/$node.pid"
   export RABBITMQ_ENABLED_PLUGINS_FILE="$base/enabled_plugins"
   export RABBITMQ_CONFIG_FILE="$base/rabbitmq"   # rabbitmq.conf
@@ -57,6 +58,10 @@ main() {
     epmd -port "$ERL_EPMD_PORT" -kill > /dev/null 2>&1 || true
   }
   trap stop TERM INT
+  if [ -n "${OWNER_PID:-}" ]; then
+    script=$$
+    ( while kill -0 "$OWNER_PID" 2> /dev/null; do sleep 2; done; kill -TERM "$script" 2> /dev/null ) &
+  fi
 
   "$server" &
   pid=$!

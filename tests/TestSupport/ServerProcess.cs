@@ -34,6 +34,8 @@ public sealed class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (var (key, value) in _environment) info.Environment[key] = value;
+        // The script stops the server by itself when this test process is gone, even after a crash.
+        info.Environment["OWNER_PID"] = Environment.ProcessId.ToString();
         _process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {_script}");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };

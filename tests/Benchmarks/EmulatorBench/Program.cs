@@ -33,12 +33,21 @@ var results = new List<Measurement>();
 var notes = new List<string>();
 foreach (var (name, _, run) in selected)
 {
-    var connectionString = await postgres.CreateDatabaseAsync($"bench_{name}");
     var setUp = clock.Elapsed;
     Console.WriteLine($"{name}: running…");
-    var measured = await run(connectionString, settings, notes);
-    results.AddRange(measured);
-    Console.WriteLine($"{name}: done in {(clock.Elapsed - setUp).TotalSeconds:F1} s");
+    try
+    {
+        var connectionString = await postgres.CreateDatabaseAsync($"bench_{name}");
+        results.AddRange(await run(connectionString, settings, notes));
+        Console.WriteLine($"{name}: done in {(clock.Elapsed - setUp).TotalSeconds:F1} s");
+    }
+    catch (Exception ex)
+    {
+        // One emulator failing to start or set up must not hide the others' numbers, nor skip the clean exit
+        // that stops the PostgreSQL server.
+        Console.Error.WriteLine($"{name}: failed: {ex}");
+        notes.Add($"{name}: the run failed: {ex.GetType().Name}: {ex.Message}");
+    }
 }
 
 var loadAtEnd = Report.LoadAverage();
