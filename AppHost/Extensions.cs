@@ -34,6 +34,18 @@ public static class SuiteExtensions
             .WithHttpEndpoint(name: "http")
             .WithHttpHealthCheck("/health", endpointName: "http");
 
+    /// <summary>
+    /// A service of the suite: its tables in the suite database, its messages through RabbitMQ, started once the
+    /// databases exist and bootstrap has seeded the upstream systems it relies on.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithSuiteState(this IResourceBuilder<ProjectResource> service,
+        SuiteInfrastructure infra, IResourceBuilder<ProjectResource> bootstrap) =>
+        service.WithReference(infra.Database(SuiteDatabases.Suite), "suite-db")
+            .WithReference(infra.Messaging, "rabbitmq")
+            .WaitForCompletion(infra.DatabaseSetup)
+            .WaitFor(infra.Messaging)
+            .WaitForCompletion(bootstrap);
+
     /// <summary>A one-shot program (setup, seeding): runs to completion; others WaitForCompletion on it.</summary>
     public static IResourceBuilder<ProjectResource> AddOneShot<TProject>(this IDistributedApplicationBuilder builder, string name)
         where TProject : IProjectMetadata, new() =>

@@ -100,7 +100,7 @@ var ihrisSystem = new UpstreamSystem("Ihris", ihris, ihrisUrl,
     [("Email", Expression(ihrisAdminEmail)), ("Password", Expression(ihrisAdminPassword))]);
 
 // ── Bootstrap: one-shot seeding, the same code in every mode; re-running creates nothing twice ──
-builder.AddOneShot<Projects.Bootstrap>("bootstrap")
+var bootstrap = builder.AddOneShot<Projects.Bootstrap>("bootstrap")
     .WithUpstream(fineractSystem)
     .WithUpstream(odkSystem)
     .WithUpstream(ihrisSystem)
@@ -109,5 +109,22 @@ builder.AddOneShot<Projects.Bootstrap>("bootstrap")
     .WithEnvironment("Bootstrap__IhrisDefaultPassword", mode == SuiteMode.Full ? IhrisResource.UpstreamDefaultPassword : "")
     // A ministry's own systems get the suite's structure (product, form, entity list) but never demo staff.
     .WithEnvironment("Bootstrap__LoadDemoWorkforce", (mode != SuiteMode.External).ToString().ToLowerInvariant());
+
+// ── The suite's own services: thin adapters and payroll, talking only through RabbitMQ, state in suite-db ──
+var ihrisAdapter = builder.AddSuiteService<Projects.IhrisAdapter>("ihris-adapter")
+    .WithSuiteState(infra, bootstrap)
+    .WithUpstream(ihrisSystem);
+var fineractAdapter = builder.AddSuiteService<Projects.FineractAdapter>("fineract-adapter")
+    .WithSuiteState(infra, bootstrap)
+    .WithUpstream(fineractSystem);
+var odkAdapter = builder.AddSuiteService<Projects.OdkAdapter>("odk-adapter")
+    .WithSuiteState(infra, bootstrap)
+    .WithUpstream(odkSystem);
+builder.AddSuiteService<Projects.Payroll>("payroll")
+    .WithSuiteState(infra, bootstrap)
+    .WithUpstream(fineractSystem) // read-only: reconciliation against Fineract's transactions
+    .WaitFor(ihrisAdapter)
+    .WaitFor(fineractAdapter)
+    .WaitFor(odkAdapter);
 
 builder.Build().Run();

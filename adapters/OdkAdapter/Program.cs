@@ -1,12 +1,14 @@
 using OneClickSuite.Clients;
 using OneClickSuite.Contracts;
 using OneClickSuite.Messaging;
+using OneClickSuite.OdkAdapter.Activities;
 using OneClickSuite.OdkAdapter.Roster;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddOdkClient();
-builder.AddSuiteMessaging("odk-adapter", messaging => messaging.Subscribe(RosterExchanges.Roster));
+builder.AddSuiteMessaging("odk-adapter", messaging => messaging.Subscribe(RosterExchanges.Roster).AddActivityIntake());
+builder.AddActivityIntake();
 
 builder.Services.AddOptions<RosterListOptions>().Bind(builder.Configuration.GetSection(RosterListOptions.SectionName));
 builder.Services.AddSingleton<OdkProject>();
@@ -21,6 +23,7 @@ var app = builder.Build();
 await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EntityListStore.Ddl);
 app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();
+app.MapActivityQuarantine();
 app.MapGet("/roster/entities/pending", async (SuiteDatabase database, CancellationToken ct) =>
 {
     await using var connection = await database.DataSource.OpenConnectionAsync(ct);

@@ -16,7 +16,6 @@ public static class PayrollRegistration
     {
         builder.Services.AddOptions<PayRuleSet>()
             .Bind(builder.Configuration.GetSection(PayRuleSet.SectionName))
-            .Validate(r => !r.Validate().Any(), "PayRules are invalid")
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<PayRuleSet>, PayRuleSetValidation>();
         builder.Services.AddOptions<PayrollOptions>().Bind(builder.Configuration.GetSection(PayrollOptions.SectionName));

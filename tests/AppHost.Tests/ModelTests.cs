@@ -248,6 +248,27 @@ public class ModelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task Suite_services_get_their_state_and_broker_and_start_after_seeding(string mode)
+    {
+        await using var model = await AppModel.CreateAsync(mode);
+        var upstreamOf = new Dictionary<string, string>
+        {
+            ["ihris-adapter"] = "Ihris", ["fineract-adapter"] = "Fineract", ["odk-adapter"] = "Odk", ["payroll"] = "Fineract",
+        };
+        foreach (var (name, section) in upstreamOf)
+        {
+            var service = Assert.IsType<ProjectResource>(model.Resource(name));
+            var environment = await model.EnvironmentAsync(service);
+            Assert.True(environment.ContainsKey("ConnectionStrings__suite-db"), $"{name} has no suite-db");
+            Assert.True(environment.ContainsKey("ConnectionStrings__rabbitmq"), $"{name} has no rabbitmq");
+            Assert.True(environment.ContainsKey($"{section}__BaseUrl"), $"{name} does not know where {section} is");
+            var waits = AppModel.WaitsFor(service).Select(r => r.Name).ToList();
+            foreach (var needed in new[] { "bootstrap", "db-setup", "rabbitmq" }) Assert.Contains(needed, waits);
+        }
+    }
+
     [Fact]
     public async Task Database_setup_creates_what_each_owner_requires()
     {

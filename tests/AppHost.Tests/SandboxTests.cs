@@ -28,10 +28,11 @@ public class SandboxTests
         await using var app = await builder.BuildAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
-        var logs = CollectLogs(app, ["postgres", "rabbitmq", "db-setup", "fineract", "odk-central", "ihris", "bootstrap"], timeout.Token);
+        var logs = CollectLogs(app, ["postgres", "rabbitmq", "db-setup", "fineract", "odk-central", "ihris", "bootstrap",
+            "ihris-adapter", "fineract-adapter", "odk-adapter", "payroll"], timeout.Token);
         await app.StartAsync(timeout.Token);
 
-        foreach (var name in new[] { "postgres", "rabbitmq", "fineract", "odk-central", "ihris" })
+        foreach (var name in new[] { "postgres", "rabbitmq", "fineract", "odk-central", "ihris", "ihris-adapter", "fineract-adapter", "odk-adapter", "payroll" })
         {
             try
             {
@@ -94,6 +95,37 @@ public class SandboxTests
         await Task.Delay(TimeSpan.FromSeconds(11), timeout.Token); // the emulator caches verified credentials for 10 s
         var refused = await withDefault.GetAsync("/fineract-provider/api/v1/offices", timeout.Token);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        // Registering staff without a manual step: the demo workforce bootstrap put in iHRIS reaches Fineract as a
+        // client with an active account, and ODK's health_workers list as an entity.
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        JsonObject? nurse = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await fineract.GetAsync("/fineract-provider/api/v1/clients/external-id/demo-nurse-1", timeout.Token);
+            if (response.IsSuccessStatusCode)
+            {
+                nurse = await response.Content.ReadFromJsonAsync<JsonObject>(timeout.Token);
+                break;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+        }
+        Assert.True(nurse is not null, $"demo-nurse-1 never reached Fineract:\n{logs.Recent("ihris-adapter")}\n{logs.Recent("fineract-adapter")}");
+        var accounts = await fineract.GetFromJsonAsync<JsonObject>(
+            $"/fineract-provider/api/v1/clients/{nurse!["id"]}/accounts", timeout.Token);
+        var savings = accounts!["savingsAccounts"]!.AsArray();
+        Assert.Contains(savings, a => a!["status"]!["active"]!.GetValue<bool>());
+
+        var project = projects!.First(p => p!["name"]!.GetValue<string>() == "OneClickSuite")!["id"]!.GetValue<int>();
+        var inOdk = false;
+        while (!inOdk && DateTime.UtcNow < deadline.AddMinutes(1))
+        {
+            var entities = await odk.GetFromJsonAsync<JsonArray>($"/v1/projects/{project}/datasets/health_workers/entities", timeout.Token);
+            inOdk = entities!.Any(e => e!["currentVersion"]?["label"]?.GetValue<string>().Contains("Nakato") == true);
+            if (!inOdk) await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+        }
+        Assert.True(inOdk, $"demo-nurse-1 never reached ODK's health_workers list:\n{logs.Recent("odk-adapter")}");
+        TestContext.Current.SendDiagnosticMessage($"sandbox: demo workforce synced to Fineract and ODK {stopwatch.Elapsed.TotalSeconds:F1} s after start");
 
         await app.StopAsync(CancellationToken.None);
         try { Directory.Delete(dataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

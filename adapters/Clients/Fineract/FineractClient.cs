@@ -175,8 +175,10 @@ public sealed class FineractClient
     /// Stops further credits to a leaver's account while letting them withdraw what is there
     /// (<c>POST /savingsaccounts/{id}?command=blockCredit</c>, SavingsApiConstants.COMMAND_BLOCK_CREDIT).
     /// </summary>
-    public Task<FineractCommandResult> BlockCreditsAsync(long savingsAccountId, CancellationToken ct = default) =>
-        CommandAsync(HttpMethod.Post, $"savingsaccounts/{savingsAccountId}?command=blockCredit", new JsonObject(), null, ct);
+    /// <summary>Stops money coming in: deposits and transfers to the account then fail with 403
+    /// <c>error.msg.savings.account.credit.transaction.not.allowed</c>. Fineract expects the reason with it.</summary>
+    public Task<FineractCommandResult> BlockCreditsAsync(long savingsAccountId, string reason = "Left the workforce (iHRIS)", CancellationToken ct = default) =>
+        CommandAsync(HttpMethod.Post, $"savingsaccounts/{savingsAccountId}?command=blockCredit", new JsonObject { ["reasonForBlock"] = reason }, null, ct);
 
     public Task<FineractCommandResult> UnblockCreditsAsync(long savingsAccountId, CancellationToken ct = default) =>
         CommandAsync(HttpMethod.Post, $"savingsaccounts/{savingsAccountId}?command=unblockCredit", new JsonObject(), null, ct);

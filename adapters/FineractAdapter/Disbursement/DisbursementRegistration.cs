@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Http.Resilience;
+using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Contracts;
 using OneClickSuite.Messaging;
 using Wolverine;
@@ -18,6 +20,14 @@ public static class DisbursementRegistration
     {
         builder.Services.AddOptions<DisbursementOptions>().Bind(builder.Configuration.GetSection(DisbursementOptions.SectionName));
         builder.Services.AddSingleton<FundingAccount>();
+        // Payments are retried by the message handler with the same Idempotency-Key; the HTTP layer only smooths
+        // over short blips. The standard breaker (10% failures) would stop all payments whenever Fineract answers a
+        // few 5xx, so it opens only when most calls fail.
+        builder.Services.Configure<HttpStandardResilienceOptions>($"{nameof(FineractClient)}-standard", resilience =>
+        {
+            resilience.Retry.Delay = TimeSpan.FromMilliseconds(200);
+            resilience.CircuitBreaker.FailureRatio = 0.5;
+        });
         builder.Services.AddScoped<PaymentDisbursement>();
         builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddSource(PaymentDisbursement.TelemetryName))

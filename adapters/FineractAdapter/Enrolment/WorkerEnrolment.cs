@@ -149,7 +149,7 @@ public sealed class WorkerEnrolment(
     {
         try
         {
-            await fineract.BlockCreditsAsync(savingsId, ct);
+            await fineract.BlockCreditsAsync(savingsId, ct: ct);
         }
         catch (FineractException ex) when (ex.HasCode("error.msg.savings.account.already.blocked"))
         {

@@ -10,6 +10,7 @@ public static class EntityListStore
         CREATE TABLE IF NOT EXISTS roster_entities (
             worker_id        text PRIMARY KEY,
             entity_uuid      uuid NOT NULL UNIQUE,
+            generation       int NOT NULL DEFAULT 0,
             revision         bigint NOT NULL,
             present          boolean NOT NULL,
             label            text NOT NULL,

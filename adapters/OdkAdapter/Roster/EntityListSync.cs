@@ -178,6 +178,8 @@ public sealed class EntityListSync(
         Failed.Add(1);
         var attempts = entity.Attempts + 1;
         var backoff = TimeSpan.FromMilliseconds(Math.Min(options.Value.MaxBackoff.TotalMilliseconds, 250 * Math.Pow(2, attempts)));
+        logger.LogWarning("ODK entity {Uuid} of worker {WorkerId}: attempt {Attempts} failed ({Error}); retrying in {Backoff}",
+            entity.EntityUuid, entity.WorkerId, attempts, ex.Message, backoff);
         if (attempts == options.Value.MaxAttempts)
         {
             logger.LogError(ex, "ODK entity {Uuid} of worker {WorkerId} failed {Attempts} times; still retrying every {Backoff}",

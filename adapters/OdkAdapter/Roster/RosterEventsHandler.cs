@@ -22,6 +22,7 @@ public sealed class RosterEventsHandler(SuiteDatabase database, OdkProject proje
     {
         var worker = message.Worker;
         var projectId = await project.IdAsync(ct);
+        var present = message is not WorkerLeftV1 && worker.Active;
         var data = new Dictionary<string, string>
         {
             ["worker_id"] = worker.WorkerId,
@@ -30,24 +31,41 @@ public sealed class RosterEventsHandler(SuiteDatabase database, OdkProject proje
             ["cadre"] = worker.Job.Cadre,
             ["phone"] = worker.Phone ?? "",
         };
+
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition($"""
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var known = await connection.QuerySingleOrDefaultAsync<(long Revision, bool Present, long SyncedRevision, int Generation, int? OdkVersion)?>($"""
+            SELECT revision, present, synced_revision, generation, odk_version FROM "{database.Schema}".roster_entities
+            WHERE worker_id = @id FOR UPDATE
+            """, new { id = worker.WorkerId }, transaction);
+        if (known is { } row && row.Revision >= message.Revision)
+        {
+            return; // a duplicate or an older event: already recorded something newer
+        }
+        // A worker coming back after their entity was deleted needs a new uuid: Central never reuses one.
+        var generation = known is { Present: false, OdkVersion: null } previous && previous.SyncedRevision == previous.Revision && present
+            && previous.SyncedRevision > 0
+            ? previous.Generation + 1
+            : known?.Generation ?? 0;
+        await connection.ExecuteAsync($"""
             INSERT INTO "{database.Schema}".roster_entities
-                (worker_id, entity_uuid, revision, present, label, data, trace_parent, attempts, next_attempt_at, last_error, updated_at)
-            VALUES (@workerId, @uuid, @revision, @present, @label, @data::jsonb, @traceParent, 0, now(), NULL, now())
-            ON CONFLICT (worker_id) DO UPDATE SET revision = @revision, present = @present, label = @label, data = @data::jsonb,
-                trace_parent = @traceParent, attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now()
-            WHERE roster_entities.revision < @revision
+                (worker_id, entity_uuid, generation, revision, present, label, data, trace_parent, attempts, next_attempt_at, last_error, updated_at)
+            VALUES (@workerId, @uuid, @generation, @revision, @present, @label, @data::jsonb, @traceParent, 0, now(), NULL, now())
+            ON CONFLICT (worker_id) DO UPDATE SET entity_uuid = @uuid, generation = @generation, revision = @revision,
+                present = @present, label = @label, data = @data::jsonb, trace_parent = @traceParent, attempts = 0,
+                next_attempt_at = now(), last_error = NULL, updated_at = now()
             """, new
         {
             workerId = worker.WorkerId,
-            uuid = EntityIds.ForWorker(projectId, worker.WorkerId),
+            uuid = EntityIds.ForWorker(projectId, worker.WorkerId, generation),
+            generation,
             revision = message.Revision,
-            present = message is not WorkerLeftV1 && worker.Active,
+            present,
             label = $"{worker.DisplayName} ({worker.EmployeeNumber})",
             data = JsonSerializer.Serialize(data),
             traceParent = Activity.Current?.Id,
-        }, cancellationToken: ct));
+        }, transaction);
+        await transaction.CommitAsync(ct);
         sync.Wake();
     }
 }

@@ -22,7 +22,11 @@ public static class PayRunEndpoints
         var runs = app.MapGroup("/payruns").WithTags("Pay runs");
 
         runs.MapPost("", (NewPayRun request, HttpContext http, PayRunService service, CancellationToken ct) =>
-            Run(async () => Results.Created($"/payruns/{{id}}", await service.CreateAsync(request, ActorOf(http), ct)), http))
+            Run(async () =>
+            {
+                var run = await service.CreateAsync(request, ActorOf(http), ct);
+                return Results.Created($"/payruns/{run.Id}", run);
+            }, http))
             .WithSummary("Create a draft run for a month and a population (everyone, a facility, a cadre)");
         runs.MapGet("", (string? period, PayRunService service, HttpContext http, CancellationToken ct) =>
             Run(async () => Results.Ok(await service.ListAsync(null, period, ct)), http));

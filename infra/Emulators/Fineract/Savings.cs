@@ -38,6 +38,8 @@ public static class Savings
     private static readonly HashSet<string> ApproveParameters = ["locale", "dateFormat", "approvedOnDate", "note"];
     private static readonly HashSet<string> ActivateParameters = ["locale", "dateFormat", "activatedOnDate"];
     private static readonly HashSet<string> NoParameters = [];
+    // Block commands carry the reason shown on the account (SavingsApiConstants.reasonForBlockParamName).
+    private static readonly HashSet<string> BlockParameters = ["reasonForBlock"];
 
     /// <summary>SavingsAccountConstant: what a deposit or withdrawal may carry.</summary>
     private static readonly HashSet<string> TransactionParameters =
@@ -296,7 +298,7 @@ public static class Savings
 
     private static async Task<string> SubStatusAsync(CommandContext ctx, int to, int requiredFrom)
     {
-        ctx.Body.RequireOnly(NoParameters);
+        ctx.Body.RequireOnly(to == SubStatusNone ? NoParameters : BlockParameters);
         var account = await LockAccountAsync(ctx, ctx.Id());
         if (account.Status != Active)
             throw FineractException.DomainRule("error.msg.savingsaccount.account.is.not.active",

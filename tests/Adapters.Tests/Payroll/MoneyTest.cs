@@ -26,7 +26,7 @@ public sealed class MoneyTest(ITestOutputHelper output)
     private const string Password = "money-test-password";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static int MaxSeconds => int.TryParse(Environment.GetEnvironmentVariable("ONECLICK_MONEY_TEST_SECONDS"), out var s) ? s : 240;
+    private static int MaxSeconds => int.TryParse(Environment.GetEnvironmentVariable("ONECLICK_MONEY_TEST_SECONDS"), out var s) ? s : 480;
 
     private static int Lines => int.TryParse(Environment.GetEnvironmentVariable("ONECLICK_MONEY_TEST_LINES"), out var n) && n > 0 ? n : 2_000;
 

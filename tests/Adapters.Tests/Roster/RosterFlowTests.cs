@@ -58,7 +58,8 @@ public sealed class RosterFlowTests(RosterSuite suite)
         Assert.Equal(0, (int)resync!["published"]!);
 
         // Publish every worker's current event twice more, plus a stale one that would rename a worker.
-        var bus = suite.IhrisAdapter.Services.GetRequiredService<IMessageBus>();
+        using var scope = suite.IhrisAdapter.Services.CreateScope();
+        var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
         await using (var connection = new NpgsqlConnection(suite.SuiteDb))
         {
             var stored = await connection.QueryAsync<(string Snapshot, long Revision, bool OnRoster)>(

@@ -25,6 +25,7 @@ public sealed class RosterSuite : IAsyncLifetime
     public RabbitMqServer Rabbit { get; private set; } = null!;
     public string SuiteDb { get; private set; } = "";
     public string FineractDb { get; private set; } = "";
+    public string OdkDb { get; private set; } = "";
     public string FineractUrl { get; private set; } = "";
     public string OdkUrl { get; private set; } = "";
     public string IhrisUrl { get; private set; } = "";
@@ -45,7 +46,7 @@ public sealed class RosterSuite : IAsyncLifetime
         Postgres = await PostgresServer.StartSharedAsync();
         var rabbit = RabbitMqServer.StartSharedAsync();
         FineractDb = await Postgres.CreateDatabaseAsync("roster_fineract");
-        var odkDb = await Postgres.CreateDatabaseAsync("roster_odk");
+        OdkDb = await Postgres.CreateDatabaseAsync("roster_odk");
         var hapiDb = await Postgres.CreateDatabaseAsync("roster_hapi");
         SuiteDb = await Postgres.CreateDatabaseAsync("roster_suite");
 
@@ -56,7 +57,7 @@ public sealed class RosterSuite : IAsyncLifetime
         });
         OdkUrl = StartEmulator<OneClickSuite.Emulators.OdkCentral.Infrastructure.ProblemMiddleware>(new()
         {
-            ["ConnectionStrings:odk-db"] = odkDb,
+            ["ConnectionStrings:odk-db"] = OdkDb,
             ["Odk:AdminEmail"] = AdminEmail,
             ["Odk:AdminPassword"] = Password,
             ["Odk:PublicUrl"] = "http://odk.suite.test",
@@ -107,7 +108,7 @@ public sealed class RosterSuite : IAsyncLifetime
         [$"{clientSection}:Password"] = Password,
         ["Ihris:PollInterval"] = "00:00:01",
         ["Roster:BatchWindow"] = "00:00:00.500",
-        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:Wolverine"] = "Warning",
     };
 

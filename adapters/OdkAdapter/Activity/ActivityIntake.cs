@@ -1,0 +1,314 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OneClickSuite.Clients.Odk;
+using OneClickSuite.Contracts;
+using OneClickSuite.Messaging;
+using OneClickSuite.OdkAdapter.Roster;
+
+// "Activities", not "Activity": that name would hide System.Diagnostics.Activity in the sibling namespaces.
+namespace OneClickSuite.OdkAdapter.Activities;
+
+public sealed class ActivityIntakeOptions
+{
+    public const string SectionName = "Activity";
+
+    public string FormId { get; set; } = "chw_activity";
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Only approved submissions count (the default); false counts every submission not rejected.</summary>
+    public bool ApprovedOnly { get; set; } = true;
+
+    /// <summary>The form's count fields that Payroll's rules may pay for.</summary>
+    public List<string> CountedFields { get; set; } = ["households_visited", "referrals"];
+
+    /// <summary>A count above this is taken for a typing error and quarantined.</summary>
+    public int MaxPlausibleCount { get; set; } = 10_000;
+
+    public int PageSize { get; set; } = 250;
+
+    /// <summary>Re-reads this much before the cursor, so a submission changed in the same instant is not skipped.</summary>
+    public TimeSpan CursorOverlap { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// Reads CHW activity reports from ODK Central incrementally: OData filtered on <c>__system/updatedAt</c> (and
+/// <c>submissionDate</c> for never-changed ones) after a cursor kept in PostgreSQL, paged with <c>$skiptoken</c>.
+/// Each report is mapped from its entity uuid back to the worker; it counts when approved; a change of counts, worker,
+/// period or review is published again (<see cref="ActivityCountedV1"/> or <see cref="ActivityWithdrawnV1"/>).
+/// Unreadable reports, unknown workers and impossible values are quarantined with a reason. The cursor, the stored
+/// state and the published events commit together (outbox).
+/// </summary>
+public sealed class ActivityIntake(
+    IServiceScopeFactory scopes,
+    SuiteDatabase database,
+    TransactionalOutbox outbox,
+    Roster.OdkProject project,
+    IOptions<ActivityIntakeOptions> options,
+    TimeProvider clock,
+    ILogger<ActivityIntake> logger) : BackgroundService
+{
+    public const string TelemetryName = "OneClickSuite.Activity";
+    private static readonly ActivitySource Tracing = new(TelemetryName);
+    private static readonly Meter Meter = new(TelemetryName);
+    private static readonly Counter<long> Counted = Meter.CreateCounter<long>("activity.counted", description: "Activity reports published as counted");
+    private static readonly Counter<long> Withdrawn = Meter.CreateCounter<long>("activity.withdrawn", description: "Activity reports that stopped counting");
+    private static readonly Counter<long> Quarantined = Meter.CreateCounter<long>("activity.quarantined", description: "Activity reports set aside");
+
+    public const string Ddl = """
+        CREATE TABLE IF NOT EXISTS activity_cursor (
+            form_id     text PRIMARY KEY,
+            since       timestamptz NOT NULL,
+            polled_at   timestamptz NOT NULL);
+        CREATE TABLE IF NOT EXISTS activity_submissions (
+            instance_id  text PRIMARY KEY,
+            worker_id    text,
+            period       date,
+            counts       jsonb,
+            review_state text,
+            counted      boolean NOT NULL,
+            version      bigint NOT NULL,
+            updated_at   timestamptz NOT NULL DEFAULT now());
+        CREATE TABLE IF NOT EXISTS activity_quarantine (
+            instance_id    text PRIMARY KEY,
+            reason         text NOT NULL,
+            field          text,
+            submission     jsonb NOT NULL,
+            version        bigint NOT NULL,
+            quarantined_at timestamptz NOT NULL DEFAULT now());
+        """;
+
+    private bool _tablesReady;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PollOnceAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Activity intake: poll failed; next try in {Interval}", options.Value.PollInterval);
+            }
+            await Task.Delay(options.Value.PollInterval, clock, stoppingToken);
+        }
+    }
+
+    /// <summary>Reads every submission changed since the cursor; answers how many were read.</summary>
+    public async Task<int> PollOnceAsync(CancellationToken ct)
+    {
+        using var activity = Tracing.StartActivity("odk activity poll");
+        if (!_tablesReady)
+        {
+            await database.MigrateAsync(Ddl, ct);
+            _tablesReady = true;
+        }
+        var settings = options.Value;
+        var projectId = await project.IdAsync(ct);
+        using var scope = scopes.CreateScope();
+        var odk = scope.ServiceProvider.GetRequiredService<OdkClient>();
+
+        var since = await CursorAsync(settings.FormId, ct);
+        var filter = since is { } at ? OdkOData.ChangedSince(at - settings.CursorOverlap) : null;
+        string? skipToken = null;
+        var read = 0;
+        do
+        {
+            var page = await odk.GetSubmissionsPageAsync(projectId, settings.FormId, filter, skipToken, settings.PageSize, ct);
+            read += page.Submissions.Count;
+            await ApplyPageAsync(projectId, page.Submissions, ct);
+            skipToken = page.NextSkipToken;
+        } while (skipToken is not null);
+        activity?.SetTag("activity.read", read);
+        return read;
+    }
+
+    private async Task<DateTimeOffset?> CursorAsync(string formId, CancellationToken ct)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand($"SELECT since FROM \"{database.Schema}\".activity_cursor WHERE form_id = $1", connection)
+        {
+            Parameters = { new() { Value = formId } },
+        };
+        return await command.ExecuteScalarAsync(ct) is DateTime value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
+    }
+
+    private async Task ApplyPageAsync(long projectId, IReadOnlyList<JsonObject> submissions, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var schema = $"\"{database.Schema}\"";
+        await using var tx = await outbox.BeginAsync(ct);
+        DateTimeOffset? newest = null;
+        foreach (var submission in submissions)
+        {
+            var report = ActivityReport.Read(submission, settings, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+            if (report.ChangedAt is { } changed && (newest is null || changed > newest)) newest = changed;
+            if (report.InstanceId is null) continue; // without an id there is nothing to key it by; Central always sends one
+
+            // The stored state of this submission, if any; an equal or newer version was already applied.
+            string? previousWorker = null;
+            DateOnly? previousPeriod = null;
+            var wasCounted = false;
+            await using (var read = tx.Command($"SELECT worker_id, period, counted, version FROM {schema}.activity_submissions WHERE instance_id = $1 FOR UPDATE"))
+            {
+                read.Parameters.Add(new() { Value = report.InstanceId });
+                await using var r = await read.ExecuteReaderAsync(ct);
+                if (await r.ReadAsync(ct))
+                {
+                    if (r.GetInt64(3) >= report.Version) continue;
+                    previousWorker = r.IsDBNull(0) ? null : r.GetString(0);
+                    previousPeriod = r.IsDBNull(1) ? null : r.GetFieldValue<DateOnly>(1);
+                    wasCounted = r.GetBoolean(2);
+                }
+            }
+
+            string? workerId = null;
+            var problem = report.Problem;
+            if (problem is null)
+            {
+                workerId = await WorkerOfAsync(tx, projectId, report.EntityUuid!.Value, ct);
+                if (workerId is null) problem = ("the selected worker is not on the roster (unknown entity uuid)", "worker");
+            }
+
+            var counts = problem is null ? report.Counts : null;
+            var countsNow = problem is null && report.CountsUnder(settings);
+            await using (var upsert = tx.Command($"""
+                INSERT INTO {schema}.activity_submissions (instance_id, worker_id, period, counts, review_state, counted, version)
+                VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
+                ON CONFLICT (instance_id) DO UPDATE SET worker_id = excluded.worker_id, period = excluded.period, counts = excluded.counts,
+                    review_state = excluded.review_state, counted = excluded.counted, version = excluded.version, updated_at = now()
+                """))
+            {
+                upsert.Parameters.Add(new() { Value = report.InstanceId });
+                upsert.Parameters.Add(new() { Value = (object?)workerId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                upsert.Parameters.Add(new() { Value = (object?)report.Period ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date });
+                upsert.Parameters.Add(new() { Value = counts is null ? DBNull.Value : JsonSerializer.Serialize(counts), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                upsert.Parameters.Add(new() { Value = (object?)report.ReviewState ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                upsert.Parameters.Add(new() { Value = countsNow });
+                upsert.Parameters.Add(new() { Value = report.Version });
+                await upsert.ExecuteNonQueryAsync(ct);
+            }
+
+            if (problem is { } why)
+            {
+                await using var quarantine = tx.Command($"""
+                    INSERT INTO {schema}.activity_quarantine (instance_id, reason, field, submission, version) VALUES ($1, $2, $3, $4::jsonb, $5)
+                    ON CONFLICT (instance_id) DO UPDATE SET reason = excluded.reason, field = excluded.field, submission = excluded.submission,
+                        version = excluded.version, quarantined_at = now()
+                    """);
+                quarantine.Parameters.Add(new() { Value = report.InstanceId });
+                quarantine.Parameters.Add(new() { Value = why.Reason });
+                quarantine.Parameters.Add(new() { Value = (object?)why.Field ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                quarantine.Parameters.Add(new() { Value = submission.ToJsonString() });
+                quarantine.Parameters.Add(new() { Value = report.Version });
+                await quarantine.ExecuteNonQueryAsync(ct);
+                Quarantined.Add(1);
+                logger.LogWarning("Activity report {InstanceId} quarantined: {Reason} ({Field})", report.InstanceId, why.Reason, why.Field);
+            }
+            else
+            {
+                await using var release = tx.Command($"DELETE FROM {schema}.activity_quarantine WHERE instance_id = $1");
+                release.Parameters.Add(new() { Value = report.InstanceId });
+                await release.ExecuteNonQueryAsync(ct);
+            }
+
+            if (countsNow)
+            {
+                await tx.PublishAsync(new ActivityCountedV1(report.InstanceId, workerId!, report.Period!.Value, counts!, report.ReviewState,
+                    report.Version, report.SubmittedAt ?? clock.GetUtcNow()));
+                Counted.Add(1);
+            }
+            else if (wasCounted && previousWorker is not null && previousPeriod is not null)
+            {
+                var reason = problem?.Reason ?? (report.ReviewState is null ? "no longer approved" : $"review state is now {report.ReviewState}");
+                await tx.PublishAsync(new ActivityWithdrawnV1(report.InstanceId, previousWorker, previousPeriod.Value, reason, report.Version));
+                Withdrawn.Add(1);
+            }
+        }
+
+        if (newest is { } cursor)
+        {
+            await using var save = tx.Command($"""
+                INSERT INTO {schema}.activity_cursor (form_id, since, polled_at) VALUES ($1, $2, now())
+                ON CONFLICT (form_id) DO UPDATE SET since = GREATEST({schema}.activity_cursor.since, excluded.since), polled_at = now()
+                """);
+            save.Parameters.Add(new() { Value = settings.FormId });
+            save.Parameters.Add(new() { Value = cursor });
+            await save.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>The worker whose entity the report selected, from the roster entity list this adapter keeps.</summary>
+    private async Task<string?> WorkerOfAsync(OutboxTransaction tx, long projectId, Guid entityUuid, CancellationToken ct)
+    {
+        await using var command = tx.Command($"SELECT worker_id FROM \"{database.Schema}\".roster_entities WHERE entity_uuid = $1");
+        command.Parameters.Add(new() { Value = entityUuid });
+        return await command.ExecuteScalarAsync(ct) as string;
+    }
+}
+
+/// <summary>One OData row of the activity form, read defensively: whatever cannot be trusted becomes a <see cref="Problem"/>.</summary>
+public sealed record ActivityReport(
+    string? InstanceId,
+    Guid? EntityUuid,
+    DateOnly? Period,
+    Dictionary<string, int>? Counts,
+    string? ReviewState,
+    long Version,
+    DateTimeOffset? SubmittedAt,
+    DateTimeOffset? ChangedAt,
+    (string Reason, string? Field)? Problem)
+{
+    /// <summary>Whether the report counts towards pay: approved (or, when configured, anything not rejected).</summary>
+    public bool CountsUnder(ActivityIntakeOptions options) =>
+        Problem is null && (options.ApprovedOnly ? ReviewState == "approved" : ReviewState != "rejected");
+
+    public static ActivityReport Read(JsonObject row, ActivityIntakeOptions options, DateOnly today)
+    {
+        var system = row["__system"] as JsonObject;
+        var submittedAt = Instant(system?["submissionDate"]);
+        // updatedAt stays null until a submission is first edited or reviewed (upstreams.md).
+        var changedAt = Instant(system?["updatedAt"]) ?? submittedAt;
+        var version = changedAt?.ToUnixTimeMilliseconds() ?? 0;
+        var review = Text(system?["reviewState"]);
+        var instanceId = Text(row["__id"]) ?? Text(row["meta"]?["instanceID"]);
+
+        ActivityReport Bad(string reason, string field, Guid? uuid = null, DateOnly? period = null) =>
+            new(instanceId, uuid, period, null, review, version, submittedAt, changedAt, (reason, field));
+
+        if (instanceId is null) return Bad("unreadable: no instance id", "__id");
+        if (!Guid.TryParse(Text(row["worker"]), out var entityUuid)) return Bad("unreadable: worker is not an entity uuid", "worker");
+        if (!DateOnly.TryParseExact(Text(row["period"]), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            return Bad("unreadable: period is not a date", "period", entityUuid);
+        var period = new DateOnly(day.Year, day.Month, 1);
+        if (period > new DateOnly(today.Year, today.Month, 1)) return Bad("impossible: the period is in the future", "period", entityUuid, period);
+
+        var counts = new Dictionary<string, int>();
+        foreach (var field in options.CountedFields)
+        {
+            var node = row[field];
+            int value;
+            if (node is JsonValue number && number.TryGetValue<int>(out var n)) value = n;
+            else if (int.TryParse(Text(node), NumberStyles.Integer, CultureInfo.InvariantCulture, out n)) value = n;
+            else return Bad($"unreadable: {field} is not a whole number", field, entityUuid, period);
+            if (value < 0) return Bad($"impossible: {field} is negative ({value})", field, entityUuid, period);
+            if (value > options.MaxPlausibleCount) return Bad($"impossible: {field} is {value}, above {options.MaxPlausibleCount}", field, entityUuid, period);
+            counts[field] = value;
+        }
+        return new ActivityReport(instanceId, entityUuid, period, counts, review, version, submittedAt, changedAt, null);
+    }
+
+    private static string? Text(JsonNode? node) =>
+        node is JsonValue value ? (value.TryGetValue<string>(out var text) ? text : value.ToJsonString().Trim('"')) : null;
+
+    private static DateTimeOffset? Instant(JsonNode? node) =>
+        DateTimeOffset.TryParse(Text(node), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+}

@@ -1,0 +1,50 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Xunit;
+using static OneClickSuite.Roster.Tests.Convergence;
+
+namespace OneClickSuite.Roster.Tests;
+
+[Collection(RosterCollection.Name)]
+public sealed class DeadLetterTests(RosterSuite suite)
+{
+    private CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_permanent_Fineract_refusal_is_dead_lettered_with_its_error_and_can_be_replayed()
+    {
+        // Fineract allows one client per mobile number: the second worker with the same phone is refused (403).
+        var first = RosterData.NewWorker("dlq");
+        var second = RosterData.NewWorker("dlq") with { Phone = first.Phone };
+        await RosterData.PutManyAsync(suite.Ihris, [first]);
+        suite.Model.Set(first);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite, [first]), TimeSpan.FromSeconds(60));
+        await RosterData.PutManyAsync(suite.Ihris, [second]);
+
+        using var http = suite.FineractAdapter.CreateClient();
+        JsonObject letter = [];
+        await EventuallyAsync(async () =>
+        {
+            var letters = await http.GetFromJsonAsync<JsonArray>("/dead-letters", Ct);
+            letter = letters!.OfType<JsonObject>().Single(l => ((string?)l["exceptionMessage"] ?? "").Contains("mobile", StringComparison.OrdinalIgnoreCase));
+        }, TimeSpan.FromSeconds(60));
+        Assert.Contains("FineractException", (string?)letter["exceptionType"]);
+        Assert.Contains("WorkerRegisteredV1", (string?)letter["messageType"]);
+
+        // Fixed in iHRIS: the new revision goes through; replaying the old message then changes nothing.
+        var fixedWorker = second with { Phone = "+256733444555" };
+        await RosterData.PutManyAsync(suite.Ihris, [fixedWorker]);
+        suite.Model.Set(fixedWorker);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite, [first, fixedWorker]), TimeSpan.FromSeconds(60));
+
+        var replay = await http.PostAsync($"/dead-letters/{(string?)letter["id"]}/replay", null, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        await EventuallyAsync(async () =>
+        {
+            var letters = await http.GetFromJsonAsync<JsonArray>("/dead-letters", Ct);
+            Assert.DoesNotContain(letters!.OfType<JsonObject>(), l => (string?)l["id"] == (string?)letter["id"]);
+        }, TimeSpan.FromSeconds(60));
+        await AssertMatchesRosterAsync(suite);
+    }
+}
