@@ -65,10 +65,12 @@ public static class SuiteMessaging
             options.Policies.UseDurableInboxOnAllListeners();
             options.Policies.UseDurableLocalQueues();
 
+            // A transient failure (an upstream system down, slow or refusing for a while) is waited out, however
+            // long it lasts: the message stays durable and is retried at most every minute. Only permanent failures
+            // are dead-lettered, so a payment never needs a person to notice an outage and replay it.
             options.Policies.OnException(IsTransient)
                 .RetryWithCooldown(100.Milliseconds(), 500.Milliseconds(), 1.Seconds())
-                .Then.ScheduleRetry(2.Seconds(), 5.Seconds(), 10.Seconds(), 30.Seconds(), 60.Seconds())
-                .Then.MoveToErrorQueue();
+                .Then.ScheduleRetryIndefinitely(2.Seconds(), 5.Seconds(), 10.Seconds(), 30.Seconds(), 60.Seconds());
             options.Policies.OnAnyException().MoveToErrorQueue();
 
             configure?.Invoke(new SuiteMessagingOptions(serviceName, options, rabbit));

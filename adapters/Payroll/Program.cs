@@ -17,6 +17,7 @@ builder.AddSuiteMessaging("payroll", messaging => messaging
     .Subscribe(ActivityExchanges.Activity));
 builder.Services.AddSingleton<NpgsqlDataSource>(services => services.GetRequiredService<SuiteDatabase>().DataSource);
 builder.Services.AddSingleton<IPaymentOutbox, WolverinePaymentOutbox>();
+builder.Services.AddHostedService<PaymentResender>();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();

@@ -129,6 +129,8 @@ public static class PayrollDatabase
             requested_at          timestamptz NOT NULL,
             settled_at            timestamptz);
         CREATE INDEX IF NOT EXISTS ix_payments_run ON payroll.payments (run_id);
+        -- The transfer date sent with the request; a repeat of the request must send the same.
+        ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS pay_date date;
         """;
 
     public static async Task MigrateAsync(NpgsqlDataSource db, CancellationToken ct)

@@ -421,10 +421,10 @@ public sealed class PayRunService(NpgsqlDataSource db, IOptionsMonitor<PayRuleSe
         if (requests.Count == 0) return 0;
 
         await using (var payments = connection.Sql(tx, """
-            INSERT INTO payroll.payments (payment_id, line_id, run_id, attempt, amount, currency, status, requested_at)
-            SELECT l.payment_id, l.id, l.run_id, l.attempts, l.amount, l.currency, 'requested', $2
+            INSERT INTO payroll.payments (payment_id, line_id, run_id, attempt, amount, currency, status, requested_at, pay_date)
+            SELECT l.payment_id, l.id, l.run_id, l.attempts, l.amount, l.currency, 'requested', $2, $3
             FROM payroll.pay_lines l WHERE l.payment_id = ANY($1)
-            """, requests.Select(r => r.PaymentId).ToArray(), now))
+            """, requests.Select(r => r.PaymentId).ToArray(), now, DateOnly.FromDateTime(now.UtcDateTime)))
         {
             await payments.ExecuteNonQueryAsync(ct);
         }

@@ -13,6 +13,9 @@ public sealed class PayrollOptions
 
     /// <summary>External id of the Fineract client that holds the programme's funding account (seeded by Bootstrap).</summary>
     public string FundingClientExternalId { get; set; } = "funding-programme";
+
+    /// <summary>A payment with no outcome after this long is requested again (same id, same Idempotency-Key).</summary>
+    public TimeSpan ResendAfter { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 public sealed record ReconciliationIssue(string Kind, Guid? PaymentId, Guid? LineId, string? WorkerId, decimal? Expected, decimal? Found,

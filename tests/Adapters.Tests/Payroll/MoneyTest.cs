@@ -66,6 +66,8 @@ public sealed class MoneyTest(ITestOutputHelper output)
             ["Fineract:BaseUrl"] = fineractUrl,
             ["Fineract:Password"] = Password,
             ["Disbursement:MaxConcurrentPayments"] = "8",
+            // Long enough that queued payments are not re-requested while they wait their turn (about 8 payments/s here).
+            ["Payroll:ResendAfter"] = "00:04:00",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Wolverine"] = "Error",
         };
@@ -103,7 +105,8 @@ public sealed class MoneyTest(ITestOutputHelper output)
             run = (await maker.GetFromJsonAsync<PayRunView>($"/payruns/{created.Id}", Ct))!;
             var paid = run.LinesByStatus.GetValueOrDefault(LineStatus.Paid);
             if (run.Status is RunStatus.Completed or RunStatus.CompletedWithFailures) break;
-            if (stopwatch.Elapsed > TimeSpan.FromSeconds(MaxSeconds)) Assert.Fail($"disbursement stuck: {Describe(run)}\n{await MessagingStateAsync(suiteDb)}");
+            if (stopwatch.Elapsed > TimeSpan.FromSeconds(MaxSeconds))
+                Assert.Fail($"disbursement stuck: {Describe(run)}; {(await TransfersByReferenceAsync(fineractDb)).Count} transfers booked\n{await MessagingStateAsync(suiteDb)}");
             if (stage == 0 && paid >= n * 0.15)
             {
                 stage++;
@@ -241,7 +244,13 @@ public sealed class MoneyTest(ITestOutputHelper output)
         {
             foreach (var table in new[] { "wolverine_incoming_envelopes", "wolverine_outgoing_envelopes", "wolverine_dead_letters" })
             {
-                await using var count = new NpgsqlCommand($"SELECT count(*) FROM {schema}.{table}", connection);
+                var byStatus = table switch
+                {
+                    "wolverine_dead_letters" => "'dead'",
+                    "wolverine_outgoing_envelopes" => "'owner ' || owner_id",
+                    _ => "status || ' owner ' || owner_id",
+                };
+                await using var count = new NpgsqlCommand($"SELECT string_agg(s || ': ' || n, ', ') FROM (SELECT {byStatus} AS s, count(*) AS n FROM {schema}.{table} GROUP BY 1) x", connection);
                 text.AppendLine($"{schema}.{table}: {await count.ExecuteScalarAsync(Ct)}");
             }
             await using var dead = new NpgsqlCommand($"SELECT message_type, exception_type, exception_message FROM {schema}.wolverine_dead_letters LIMIT 3", connection);

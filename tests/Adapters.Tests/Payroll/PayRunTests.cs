@@ -212,6 +212,28 @@ public sealed class PayRunTests
     }
 
     [Fact]
+    public async Task A_payment_without_outcome_is_requested_again_under_the_same_id()
+    {
+        await using var world = await PayrollWorld.CreateAsync();
+        await world.AddAsync(PayrollWorld.Nurse("n1", 850m));
+        await world.AddAsync(PayrollWorld.Nurse("n2", 900m));
+        var run = await world.ApprovedRunAsync("2026-09");
+        var first = world.Outbox.Sent.ToDictionary(r => r.WorkerId);
+        await world.PayRuns.RecordSettledAsync(new PaymentSettledV1(first["n1"].PaymentId, first["n1"].Reference, 1, DateTimeOffset.UtcNow), Ct);
+
+        var resender = new PaymentResender(world.Outbox,
+            Microsoft.Extensions.Options.Options.Create(new Reconciliation.PayrollOptions { ResendAfter = TimeSpan.Zero }),
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<PaymentResender>.Instance);
+        Assert.Equal(1, await resender.ResendOverdueAsync(Ct));
+
+        var again = world.Outbox.Sent.Skip(first.Count).Single();
+        Assert.Equal(first["n2"].PaymentId, again.PaymentId); // same id, so the same Idempotency-Key
+        Assert.Equal(first["n2"].Amount, again.Amount);
+        Assert.Equal(first["n2"].PayDate, again.PayDate);
+        Assert.Equal(run.Id, again.PayRunId);
+    }
+
+    [Fact]
     public async Task Csv_export_lists_every_line_with_its_explanation()
     {
         await using var world = await PayrollWorld.CreateAsync();

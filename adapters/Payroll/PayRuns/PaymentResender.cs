@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Options;
+using OneClickSuite.Contracts;
+using OneClickSuite.Payroll.Data;
+using OneClickSuite.Payroll.Reconciliation;
+
+namespace OneClickSuite.Payroll.PayRuns;
+
+/// <summary>
+/// Asks again for payments that have had no outcome for <see cref="PayrollOptions.ResendAfter"/>: same payment id,
+/// hence the same Idempotency-Key, so Fineract either pays it now or replays the earlier success. The bus is durable,
+/// but money should not depend on any one message arriving.
+/// </summary>
+public sealed class PaymentResender(IPaymentOutbox outbox, IOptions<PayrollOptions> options, TimeProvider clock, ILogger<PaymentResender> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = options.Value.ResendAfter;
+            try
+            {
+                await Task.Delay(wait / 2, clock, stoppingToken);
+                var count = await ResendOverdueAsync(stoppingToken);
+                if (count > 0) logger.LogWarning("Asked again for {Count} payments without an outcome after {Wait}", count, wait);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Resending overdue payment requests failed; trying again later");
+            }
+        }
+    }
+
+    public async Task<int> ResendOverdueAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var unit = await outbox.BeginAsync(ct);
+        var requests = new List<PaymentRequestedV1>();
+        await using (var command = unit.Connection.Sql(unit.Transaction, """
+            WITH overdue AS (
+                SELECT p.payment_id FROM payroll.payments p JOIN payroll.pay_lines l ON l.id = p.line_id AND l.payment_id = p.payment_id
+                WHERE p.status = 'requested' AND l.status = 'requested' AND p.requested_at < $1
+                ORDER BY p.requested_at LIMIT 1000
+                FOR UPDATE OF p SKIP LOCKED)
+            UPDATE payroll.payments p SET requested_at = $2 FROM overdue, payroll.pay_lines l
+                LEFT JOIN payroll.worker_accounts a ON a.worker_id = l.worker_id
+            WHERE p.payment_id = overdue.payment_id AND l.id = p.line_id
+            RETURNING p.payment_id, l.run_id, l.id, l.worker_id, l.employee_number, p.amount, p.currency, l.period,
+                a.fineract_client_id, a.savings_account_id, p.pay_date
+            """, now - options.Value.ResendAfter, now))
+        await using (var r = await command.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                requests.Add(new PaymentRequestedV1(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), r.GetDecimal(5),
+                    r.GetString(6), r.GetFieldValue<DateOnly>(7), r.IsDBNull(10) ? DateOnly.FromDateTime(now.UtcDateTime) : r.GetFieldValue<DateOnly>(10),
+                    r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9), now));
+            }
+        }
+        foreach (var request in requests)
+        {
+            await unit.RequestAsync(request);
+        }
+        await unit.CommitAsync(ct);
+        return requests.Count;
+    }
+}

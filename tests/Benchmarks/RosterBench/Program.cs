@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OneClickSuite.Benchmarks.Roster;
+using OneClickSuite.Clients.Fineract;
+using OneClickSuite.Clients.Ihris;
+using OneClickSuite.Clients.Odk;
+using OneClickSuite.Testing;
+using FineractEmulator = OneClickSuite.Emulators.Fineract.CommandGate;
+using IhrisEmulator = OneClickSuite.Emulators.Ihris.Auth.AccessTokens;
+using OdkEmulator = OneClickSuite.Emulators.OdkCentral.Infrastructure.ProblemMiddleware;
+
+// Syncs a roster of N workers from the iHRIS emulator into the Fineract and ODK emulators through the real adapters
+// (all in this process, on real PostgreSQL and RabbitMQ), compares with the emulators' raw throughput, then renames
+// a few workers and measures how long Fineract and ODK take to show it.
+var workers = Option("--workers", 10_000);
+var changes = Option("--changes", 100);
+var timeout = TimeSpan.FromMinutes(Option("--timeout", 20));
+var rawSeconds = Option("--raw-seconds", 10);
+const int RawClients = 16;
+const string Password = "Bench-password-1";
+const string AdminEmail = "admin@bench.test";
+
+using var budget = new CancellationTokenSource(timeout);
+var ct = budget.Token;
+var total = Stopwatch.StartNew();
+var peak = new MemoryPeak();
+Console.WriteLine($"roster sync benchmark: {workers:N0} workers, {changes:N0} changes, {Environment.ProcessorCount} cores, timeout {timeout.TotalMinutes:F0} min");
+
+var pg = await PostgresServer.StartSharedAsync();
+var rabbitStart = RabbitMqServer.StartSharedAsync();
+var fineractDb = await pg.CreateDatabaseAsync("bench_fineract");
+var odkDb = await pg.CreateDatabaseAsync("bench_odk");
+var hapiDb = await pg.CreateDatabaseAsync("bench_hapi");
+var suiteDb = await pg.CreateDatabaseAsync("bench_suite");
+
+var fineractHost = SuiteHost<FineractEmulator>.StartEmulator(_ => new()
+{
+    ["ConnectionStrings:fineract-default"] = fineractDb,
+    ["Fineract:SeedPassword"] = Password,
+});
+var odkHost = SuiteHost<OdkEmulator>.StartEmulator(origin => new()
+{
+    ["ConnectionStrings:odk-db"] = odkDb,
+    ["Odk:AdminEmail"] = AdminEmail,
+    ["Odk:AdminPassword"] = Password,
+    ["Odk:PublicUrl"] = origin,
+});
+var ihrisHost = SuiteHost<IhrisEmulator>.StartEmulator(_ => new()
+{
+    ["ConnectionStrings:hapi-db"] = hapiDb,
+    ["Ihris:AdminEmail"] = AdminEmail,
+    ["Ihris:AdminPassword"] = Password,
+});
+
+var fineract = new FineractClient(Http(fineractHost.BaseUrl + "/fineract-provider/api/v1/"),
+    Options.Create(new FineractOptions { BaseUrl = fineractHost.BaseUrl, Password = Password }));
+var odk = new OdkClient(Http(odkHost.BaseUrl + "/v1/"),
+    Options.Create(new OdkOptions { BaseUrl = odkHost.BaseUrl, Email = AdminEmail, Password = Password }), new OdkSession());
+var ihris = new IhrisClient(Http(ihrisHost.BaseUrl + "/"),
+    Options.Create(new IhrisOptions { BaseUrl = ihrisHost.BaseUrl, Email = AdminEmail, Password = Password }), new IhrisSession());
+
+// What Bootstrap does for the roster: the salary product, the ODK project with its entity list, the facilities.
+var productId = await fineract.CreateSavingsProductAsync("Staff salary account", "STAF", "USD", ct: ct);
+var project = await odk.CreateProjectAsync("OneClickSuite", ct);
+string[] properties = ["worker_id", "employee_number", "facility", "cadre", "phone"];
+foreach (var dataset in new[] { "health_workers", "raw_bench" })
+{
+    await odk.CreateDatasetAsync(project.Id, dataset, ct: ct);
+    foreach (var property in properties) await odk.AddDatasetPropertyAsync(project.Id, dataset, property, ct);
+}
+await Roster.PutFacilitiesAsync(ihris, ct);
+
+var clock = Stopwatch.StartNew();
+var all = Enumerable.Range(1, workers).ToList();
+await Roster.PutAsync(ihris, all, renamed: false, parallel: 4, ct);
+Console.WriteLine($"iHRIS load: {workers:N0} practitioners + roles + salaries in {clock.Elapsed.TotalSeconds:F1} s " +
+                  $"({workers / clock.Elapsed.TotalSeconds:N0} workers/s, bundles of ~500 entries, 4 in parallel)");
+
+// Raw emulator throughput right before the sync, one emulator at a time, with the calls the adapters make.
+var rawFineract = await RawRate(rawSeconds, RawClients, async (client, n) =>
+{
+    await fineract.CreateClientAsync(new NewFineractClient
+    {
+        Firstname = "Raw", Lastname = $"Client{client}-{n}", ExternalId = $"raw-{client}-{n}", MobileNo = $"+2568{client:D2}{n:D6}",
+        ActivationDate = DateOnly.FromDateTime(DateTime.UtcNow), SavingsProductId = productId,
+    }, ct: ct);
+    return 1;
+}, ct);
+Console.WriteLine($"raw Fineract: {rawFineract:N0} clients (with savingsProductId) created/s, {RawClients} clients, {rawSeconds} s");
+const int RawBulk = 500;
+var rawOdk = await RawRate(rawSeconds, RawClients, async (_, _) =>
+{
+    var entities = Enumerable.Range(0, RawBulk).Select(k => new OdkNewEntity(Guid.NewGuid().ToString(), $"Raw {k}",
+        new Dictionary<string, string> { ["worker_id"] = $"raw-{k}", ["employee_number"] = "EMP-0", ["facility"] = "Kawempe HC IV", ["cadre"] = "Nurse", ["phone"] = "+256700000000" })).ToList();
+    await odk.CreateEntitiesAsync(project.Id, "raw_bench", entities, "raw.csv", ct);
+    return RawBulk;
+}, ct);
+Console.WriteLine($"raw ODK: {rawOdk:N0} entities created/s (bulk of {RawBulk}, the adapter's batch size), {RawClients} clients, {rawSeconds} s");
+
+var rabbit = await rabbitStart;
+Dictionary<string, string> AdapterSettings(string section, string baseUrl) => new()
+{
+    ["ConnectionStrings:suite-db"] = suiteDb,
+    ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
+    [$"{section}:BaseUrl"] = baseUrl,
+    [$"{section}:Username"] = "mifos",
+    [$"{section}:Email"] = AdminEmail,
+    [$"{section}:Password"] = Password,
+    ["Ihris:PollInterval"] = "00:00:01",
+    // The activity form is not published here (only the roster is measured), so its poll's 404 is expected.
+    ["Logging:LogLevel:OneClickSuite.OdkAdapter.Activities"] = "Error",
+    // The iHRIS adapter only publishes; Wolverine warns that it found no handlers.
+    ["Logging:LogLevel:Wolverine.Configuration.HandlerDiscovery"] = "Error",
+};
+
+var progress = new Progress(fineractDb, odkDb);
+var exitCode = 0;
+await using var fineractAdapter = SuiteHost<FineractAdapterApp>.StartAdapter(AdapterSettings("Fineract", fineractHost.BaseUrl));
+await using var odkAdapter = SuiteHost<OdkAdapterApp>.StartAdapter(AdapterSettings("Odk", odkHost.BaseUrl));
+clock.Restart();
+// The iHRIS adapter last: its first poll starts the sync, so the clock starts with it.
+await using var ihrisAdapter = SuiteHost<IhrisAdapterApp>.StartAdapter(AdapterSettings("Ihris", ihrisHost.BaseUrl));
+try
+{
+    TimeSpan? fineractDone = null, odkDone = null;
+    var lastReport = TimeSpan.Zero;
+    while (fineractDone is null || odkDone is null)
+    {
+        await Task.Delay(1000, ct);
+        peak.Sample();
+        var (enrolled, entities) = await progress.SyncedAsync(ct);
+        if (enrolled >= workers) fineractDone ??= clock.Elapsed;
+        if (entities >= workers) odkDone ??= clock.Elapsed;
+        if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(15))
+        {
+            lastReport = clock.Elapsed;
+            Console.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F0} s: Fineract {enrolled:N0}, ODK {entities:N0}");
+        }
+    }
+    var converged = Max(fineractDone.Value, odkDone.Value);
+    var fineractRate = workers / fineractDone.Value.TotalSeconds;
+    var odkRate = workers / odkDone.Value.TotalSeconds;
+    Console.WriteLine($"converged: {workers:N0} workers in {converged.TotalSeconds:F1} s = {workers / converged.TotalSeconds:N0} workers/s end to end");
+    Console.WriteLine($"  Fineract: all enrolled (client + active account) after {fineractDone.Value.TotalSeconds:F1} s = {fineractRate:N0}/s, " +
+                      $"ratio to raw {fineractRate / rawFineract:F3}");
+    Console.WriteLine($"  ODK: all entities after {odkDone.Value.TotalSeconds:F1} s = {odkRate:N0}/s, ratio to raw {odkRate / rawOdk:F3}");
+
+    // Incremental change: rename some workers in iHRIS, wait until both systems show the new names.
+    var renamed = Enumerable.Range(1, Math.Min(changes, workers)).Select(k => k * (workers / Math.Min(changes, workers))).ToList();
+    clock.Restart();
+    await Roster.PutAsync(ihris, renamed, renamed: true, parallel: 1, ct);
+    var written = clock.Elapsed;
+    TimeSpan? fineractRenamed = null, odkRenamed = null;
+    while (fineractRenamed is null || odkRenamed is null)
+    {
+        await Task.Delay(200, ct);
+        var (clients, labels) = await progress.RenamedAsync(renamed.Select(Roster.WorkerId).ToArray(), ct);
+        if (clients >= renamed.Count) fineractRenamed ??= clock.Elapsed;
+        if (labels >= renamed.Count) odkRenamed ??= clock.Elapsed;
+    }
+    peak.Sample();
+    Console.WriteLine($"incremental: {renamed.Count} renames written to iHRIS in {written.TotalSeconds:F2} s; visible in Fineract after " +
+                      $"{fineractRenamed.Value.TotalSeconds:F1} s, in ODK after {odkRenamed.Value.TotalSeconds:F1} s (poll interval 1 s)");
+}
+catch (OperationCanceledException) when (budget.IsCancellationRequested)
+{
+    var (enrolled, entities) = await progress.SyncedAsync(CancellationToken.None);
+    Console.WriteLine($"TIMEOUT after {total.Elapsed.TotalMinutes:F1} min: {clock.Elapsed.TotalSeconds:F0} s into the current phase; " +
+                      $"Fineract {enrolled:N0}/{workers:N0}, ODK {entities:N0}/{workers:N0}");
+    exitCode = 2;
+}
+peak.Sample();
+Console.WriteLine($"memory: process peak working set {peak.WorkingSetMiB:N0} MiB, peak GC heap {peak.HeapMiB:N0} MiB — one process for the " +
+                  "three adapters, three emulators and the benchmark (the GC heap is shared, so it cannot be split per adapter)");
+Console.WriteLine($"total run time {total.Elapsed.TotalSeconds:F0} s");
+return exitCode;
+
+int Option(string name, int fallback)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], out var value) ? value : fallback;
+}
+
+static HttpClient Http(string baseAddress) =>
+    new(new SocketsHttpHandler { MaxConnectionsPerServer = 32, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+    {
+        BaseAddress = new Uri(baseAddress),
+        Timeout = TimeSpan.FromSeconds(100),
+    };
+
+static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+// Closed loop: every client sends its next call when the previous one is answered; items per second over the window.
+static async Task<double> RawRate(int seconds, int clients, Func<int, int, Task<int>> call, CancellationToken ct)
+{
+    var window = Stopwatch.StartNew();
+    var counts = await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+    {
+        long items = 0;
+        for (var n = 0; window.Elapsed.TotalSeconds < seconds; n++) items += await call(client, n);
+        return items;
+    }, ct)));
+    return counts.Sum() / window.Elapsed.TotalSeconds;
+}
+
+/// <summary>Reads progress from the emulators' own tables (cheap, and independent of their APIs).</summary>
+internal sealed class Progress(string fineractDb, string odkDb)
+{
+    public async Task<(long Enrolled, long Entities)> SyncedAsync(CancellationToken ct) => (
+        await ScalarAsync(fineractDb, """
+            SELECT count(DISTINCT c.id) FROM m_client c JOIN m_savings_account s ON s.client_id = c.id
+            WHERE c.external_id LIKE 'bw-%' AND s.status_enum = 300
+            """, null, ct),
+        await ScalarAsync(odkDb, """
+            SELECT count(*) FROM odk.entities e JOIN odk.datasets d ON d.id = e.dataset_id
+            WHERE d.name = 'health_workers' AND e.deleted_at IS NULL AND e.data->>'worker_id' LIKE 'bw-%'
+            """, null, ct));
+
+    public async Task<(long Clients, long Entities)> RenamedAsync(string[] workerIds, CancellationToken ct) => (
+        await ScalarAsync(fineractDb, "SELECT count(*) FROM m_client WHERE external_id = ANY($1) AND firstname LIKE 'Renamed%'", workerIds, ct),
+        await ScalarAsync(odkDb, """
+            SELECT count(*) FROM odk.entities WHERE deleted_at IS NULL AND data->>'worker_id' = ANY($1) AND label LIKE 'Renamed%'
+            """, workerIds, ct));
+
+    private static async Task<long> ScalarAsync(string connectionString, string sql, string[]? ids, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        if (ids is not null) command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct));
+    }
+}
+
+/// <summary>Peak working set and GC heap of the whole process, sampled while the sync runs.</summary>
+internal sealed class MemoryPeak
+{
+    private long _heap;
+
+    public double WorkingSetMiB { get; private set; }
+    public double HeapMiB => _heap / 1024d / 1024d;
+
+    public void Sample()
+    {
+        using var self = Process.GetCurrentProcess();
+        WorkingSetMiB = self.PeakWorkingSet64 / 1024d / 1024d;
+        _heap = Math.Max(_heap, GC.GetGCMemoryInfo().HeapSizeBytes);
+    }
+}
