@@ -200,8 +200,13 @@ public sealed partial class SearchRequest
         if (timeMatch.Success && DateTimeOffset.TryParse(value, culture, styles, out var instant))
         {
             var fraction = timeMatch.Groups["fraction"].Value;
+            // lastUpdated is kept to the millisecond, and the FHIR serializer drops trailing zeros (".120" → ".12",
+            // ".000" → none): a value with seconds is a millisecond instant, or a cursor echoed back from meta would
+            // skip the writes of the next few milliseconds.
             var step = timeMatch.Groups["seconds"].Success
-                ? TimeSpan.FromTicks(TimeSpan.TicksPerSecond / (long)Math.Pow(10, Math.Min(fraction.Length, 7)))
+                ? fraction.Length > 3
+                    ? TimeSpan.FromTicks(TimeSpan.TicksPerSecond / (long)Math.Pow(10, Math.Min(fraction.Length, 7)))
+                    : TimeSpan.FromMilliseconds(1)
                 : TimeSpan.FromMinutes(1);
             return (instant, instant + step);
         }
