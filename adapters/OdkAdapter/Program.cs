@@ -24,6 +24,7 @@ await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EntityListSt
 app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();
 app.MapActivityQuarantine();
+app.MapActivityPoll();
 app.MapGet("/roster/entities/pending", async (SuiteDatabase database, CancellationToken ct) =>
 {
     await using var connection = await database.DataSource.OpenConnectionAsync(ct);

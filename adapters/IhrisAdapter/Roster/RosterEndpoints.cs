@@ -8,6 +8,8 @@ public static class RosterEndpoints
     public static IEndpointRouteBuilder MapRosterEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/roster/resync", async (RosterSync sync, CancellationToken ct) => Results.Ok(await sync.ResyncAsync(ct)));
+        // The regular poll, now: for a person (or the demo) who just changed iHRIS and does not want to wait.
+        endpoints.MapPost("/roster/poll", async (RosterSync sync, CancellationToken ct) => Results.Ok(await sync.SyncChangesAsync(ct)));
 
         endpoints.MapGet("/quarantine", async (SuiteDatabase database, CancellationToken ct) =>
         {

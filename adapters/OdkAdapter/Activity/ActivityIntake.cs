@@ -83,6 +83,8 @@ public sealed class ActivityIntake(
             quarantined_at timestamptz NOT NULL DEFAULT now());
         """;
 
+    private const long PollLockKey = 4_207_312;
+    private readonly SemaphoreSlim _polling = new(1, 1);
     private bool _tablesReady;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -103,6 +105,33 @@ public sealed class ActivityIntake(
 
     /// <summary>Reads every submission changed since the cursor; answers how many were read.</summary>
     public async Task<int> PollOnceAsync(CancellationToken ct)
+    {
+        // One poll at a time: in this process (the timer and POST /activity/poll) and across replicas (advisory lock).
+        await _polling.WaitAsync(ct);
+        try
+        {
+            await using var lockConnection = await database.DataSource.OpenConnectionAsync(ct);
+            await using (var acquire = new NpgsqlCommand($"SELECT pg_advisory_lock({PollLockKey})", lockConnection))
+            {
+                await acquire.ExecuteNonQueryAsync(ct);
+            }
+            try
+            {
+                return await PollUnderLockAsync(ct);
+            }
+            finally
+            {
+                await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({PollLockKey})", lockConnection);
+                await release.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+        finally
+        {
+            _polling.Release();
+        }
+    }
+
+    private async Task<int> PollUnderLockAsync(CancellationToken ct)
     {
         using var activity = Tracing.StartActivity("odk activity poll");
         if (!_tablesReady)

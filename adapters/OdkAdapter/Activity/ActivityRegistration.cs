@@ -21,6 +21,10 @@ public static class ActivityRegistration
         .Publish<ActivityCountedV1>(ActivityExchanges.Activity)
         .Publish<ActivityWithdrawnV1>(ActivityExchanges.Activity);
 
+    /// <summary><c>POST /activity/poll</c>: the regular poll, now; answers how many submissions were read.</summary>
+    public static void MapActivityPoll(this WebApplication app) =>
+        app.MapPost("/activity/poll", async (ActivityIntake intake, CancellationToken ct) => Results.Ok(new { read = await intake.PollOnceAsync(ct) }));
+
     /// <summary><c>GET /activity/quarantine</c>: reports set aside, with the reason and the field.</summary>
     public static void MapActivityQuarantine(this WebApplication app) =>
         app.MapGet("/activity/quarantine", async (SuiteDatabase database, CancellationToken ct) =>
