@@ -8,7 +8,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddFineractClient();
 builder.AddSuiteMessaging("fineract-adapter", messaging => messaging
-    .Subscribe(RosterExchanges.Roster)
+    // Workers are enrolled side by side (each one's events still one at a time): Fineract answers many clients at once.
+    .Subscribe(RosterExchanges.Roster, builder.Configuration.GetValue("Enrolment:Parallelism", 16))
     .Publish<WorkerAccountLinkedV1>(RosterExchanges.Accounts)
     .AddDisbursement(builder.Configuration));
 builder.AddDisbursement();

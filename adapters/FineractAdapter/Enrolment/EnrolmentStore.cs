@@ -13,8 +13,11 @@ public static class EnrolmentStore
             applied_revision   bigint NOT NULL,
             updated_at         timestamptz NOT NULL DEFAULT now()
         );
+        -- A hash of the name and phone last written to the client: a change of anything else needs no call.
+        ALTER TABLE worker_accounts ADD COLUMN IF NOT EXISTS client_fields text;
         """;
 }
 
 public sealed record WorkerAccount(
-    string WorkerId, string EmployeeNumber, long? ClientId, long? SavingsAccountId, bool CreditsBlocked, long AppliedRevision);
+    string WorkerId, string EmployeeNumber, long? ClientId, long? SavingsAccountId, bool CreditsBlocked, long AppliedRevision,
+    string? ClientFields);

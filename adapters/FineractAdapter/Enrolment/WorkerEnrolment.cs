@@ -41,7 +41,7 @@ public sealed class WorkerEnrolment(
         try
         {
             var known = await gate.QuerySingleOrDefaultAsync<WorkerAccount>($"""
-                SELECT worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision
+                SELECT worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, client_fields
                 FROM "{database.Schema}".worker_accounts WHERE worker_id = @id
                 """, new { id = worker.WorkerId });
             if (known is not null && known.AppliedRevision >= message.Revision)
@@ -69,46 +69,50 @@ public sealed class WorkerEnrolment(
     {
         var worker = message.Worker;
         var leaving = message is WorkerLeftV1;
-        var client = await fineract.GetClientByExternalIdAsync(worker.WorkerId, ct);
+        var clientFields = ClientFieldsHash(worker);
+
+        // What this adapter recorded is the starting point, so a change costs only the calls it needs (a new worker:
+        // one create; a rename: one update; a move to another facility: none). Fineract is asked only where the
+        // record is missing or an earlier attempt stopped half-way.
+        long? clientId = known?.ClientId;
         long? savingsId = known?.SavingsAccountId;
-        if (client is null)
+        var blocked = known?.CreditsBlocked ?? false;
+        var fieldsCurrent = known?.ClientFields == clientFields;
+
+        if (clientId is null)
         {
-            if (leaving)
+            // A new worker is one create; only a duplicate external id (enrolled by hand, or under another key) or a
+            // leaver needs the lookup.
+            var found = leaving ? await fineract.GetClientByExternalIdAsync(worker.WorkerId, ct) : null;
+            if (found is null && leaving)
             {
                 // Left before ever being enrolled: nothing to open, nothing to block.
                 return null;
             }
-            var productId = await salaryProduct.IdAsync(ct);
-            try
+            if (found is null)
             {
-                var created = await fineract.CreateClientAsync(new NewFineractClient
-                {
-                    Firstname = worker.GivenName,
-                    Lastname = worker.FamilyName,
-                    ExternalId = worker.WorkerId,
-                    MobileNo = worker.Phone,
-                    ActivationDate = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime),
-                    SavingsProductId = productId,
-                }, ct: ct);
-                savingsId = created.SavingsId;
-                logger.LogInformation("Fineract client {ClientId} created for worker {WorkerId} with savings account {SavingsId}",
-                    created.ClientId, worker.WorkerId, created.SavingsId);
+                (clientId, savingsId, found) = await CreateClientAsync(worker, message.Revision, ct);
+                fieldsCurrent = found is null;
             }
-            catch (FineractException ex) when (ex.HasCode("error.msg.client.duplicate.externalId"))
+            if (found is not null)
             {
-                // Another attempt created it meanwhile (or its answer was lost): use that one.
+                clientId = found.Id;
+                fieldsCurrent = found.Firstname == worker.GivenName && found.Lastname == worker.FamilyName
+                                && (found.MobileNo ?? "") == (worker.Phone ?? "");
+                savingsId = null; // read below: this adapter has no record of its account
             }
-            client = await fineract.GetClientByExternalIdAsync(worker.WorkerId, ct)
-                     ?? throw new InvalidOperationException($"Fineract has no client with externalId {worker.WorkerId} right after creating it.");
         }
-        else if (client.Firstname != worker.GivenName || client.Lastname != worker.FamilyName || (client.MobileNo ?? "") != (worker.Phone ?? ""))
+        var client = clientId ?? throw new InvalidOperationException($"Fineract answered no client id for worker {worker.WorkerId}.");
+        if (!fieldsCurrent && !leaving)
         {
-            await fineract.UpdateClientAsync(client.Id, worker.GivenName, worker.FamilyName, worker.Phone ?? "", ct);
+            await fineract.UpdateClientAsync(client, worker.GivenName, worker.FamilyName, worker.Phone ?? "", ct);
         }
 
-        savingsId ??= await EnsureSavingsAccountAsync(client.Id, ct);
-        var savings = await fineract.GetSavingsAccountAsync(savingsId.Value, ct: ct);
-        var blocked = savings.SubStatus?.BlockCredit == true;
+        if (savingsId is null)
+        {
+            savingsId = await EnsureSavingsAccountAsync(client, ct);
+            blocked = (await fineract.GetSavingsAccountAsync(savingsId.Value, ct: ct)).SubStatus?.BlockCredit == true;
+        }
         if (leaving && !blocked)
         {
             await BlockCreditsAsync(savingsId.Value, ct);
@@ -117,12 +121,51 @@ public sealed class WorkerEnrolment(
         }
         else if (!leaving && blocked)
         {
-            await fineract.UnblockCreditsAsync(savingsId.Value, ct);
+            await UnblockCreditsAsync(savingsId.Value, ct);
             blocked = false;
             logger.LogInformation("Worker {WorkerId} is back: credits unblocked on savings account {SavingsId}", worker.WorkerId, savingsId);
         }
-        return new WorkerAccount(worker.WorkerId, worker.EmployeeNumber, client.Id, savingsId, blocked, message.Revision);
+        return new WorkerAccount(worker.WorkerId, worker.EmployeeNumber, client, savingsId, blocked, message.Revision,
+            leaving && !fieldsCurrent ? known?.ClientFields : clientFields);
     }
+
+    /// <summary>
+    /// One call: the client, active, with an approved and active account in the salary product (Fineract opens it when
+    /// <c>savingsProductId</c> comes with an active client). The Idempotency-Key makes a retry after a lost answer
+    /// replay the first one instead of failing on the duplicate external id. It names the revision too: Fineract also
+    /// replays a refusal, so a worker fixed upstream (a new revision) must be tried afresh.
+    /// </summary>
+    private async Task<(long? ClientId, long? SavingsId, FineractClientRecord? Existing)> CreateClientAsync(WorkerSnapshot worker, long revision, CancellationToken ct)
+    {
+        var productId = await salaryProduct.IdAsync(ct);
+        try
+        {
+            var created = await fineract.CreateClientAsync(new NewFineractClient
+            {
+                Firstname = worker.GivenName,
+                Lastname = worker.FamilyName,
+                ExternalId = worker.WorkerId,
+                MobileNo = worker.Phone,
+                ActivationDate = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime),
+                SavingsProductId = productId,
+            }, idempotencyKey: $"enrol-{worker.WorkerId}-{revision}", ct: ct);
+            logger.LogInformation("Fineract client {ClientId} created for worker {WorkerId} with savings account {SavingsId}",
+                created.ClientId, worker.WorkerId, created.SavingsId);
+            return (created.ClientId, created.SavingsId, null);
+        }
+        catch (FineractException ex) when (ex.HasCode("error.msg.client.duplicate.externalId"))
+        {
+            // Created meanwhile under another key (a worker enrolled before keys were used, or by hand): use that one.
+            var existing = await fineract.GetClientByExternalIdAsync(worker.WorkerId, ct)
+                           ?? throw new InvalidOperationException($"Fineract refuses externalId {worker.WorkerId} as a duplicate but has no such client.");
+            return (existing.Id, null, existing);
+        }
+    }
+
+    /// <summary>What the client record holds of the worker: a change of anything else needs no call to Fineract.</summary>
+    private static string ClientFieldsHash(WorkerSnapshot worker) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{worker.GivenName}\u001f{worker.FamilyName}\u001f{worker.Phone}")));
 
     /// <summary>The client's account in the salary product, opened (approved and activated) when missing.</summary>
     private async Task<long> EnsureSavingsAccountAsync(long clientId, CancellationToken ct)
@@ -157,18 +200,30 @@ public sealed class WorkerEnrolment(
         }
     }
 
+    private async Task UnblockCreditsAsync(long savingsId, CancellationToken ct)
+    {
+        try
+        {
+            await fineract.UnblockCreditsAsync(savingsId, ct);
+        }
+        catch (FineractException ex) when (ex.HasCode("error.msg.savings.account.not.blocked"))
+        {
+            // A retry after a lost answer: already done.
+        }
+    }
+
     private async Task RecordAsync(IRosterEvent message, WorkerAccount? account, CancellationToken ct)
     {
         await using var tx = await outbox.BeginAsync(ct);
         await tx.Connection.ExecuteAsync($"""
             INSERT INTO "{database.Schema}".worker_accounts
-                (worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, updated_at)
-            VALUES (@WorkerId, @EmployeeNumber, @ClientId, @SavingsAccountId, @CreditsBlocked, @AppliedRevision, now())
+                (worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, client_fields, updated_at)
+            VALUES (@WorkerId, @EmployeeNumber, @ClientId, @SavingsAccountId, @CreditsBlocked, @AppliedRevision, @ClientFields, now())
             ON CONFLICT (worker_id) DO UPDATE SET employee_number = @EmployeeNumber, client_id = @ClientId,
-                savings_account_id = @SavingsAccountId, credits_blocked = @CreditsBlocked,
+                savings_account_id = @SavingsAccountId, credits_blocked = @CreditsBlocked, client_fields = @ClientFields,
                 applied_revision = @AppliedRevision, updated_at = now()
             WHERE worker_accounts.applied_revision < @AppliedRevision
-            """, account ?? new WorkerAccount(message.Worker.WorkerId, message.Worker.EmployeeNumber, null, null, false, message.Revision),
+            """, account ?? new WorkerAccount(message.Worker.WorkerId, message.Worker.EmployeeNumber, null, null, false, message.Revision, null),
             tx.Transaction);
         if (account is { ClientId: { } clientId, SavingsAccountId: { } savingsId })
         {
