@@ -19,6 +19,8 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<JobCatalog>();
 builder.Services.AddSingleton<RosterSync>();
 builder.Services.AddHostedService<RosterPoller>();
+// A singleton: it measures from the adapter's start when no read has ever succeeded.
+builder.Services.AddSingleton<RosterCursorHealthCheck>();
 builder.Services.AddHealthChecks().AddCheck<RosterCursorHealthCheck>("roster-cursor");
 builder.Services.AddOpenTelemetry()
     .WithTracing(tracing => tracing.AddSource(RosterTelemetry.Name))

@@ -32,6 +32,11 @@ public sealed class DeadLetterTests(RosterSuite suite)
         Assert.Contains("FineractException", (string?)letter["exceptionType"]);
         Assert.Contains("WorkerRegisteredV1", (string?)letter["messageType"]);
 
+        // A replica that tolerates no dead letter reports itself degraded while this one waits.
+        await using var strict = suite.StartFineractAdapter(new() { ["Messaging:DeadLetterThreshold"] = "0" });
+        using var strictHttp = strict.CreateClient();
+        Assert.Equal("Degraded", await strictHttp.GetStringAsync("/health", Ct));
+
         // Fixed in iHRIS: the new revision goes through; replaying the old message then changes nothing.
         var fixedWorker = second with { Phone = "+256733444555" };
         await RosterData.PutManyAsync(suite.Ihris, [fixedWorker]);
@@ -45,6 +50,7 @@ public sealed class DeadLetterTests(RosterSuite suite)
             var letters = await http.GetFromJsonAsync<JsonArray>("/dead-letters", Ct);
             Assert.DoesNotContain(letters!.OfType<JsonObject>(), l => (string?)l["id"] == (string?)letter["id"]);
         }, TimeSpan.FromSeconds(60));
+        Assert.Equal("Healthy", await strictHttp.GetStringAsync("/health", Ct));
         await AssertMatchesRosterAsync(suite);
     }
 }

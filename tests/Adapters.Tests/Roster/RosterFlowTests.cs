@@ -109,6 +109,39 @@ public sealed class RosterFlowTests(RosterSuite suite)
     }
 
     [Fact]
+    public async Task Two_replicas_of_every_adapter_at_once_converge_without_duplicates()
+    {
+        await using var ihrisReplica = suite.StartIhrisAdapter();
+        await using var fineractReplica = suite.StartFineractAdapter();
+        await using var odkReplica = suite.StartOdkAdapter();
+        _ = ihrisReplica.Services;
+        _ = fineractReplica.Services;
+        _ = odkReplica.Services;
+
+        // Both replicas consume from the same durable queue, so they really share (and could collide on) the work.
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = suite.Rabbit.AmqpUri };
+        await using (var amqp = await factory.CreateConnectionAsync(Ct))
+        await using (var channel = await amqp.CreateChannelAsync(cancellationToken: Ct))
+        {
+            foreach (var queue in new[] { "fineract-adapter.roster", "odk-adapter.roster" })
+            {
+                await EventuallyAsync(async () =>
+                {
+                    var state = await channel.QueueDeclarePassiveAsync(queue, Ct);
+                    Assert.True(state.ConsumerCount >= 2, $"{queue} has {state.ConsumerCount} consumer(s)");
+                }, Deadline);
+            }
+        }
+
+        var workers = Enumerable.Range(0, 40).Select(_ => RosterData.NewWorker("replica")).ToList();
+        await PutAsync(workers);
+        await PutAsync(workers.Take(10).Select(w => w with { Given = "Second" + w.Given }));
+        await PutAsync(workers.Skip(10).Take(5).Select(w => w with { Ended = true }));
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), TimeSpan.FromSeconds(120));
+        await AssertNoDeadLettersAsync();
+    }
+
+    [Fact]
     public async Task Twenty_percent_of_Fineract_and_ODK_calls_failing_still_converges_exactly()
     {
         foreach (var mode in new[] { "error", "lost-response" })

@@ -112,9 +112,18 @@ public sealed class RosterSuite : IAsyncLifetime
         ["Logging:LogLevel:Wolverine"] = "Warning",
     };
 
-    public WebApplicationFactory<IhrisAdapterApp> StartIhrisAdapter() => Adapter<IhrisAdapterApp>(AdapterSettings("Ihris", IhrisUrl));
+    /// <summary>Another instance (a replica, or one with <paramref name="overrides"/> to its configuration).</summary>
+    public WebApplicationFactory<IhrisAdapterApp> StartIhrisAdapter(Dictionary<string, string>? overrides = null) =>
+        Adapter<IhrisAdapterApp>(With(AdapterSettings("Ihris", IhrisUrl), overrides));
 
-    public WebApplicationFactory<FineractAdapterApp> StartFineractAdapter() => Adapter<FineractAdapterApp>(AdapterSettings("Fineract", FineractUrl));
+    public WebApplicationFactory<FineractAdapterApp> StartFineractAdapter(Dictionary<string, string>? overrides = null) =>
+        Adapter<FineractAdapterApp>(With(AdapterSettings("Fineract", FineractUrl), overrides));
+
+    private static Dictionary<string, string> With(Dictionary<string, string> settings, Dictionary<string, string>? overrides)
+    {
+        foreach (var (key, value) in overrides ?? []) settings[key] = value;
+        return settings;
+    }
 
     public WebApplicationFactory<OdkAdapterApp> StartOdkAdapter() => Adapter<OdkAdapterApp>(AdapterSettings("Odk", OdkUrl));
 
