@@ -48,6 +48,27 @@ public sealed class IhrisClient
         return Deserialize<T>(body);
     }
 
+    /// <summary>One version of a resource (<c>vread</c>); null when that version does not exist or is the deletion.</summary>
+    public async Task<T?> ReadVersionAsync<T>(string id, int version, CancellationToken ct = default) where T : Resource
+    {
+        var path = $"fhir/{(ModelInfo.GetFhirTypeNameForType(typeof(T)) ?? typeof(T).Name)}/{Uri.EscapeDataString(id)}/_history/{version}";
+        var (status, body) = await SendAsync(HttpMethod.Get, path, null, ct);
+        if (status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        {
+            return null;
+        }
+        EnsureSuccess(status, body, $"GET {path}");
+        return Deserialize<T>(body);
+    }
+
+    /// <summary>Deletes a resource (<c>DELETE</c>); deleting one already gone is not an error in FHIR.</summary>
+    public async Task DeleteAsync<T>(string id, CancellationToken ct = default) where T : Resource
+    {
+        var path = $"fhir/{(ModelInfo.GetFhirTypeNameForType(typeof(T)) ?? typeof(T).Name)}/{Uri.EscapeDataString(id)}";
+        var (status, body) = await SendAsync(HttpMethod.Delete, path, null, ct);
+        EnsureSuccess(status, body, $"DELETE {path}");
+    }
+
     /// <summary>Creates or replaces a resource at its id (<c>PUT</c>).</summary>
     public async Task<T> UpdateAsync<T>(T resource, CancellationToken ct = default) where T : Resource
     {

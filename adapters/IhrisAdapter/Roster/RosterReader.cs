@@ -38,6 +38,10 @@ public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
 
         var touched = changes.Roles.Keys.Concat(changes.Practitioners.Keys).Concat(changes.SalariesByPractitioner.Keys)
             .ToHashSet(StringComparer.Ordinal);
+        // A search never returns a deleted resource, so deletions come from the history: a deleted practitioner is
+        // re-read (and leaves); a deleted role's practitioner is found in the role's last version and re-read.
+        touched.UnionWith(await DeletedSinceAsync("Practitioner", since, ct));
+        touched.UnionWith(await DeletedSinceAsync("PractitionerRole", since, ct));
         if (touched.Count > options.FullSyncThreshold)
         {
             return null;
@@ -47,6 +51,31 @@ public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
         await Parallel.ForEachAsync(touched, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
             async (id, token) => workers.Add(await ReadWorkerAsync(id, token)));
         return new RosterRead(workers.OrderBy(w => w.PractitionerId, StringComparer.Ordinal).ToList(), changes.HighWaterMark, Complete: false);
+    }
+
+    private async Task<List<string>> DeletedSinceAsync(string resourceType, DateTimeOffset since, CancellationToken ct)
+    {
+        var practitioners = new List<string>();
+        await foreach (var page in ihris.HistorySinceAsync(resourceType, since, PageSize, ct))
+        {
+            foreach (var entry in page.Entry.Where(e => e.Request?.Method == Bundle.HTTPVerb.DELETE))
+            {
+                // request.url: "{type}/{id}" or "{type}/{id}/_history/{version}"
+                var parts = (entry.Request!.Url ?? "").Split('/');
+                if (parts.Length < 2) continue;
+                var id = parts[1];
+                if (resourceType == "Practitioner")
+                {
+                    practitioners.Add(id);
+                }
+                else if (parts.Length >= 4 && int.TryParse(parts[3], out var deletedVersion) && deletedVersion > 1
+                         && await ihris.ReadVersionAsync<PractitionerRole>(id, deletedVersion - 1, ct) is { Practitioner.Reference: { } reference })
+                {
+                    practitioners.Add(RosterPages.IdOf(reference));
+                }
+            }
+        }
+        return practitioners;
     }
 
     public async Task<WorkerSource> ReadWorkerAsync(string practitionerId, CancellationToken ct)
@@ -123,7 +152,7 @@ public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
             return list;
         }
 
-        private static string IdOf(string reference) => reference.Split('/', StringSplitOptions.RemoveEmptyEntries) switch
+        internal static string IdOf(string reference) => reference.Split('/', StringSplitOptions.RemoveEmptyEntries) switch
         {
             [.., var type, var id] when type == "Practitioner" => id,
             [.., var id] => id,

@@ -30,6 +30,10 @@ public sealed partial class WorkerRecordBuilder(RosterOptions options, JobCatalo
     {
         var practitionerRef = $"Practitioner/{source.PractitionerId}";
         var practitioner = source.Practitioner;
+        if (practitioner is null && source.Roles.Count == 0)
+        {
+            return (null, null); // deleted from iHRIS together with its roles: no longer on the roster
+        }
         if (practitioner is null)
         {
             return (null, new QuarantineReason(practitionerRef, "practitioner", $"{practitionerRef} not found (referenced by a role)"));

@@ -142,6 +142,28 @@ public sealed class RosterFlowTests(RosterSuite suite)
     }
 
     [Fact]
+    public async Task Workers_deleted_in_iHRIS_leave_at_the_next_poll_without_a_full_resync()
+    {
+        var workers = Enumerable.Range(0, 2).Select(_ => RosterData.NewWorker("deleted")).ToList();
+        await PutAsync(workers);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+
+        // One loses their only role; the other is deleted altogether (references first, as HAPI insists).
+        await suite.Ihris.DeleteAsync<Hl7.Fhir.Model.PractitionerRole>(workers[0].Id + "-role", Ct);
+        await suite.Ihris.DeleteAsync<Hl7.Fhir.Model.PractitionerRole>(workers[1].Id + "-role", Ct);
+        await suite.Ihris.DeleteAsync<Hl7.Fhir.Model.Basic>(workers[1].Id + "-salary", Ct);
+        await suite.Ihris.DeleteAsync<Hl7.Fhir.Model.Practitioner>(workers[1].Id, Ct);
+        foreach (var worker in workers) suite.Model.Set(worker with { Ended = true });
+
+        // Left: credits blocked in Fineract, gone from ODK's list — with no resync asked for.
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+        await using var connection = new NpgsqlConnection(suite.SuiteDb);
+        var onRoster = await connection.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM ihris_adapter.roster_workers WHERE on_roster AND worker_id = ANY(@ids)", new { ids = workers.Select(w => w.Id).ToArray() });
+        Assert.Equal(0, onRoster);
+    }
+
+    [Fact]
     public async Task Twenty_percent_of_Fineract_and_ODK_calls_failing_still_converges_exactly()
     {
         foreach (var mode in new[] { "error", "lost-response" })

@@ -119,6 +119,7 @@ var exitCode = 0;
 await using var fineractAdapter = SuiteHost<FineractAdapterApp>.StartAdapter(AdapterSettings("Fineract", fineractHost.BaseUrl));
 await using var odkAdapter = SuiteHost<OdkAdapterApp>.StartAdapter(AdapterSettings("Odk", odkHost.BaseUrl));
 clock.Restart();
+var syncStart = DateTime.UtcNow;
 // The iHRIS adapter last: its first poll starts the sync, so the clock starts with it.
 await using var ihrisAdapter = SuiteHost<IhrisAdapterApp>.StartAdapter(AdapterSettings("Ihris", ihrisHost.BaseUrl));
 try
@@ -145,10 +146,12 @@ try
     Console.WriteLine($"  Fineract: all enrolled (client + active account) after {fineractDone.Value.TotalSeconds:F1} s = {fineractRate:N0}/s, " +
                       $"ratio to raw {fineractRate / rawFineract:F3}");
     Console.WriteLine($"  ODK: all entities after {odkDone.Value.TotalSeconds:F1} s = {odkRate:N0}/s, ratio to raw {odkRate / rawOdk:F3}");
+    Console.WriteLine($"  stages: {await Progress.StagesAsync(suiteDb, null, syncStart, ct)}");
 
     // Incremental change: rename some workers in iHRIS, wait until both systems show the new names.
     var renamed = Enumerable.Range(1, Math.Min(changes, workers)).Select(k => k * (workers / Math.Min(changes, workers))).ToList();
     clock.Restart();
+    var renameStart = DateTime.UtcNow;
     await Roster.PutAsync(ihris, renamed, renamed: true, parallel: 1, ct);
     var written = clock.Elapsed;
     TimeSpan? fineractRenamed = null, odkRenamed = null;
@@ -162,6 +165,7 @@ try
     peak.Sample();
     Console.WriteLine($"incremental: {renamed.Count} renames written to iHRIS in {written.TotalSeconds:F2} s; visible in Fineract after " +
                       $"{fineractRenamed.Value.TotalSeconds:F1} s, in ODK after {odkRenamed.Value.TotalSeconds:F1} s (poll interval 1 s)");
+    Console.WriteLine($"  stages: {await Progress.StagesAsync(suiteDb, renamed.Select(Roster.WorkerId).ToArray(), renameStart, ct)}");
 }
 catch (OperationCanceledException) when (budget.IsCancellationRequested)
 {
@@ -222,6 +226,32 @@ internal sealed class Progress(string fineractDb, string odkDb)
         await ScalarAsync(odkDb, """
             SELECT count(*) FROM odk.entities WHERE deleted_at IS NULL AND data->>'worker_id' = ANY($1) AND label LIKE 'Renamed%'
             """, workerIds, ct));
+
+    /// <summary>
+    /// When each stage last touched the workers (from the adapters' own tables), in seconds after <paramref name="start"/>:
+    /// shows which stage holds the flow up.
+    /// </summary>
+    public static async Task<string> StagesAsync(string suiteDb, string[]? workerIds, DateTime start, CancellationToken ct)
+    {
+        var filter = workerIds is null ? "worker_id LIKE 'bw-%'" : "worker_id = ANY($2)";
+        await using var connection = new NpgsqlConnection(suiteDb);
+        await connection.OpenAsync(ct);
+        var stages = new List<string>();
+        foreach (var (stage, table) in new[] { ("published by the iHRIS adapter", "ihris_adapter.roster_workers"),
+                     ("applied by the Fineract adapter", "fineract_adapter.worker_accounts"), ("written by the ODK adapter", "odk_adapter.roster_entities") })
+        {
+            await using var command = new NpgsqlCommand($"""
+                SELECT EXTRACT(EPOCH FROM min(updated_at) - $1)::float8, EXTRACT(EPOCH FROM max(updated_at) - $1)::float8
+                FROM {table} WHERE {filter}
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = start, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            if (workerIds is not null) command.Parameters.Add(new NpgsqlParameter { Value = workerIds });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            stages.Add(reader.IsDBNull(0) ? $"{stage}: none" : $"{stage}: first +{reader.GetDouble(0):F1} s, last +{reader.GetDouble(1):F1} s");
+        }
+        return string.Join("; ", stages);
+    }
 
     private static async Task<long> ScalarAsync(string connectionString, string sql, string[]? ids, CancellationToken ct)
     {
