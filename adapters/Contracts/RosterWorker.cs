@@ -28,6 +28,12 @@ public sealed record WorkerSnapshot
     /// <summary>Practitioner.active and at least one role without an end date or ending in the future.</summary>
     public required bool Active { get; init; }
 
+    /// <summary>The current (else the latest) role's <c>period.start</c>: salary is prorated from it. Null when iHRIS has none.</summary>
+    public DateOnly? EmployedFrom { get; init; }
+
+    /// <summary>The last day of employment: the latest role <c>period.end</c> when every role has one, else null.</summary>
+    public DateOnly? EmployedUntil { get; init; }
+
     public string DisplayName => $"{GivenName} {FamilyName}".Trim();
 }
 

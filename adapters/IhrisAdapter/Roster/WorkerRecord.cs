@@ -97,9 +97,16 @@ public sealed partial class WorkerRecordBuilder(RosterOptions options, JobCatalo
             Job = job,
             Pay = PayOf(job, role, source.Salaries, now),
             Active = practitioner.Active != false && currentRoles.Count > 0,
+            EmployedFrom = DayOf(role.Period?.Start),
+            EmployedUntil = source.Roles.All(r => DayOf(r.Period?.End) is not null) ? source.Roles.Max(r => DayOf(r.Period?.End)) : null,
         };
         return (snapshot, null);
     }
+
+    /// <summary>The calendar day of a FHIR date or dateTime ("2024-03-01", "2024-03-01T00:00:00+03:00"); null if unreadable.</summary>
+    private static DateOnly? DayOf(string? fhirDate) =>
+        fhirDate is { Length: >= 10 } && DateOnly.TryParseExact(fhirDate[..10], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None, out var day) ? day : null;
 
     /// <summary>An ended role keeps active=true in iHRIS; only period.end tells (upstreams.md).</summary>
     public static bool IsCurrent(PractitionerRole role, DateTimeOffset now)

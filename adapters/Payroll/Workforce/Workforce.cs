@@ -45,9 +45,11 @@ public sealed class Workforce(NpgsqlDataSource db)
 
     public Task ApplyRosterEventAsync(IRosterEvent change, CancellationToken ct)
     {
-        // Roster events carry no employment dates yet: a leaver's last day is the day the change was seen.
-        DateOnly? until = change is WorkerLeftV1 ? DateOnly.FromDateTime(change.OccurredAt.UtcDateTime) : null;
-        return ApplyWorkerAsync(change.Worker, change.Revision, null, until, ct);
+        // iHRIS's role period bounds the employment; a leaver whose roles carry no end (made inactive instead) left on
+        // the day the change was seen.
+        var until = change.Worker.EmployedUntil
+                    ?? (change is WorkerLeftV1 ? DateOnly.FromDateTime(change.OccurredAt.UtcDateTime) : null);
+        return ApplyWorkerAsync(change.Worker, change.Revision, change.Worker.EmployedFrom, until, ct);
     }
 
     public async Task ApplyAccountLinkAsync(WorkerAccountLinkedV1 link, CancellationToken ct)

@@ -38,6 +38,27 @@ public sealed class PayRunTests
     }
 
     [Fact]
+    public async Task Employment_dates_on_roster_events_prorate_the_salary_of_joiners_and_leavers()
+    {
+        await using var world = await PayrollWorld.CreateAsync();
+        var at = DateTimeOffset.UtcNow;
+        // Joined on 11 September (role period.start); left on 20 September (the ended role's period.end).
+        await world.Workforce.ApplyRosterEventAsync(new WorkerRegisteredV1(
+            PayrollWorld.Nurse("joiner", 900m) with { EmployedFrom = new DateOnly(2026, 9, 11) }, 1, at), Ct);
+        var leaver = PayrollWorld.Nurse("leaver", 600m) with { EmployedFrom = new DateOnly(2020, 1, 6) };
+        await world.Workforce.ApplyRosterEventAsync(new WorkerRegisteredV1(leaver, 1, at), Ct);
+        await world.Workforce.ApplyRosterEventAsync(new WorkerLeftV1(
+            leaver with { Active = false, EmployedUntil = new DateOnly(2026, 9, 20) }, 2, at), Ct);
+
+        var run = await world.PayRuns.CreateAsync(new NewPayRun("2026-09", "everyone", null), PayrollWorld.Maker, Ct);
+
+        var lines = (await world.LinesAsync(run.Id)).ToDictionary(l => l.WorkerId);
+        Assert.Equal(600.00m, lines["joiner"].Amount); // 900 × 20/30
+        Assert.Equal(400.00m, lines["leaver"].Amount); // 600 × 20/30
+        Assert.Contains("20/30 days", lines["leaver"].Explanation);
+    }
+
+    [Fact]
     public async Task Maker_checker_is_enforced_and_both_are_recorded()
     {
         await using var world = await PayrollWorld.CreateAsync();

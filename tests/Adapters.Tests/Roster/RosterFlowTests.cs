@@ -32,6 +32,16 @@ public sealed class RosterFlowTests(RosterSuite suite)
         await PutAsync([renamed, ended, deactivated]);
         await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
 
+        // The events carry the employment dates from the role period, for salary proration in Payroll.
+        await using (var connection = new NpgsqlConnection(suite.SuiteDb))
+        {
+            var dates = (await connection.QueryAsync<(string WorkerId, string? From, string? Until)>(
+                "SELECT worker_id, snapshot->>'employedFrom', snapshot->>'employedUntil' FROM ihris_adapter.roster_workers WHERE worker_id = ANY(@ids)",
+                new { ids = new[] { renamed.Id, ended.Id } })).ToDictionary(d => d.WorkerId);
+            Assert.Equal(("2023-01-01", (string?)null), (dates[renamed.Id].From, dates[renamed.Id].Until));
+            Assert.Equal(("2023-01-01", (string?)"2024-12-31"), (dates[ended.Id].From, dates[ended.Id].Until));
+        }
+
         // A leaver's account takes no more money: Fineract refuses credits (blockCredit sub-status).
         var client = await suite.Fineract.GetClientByExternalIdAsync(ended.Id, Ct);
         var account = (await suite.Fineract.GetClientSavingsAccountsAsync(client!.Id, Ct)).Single();
