@@ -80,6 +80,7 @@ public static class SuiteMessaging
             .WithTracing(tracing => tracing.AddSource("Wolverine"))
             .WithMetrics(metrics => metrics.AddMeter("Wolverine"));
         builder.Services.AddHealthChecks().AddCheck<DeadLetterHealthCheck>("dead-letters");
+        builder.Services.AddHostedService<HandlerWarmUp>();
         return builder;
     }
 
