@@ -30,6 +30,9 @@ public sealed class MoneyTest(ITestOutputHelper output)
 
     private static int Lines => int.TryParse(Environment.GetEnvironmentVariable("ONECLICK_MONEY_TEST_LINES"), out var n) && n > 0 ? n : 2_000;
 
+    /// <summary>ONECLICK_MONEY_TEST_FAULTS=off runs the same disbursement without faults: the throughput benchmark.</summary>
+    private static bool Faults => !string.Equals(Environment.GetEnvironmentVariable("ONECLICK_MONEY_TEST_FAULTS"), "off", StringComparison.OrdinalIgnoreCase);
+
     [Fact]
     public async Task Every_approved_line_is_paid_exactly_once_whatever_fails()
     {
@@ -58,6 +61,8 @@ public sealed class MoneyTest(ITestOutputHelper output)
         var stopwatch = Stopwatch.StartNew();
         var (fundingAccountId, workers) = await SeedFineractAsync(fineract, n);
         output.WriteLine($"seeded Fineract with {n} worker accounts in {stopwatch.Elapsed.TotalSeconds:F1} s");
+        var (rawRate, rawDeposits) = await RawRatesAsync(fineract, TimeSpan.FromSeconds(10));
+        output.WriteLine($"raw throughput of the emulator, 16 clients, 10 s each: transfers out of one account {rawRate:F0}/s, deposits {rawDeposits:F0}/s");
 
         var settings = new Dictionary<string, string>
         {
@@ -95,10 +100,10 @@ public sealed class MoneyTest(ITestOutputHelper output)
 
         stopwatch.Restart();
         (await checker.PostAsync($"/payruns/{created.Id}/approve", null, Ct)).EnsureSuccessStatusCode();
-        await SetFaultsAsync(fineractUrl, new { failureRate = 0.2, mode = "error" });
-        output.WriteLine($"approved at {stopwatch.Elapsed.TotalSeconds:F1} s; 20% errors");
+        if (Faults) await SetFaultsAsync(fineractUrl, new { failureRate = 0.2, mode = "error" });
+        output.WriteLine($"approved at {stopwatch.Elapsed.TotalSeconds:F1} s; {(Faults ? "20% errors" : "no faults")}");
 
-        var stage = 0;
+        var stage = Faults ? 0 : int.MaxValue;
         PayRunView run;
         while (true)
         {
@@ -139,7 +144,9 @@ public sealed class MoneyTest(ITestOutputHelper output)
             await Task.Delay(250, Ct);
         }
         await SetFaultsAsync(fineractUrl, null);
-        output.WriteLine($"{Describe(run)} after {stopwatch.Elapsed.TotalSeconds:F1} s ({n / stopwatch.Elapsed.TotalSeconds:F0} payments/s with faults)");
+        var rate = n / stopwatch.Elapsed.TotalSeconds;
+        output.WriteLine($"{Describe(run)} after {stopwatch.Elapsed.TotalSeconds:F1} s: {rate:F1} payments/s {(Faults ? "with faults" : "without faults")}, " +
+                         $"{rate / rawRate:F3} of the emulator's raw transfer throughput (the same operation), {rate / rawDeposits:F3} of its deposits");
         await adapter.DisposeAsync();
 
         Assert.Equal(RunStatus.Completed, run.Status);
@@ -196,12 +203,64 @@ public sealed class MoneyTest(ITestOutputHelper output)
         return (funder.SavingsId.Value, workers.ToList());
     }
 
+    /// <summary>
+    /// Fineract's own transfer throughput in this run: 16 clients in a closed loop moving money out of one funding
+    /// account (as disbursement does), between accounts of their own so the books under test are untouched.
+    /// </summary>
+    private static async Task<(double Transfers, double Deposits)> RawRatesAsync(FineractClient fineract, TimeSpan window)
+    {
+        var product = (await fineract.FindSavingsProductByNameAsync("Staff salary account", Ct))!.Id;
+        var paymentType = (await fineract.ListPaymentTypesAsync(Ct)).First().Id;
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var from = await fineract.CreateClientAsync(new NewFineractClient
+        {
+            LegalForm = FineractLegalForm.Entity, Fullname = "Raw benchmark funder", ExternalId = "raw-funder", ActivationDate = today, SavingsProductId = product,
+        }, ct: Ct);
+        var to = await fineract.CreateClientAsync(new NewFineractClient
+        {
+            Firstname = "Raw", Lastname = "Receiver", ExternalId = "raw-receiver", ActivationDate = today, SavingsProductId = product,
+        }, ct: Ct);
+        await fineract.DepositAsync(new FineractDeposit(from.SavingsId!.Value, 10_000_000m, today, paymentType, "raw-float", null, "raw-float"), Ct);
+
+        var clock = Stopwatch.StartNew();
+        var counts = await Task.WhenAll(Enumerable.Range(0, 16).Select(client => Task.Run(async () =>
+        {
+            var done = 0;
+            while (clock.Elapsed < window)
+            {
+                await fineract.TransferAsync(new FineractTransfer(1, from.ClientId, from.SavingsId.Value, 1, to.ClientId, to.SavingsId!.Value,
+                    1m, today, RawDescription, $"raw-{client}-{done}"), Ct);
+                done++;
+            }
+            return done;
+        })));
+        var transfers = counts.Sum() / clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        var deposits = await Task.WhenAll(Enumerable.Range(0, 16).Select(client => Task.Run(async () =>
+        {
+            var done = 0;
+            while (clock.Elapsed < window)
+            {
+                await fineract.DepositAsync(new FineractDeposit(to.SavingsId!.Value, 1m, today, paymentType, null, null, $"raw-deposit-{client}-{done}"), Ct);
+                done++;
+            }
+            return done;
+        })));
+        return (transfers, deposits.Sum() / clock.Elapsed.TotalSeconds);
+    }
+
+    private const string RawDescription = "raw benchmark transfer";
+
     private static async Task<Dictionary<Guid, (int Count, decimal Total)>> TransfersByReferenceAsync(string fineractDb)
     {
         var result = new Dictionary<Guid, (int, decimal)>();
         await using var connection = new NpgsqlConnection(fineractDb);
         await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand("SELECT description, amount FROM m_account_transfer_details", connection);
+        await using var command = new NpgsqlCommand("SELECT description, amount FROM m_account_transfer_details WHERE description <> $1", connection)
+        {
+            Parameters = { new() { Value = RawDescription } },
+        };
         await using var reader = await command.ExecuteReaderAsync(Ct);
         while (await reader.ReadAsync(Ct))
         {
