@@ -92,7 +92,7 @@ public sealed class PayRunService(NpgsqlDataSource db, IOptionsMonitor<PayRuleSe
             warnings.Add($"{skippedPaid} worker(s) already have a line for {first:yyyy-MM} in another run and were left out");
         }
 
-        lines.AddRange(await AdjustmentsAsync(connection, tx, population, request.PopulationValue, ruleSet, ct));
+        lines.AddRange(await AdjustmentsAsync(connection, tx, population, request.PopulationValue, ruleSet, lines, ct));
         if (lines.Count == 0)
         {
             throw new PayrollRefusal(422, "nobody in this population has anything to be paid for this period" +
@@ -193,7 +193,7 @@ public sealed class PayRunService(NpgsqlDataSource db, IOptionsMonitor<PayRuleSe
     /// difference between what the rules give now and what earlier runs hold becomes an adjustment line.
     /// </summary>
     private async Task<List<NewLine>> AdjustmentsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string population, string? value,
-        PayRuleSet ruleSet, CancellationToken ct)
+        PayRuleSet ruleSet, IReadOnlyList<NewLine> regularLines, CancellationToken ct)
     {
         var filter = population switch
         {
@@ -232,6 +232,9 @@ public sealed class PayRunService(NpgsqlDataSource db, IOptionsMonitor<PayRuleSe
             {
                 committed = (decimal)(await sum.ExecuteScalarAsync(ct))!;
             }
+            // This run's own line for the period already pays what the activity gives now (the earlier line may have
+            // been in a run that was cancelled since): it counts as committed, or the worker would be paid twice.
+            committed += regularLines.Where(l => l.Worker.WorkerId == worker.WorkerId && l.Period == period).Sum(l => l.Result.Amount);
             var delta = now.Amount - committed;
             if (delta == 0)
             {

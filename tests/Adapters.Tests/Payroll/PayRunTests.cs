@@ -59,6 +59,25 @@ public sealed class PayRunTests
     }
 
     [Fact]
+    public async Task Activity_that_arrives_while_a_draft_holds_the_line_is_paid_once_after_the_draft_is_cancelled()
+    {
+        await using var world = await PayrollWorld.CreateAsync();
+        await world.AddAsync(PayrollWorld.Chw("c1"));
+        await world.ReportAsync("sub-1", "c1", September, households: 40, referrals: 5);
+        var draft = await world.PayRuns.CreateAsync(new NewPayRun("2026-09", "everyone", null), PayrollWorld.Maker, Ct);
+        // A second report while the draft holds c1's September line marks the month as changed; then the draft goes.
+        await world.ReportAsync("sub-2", "c1", September, households: 20, referrals: 0);
+        await world.PayRuns.CancelAsync(draft.Id, PayrollWorld.Maker, "recreate with the late report", Ct);
+
+        var run = await world.ApprovedRunAsync("2026-09");
+
+        var line = Assert.Single(await world.LinesAsync(run.Id));
+        Assert.Equal(LineKind.Incentive, line.Kind);
+        Assert.Equal(60.00m, line.Amount); // (40 + 20) × 0.5 + 5 × 2 + stipend 20
+        Assert.Equal(60.00m, run.Total);
+    }
+
+    [Fact]
     public async Task Maker_checker_is_enforced_and_both_are_recorded()
     {
         await using var world = await PayrollWorld.CreateAsync();
