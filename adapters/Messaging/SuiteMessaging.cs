@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OneClickSuite.Clients;
+using OneClickSuite.Contracts;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Wolverine;
@@ -111,7 +112,16 @@ public sealed class SuiteMessagingOptions(string serviceName, WolverineOptions w
     /// <summary>Publishes <typeparamref name="T"/> to the fanout exchange <paramref name="exchange"/>.</summary>
     public SuiteMessagingOptions Publish<T>(string exchange)
     {
-        RabbitMq.DeclareExchange(exchange, e => e.ExchangeType = ExchangeType.Fanout);
+        RabbitMq.DeclareExchange(exchange, e =>
+        {
+            e.ExchangeType = ExchangeType.Fanout;
+            // Every subscriber's durable queue, so that what is published before a subscriber first starts waits for it.
+            foreach (var subscriber in Subscriptions.Of(exchange))
+            {
+                var queue = Subscriptions.QueueOf(subscriber, exchange);
+                e.BindQueue(queue, $"{queue}-binding");
+            }
+        });
         Wolverine.PublishMessage<T>().ToRabbitExchange(exchange);
         return this;
     }
@@ -122,7 +132,12 @@ public sealed class SuiteMessagingOptions(string serviceName, WolverineOptions w
     /// </summary>
     public SuiteMessagingOptions Subscribe(string exchange, int parallelism = 4)
     {
-        var queue = $"{ServiceName}.{exchange}";
+        if (!Subscriptions.Of(exchange).Contains(ServiceName))
+        {
+            throw new InvalidOperationException(
+                $"{ServiceName} subscribes to \"{exchange}\" but is not listed in Contracts' Subscriptions, so publishers would not keep its messages.");
+        }
+        var queue = Subscriptions.QueueOf(ServiceName, exchange);
         RabbitMq.DeclareExchange(exchange, e =>
         {
             e.ExchangeType = ExchangeType.Fanout;

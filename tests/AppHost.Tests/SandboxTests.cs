@@ -127,6 +127,25 @@ public class SandboxTests
         Assert.True(inOdk, $"demo-nurse-1 never reached ODK's health_workers list:\n{logs.Recent("odk-adapter")}");
         TestContext.Current.SendDiagnosticMessage($"sandbox: demo workforce synced to Fineract and ODK {stopwatch.Elapsed.TotalSeconds:F1} s after start");
 
+        // Payroll, which starts after the iHRIS adapter has published the demo workforce, still knows every worker and
+        // their account: the events waited in its queue.
+        await using (var suiteDb = new NpgsqlConnection(await app.GetConnectionStringAsync("suite-db", timeout.Token)))
+        {
+            await suiteDb.OpenAsync(timeout.Token);
+            long known = 0;
+            while (DateTime.UtcNow < deadline.AddMinutes(2))
+            {
+                await using var count = new NpgsqlCommand("""
+                    SELECT count(*) FROM payroll.workers w JOIN payroll.worker_accounts a ON a.worker_id = w.worker_id
+                    WHERE w.worker_id LIKE 'demo-%'
+                    """, suiteDb);
+                known = (long)(await count.ExecuteScalarAsync(timeout.Token))!;
+                if (known >= 8) break;
+                await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+            }
+            Assert.True(known >= 8, $"Payroll knows {known} of the 8 demo workers with their accounts:\n{logs.Recent("payroll")}");
+        }
+
         await app.StopAsync(CancellationToken.None);
         try { Directory.Delete(dataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }

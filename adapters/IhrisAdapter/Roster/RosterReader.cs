@@ -12,6 +12,9 @@ public sealed record RosterRead(IReadOnlyList<WorkerSource> Workers, DateTimeOff
 public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
 {
     private const int PageSize = 200;
+    /// <summary>Workers per grouped read; keeps the query string well under common URL limits.</summary>
+    private const int GroupSize = 40;
+
     private const string RoleIncludes = "_include=PractitionerRole:practitioner&_include=PractitionerRole:location";
 
     /// <summary>Every role (with its practitioner and facility) and every salary record, page by page.</summary>
@@ -47,9 +50,7 @@ public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
             return null;
         }
 
-        var workers = new ConcurrentBag<WorkerSource>();
-        await Parallel.ForEachAsync(touched, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (id, token) => workers.Add(await ReadWorkerAsync(id, token)));
+        var workers = await ReadWorkersAsync(touched, ct);
         return new RosterRead(workers.OrderBy(w => w.PractitionerId, StringComparer.Ordinal).ToList(), changes.HighWaterMark, Complete: false);
     }
 
@@ -76,6 +77,32 @@ public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
             }
         }
         return practitioners;
+    }
+
+    /// <summary>
+    /// Several workers read whole, a group at a time: the roles (with practitioner and location), the salary records and
+    /// any practitioner without a role, each as one search with OR-ed values — three requests per group instead of
+    /// three per worker.
+    /// </summary>
+    public async Task<IReadOnlyCollection<WorkerSource>> ReadWorkersAsync(IEnumerable<string> practitionerIds, CancellationToken ct)
+    {
+        var workers = new ConcurrentBag<WorkerSource>();
+        await Parallel.ForEachAsync(practitionerIds.Chunk(GroupSize), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
+            async (group, token) =>
+            {
+                var references = string.Join(",", group.Select(id => Uri.EscapeDataString($"Practitioner/{id}")));
+                var pages = new RosterPages();
+                await pages.AddAsync(ihris.SearchPagesAsync($"PractitionerRole?practitioner={references}&{RoleIncludes}&_count={PageSize}", token));
+                await pages.AddAsync(ihris.SearchPagesAsync($"Basic?practitioner={references}&_count={PageSize}", token));
+                var withoutRole = group.Where(id => !pages.Practitioners.ContainsKey(id)).ToList();
+                if (withoutRole.Count > 0)
+                {
+                    await pages.AddAsync(ihris.SearchPagesAsync(
+                        $"Practitioner?_id={string.Join(",", withoutRole.Select(Uri.EscapeDataString))}&_count={PageSize}", token));
+                }
+                foreach (var id in group) workers.Add(pages.SourceOf(id));
+            });
+        return workers;
     }
 
     public async Task<WorkerSource> ReadWorkerAsync(string practitionerId, CancellationToken ct)
