@@ -37,6 +37,8 @@ public static class PopulationKind
     public const string Everyone = "everyone";
     public const string Facility = "facility";
     public const string Cadre = "cadre";
+    /// <summary>One worker (an off-cycle payment, or the demo): the value is the worker id.</summary>
+    public const string Worker = "worker";
 }
 
 /// <summary>Who acts, as the portal asserts it (headers X-Suite-User and X-Suite-Roles).</summary>

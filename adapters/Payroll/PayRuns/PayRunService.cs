@@ -26,8 +26,8 @@ public sealed class PayRunService(NpgsqlDataSource db, IOptionsMonitor<PayRuleSe
         Require(actor, Actor.MakerRole);
         var period = ParsePeriod(request.Period);
         var population = (request.Population ?? PopulationKind.Everyone).ToLowerInvariant();
-        if (population is not (PopulationKind.Everyone or PopulationKind.Facility or PopulationKind.Cadre))
-            throw PayrollRefusal.Invalid("population must be everyone, facility or cadre");
+        if (population is not (PopulationKind.Everyone or PopulationKind.Facility or PopulationKind.Cadre or PopulationKind.Worker))
+            throw PayrollRefusal.Invalid("population must be everyone, facility, cadre or worker");
         if (population != PopulationKind.Everyone && string.IsNullOrWhiteSpace(request.PopulationValue))
             throw PayrollRefusal.Invalid($"population {population} needs a value (the facility id or the cadre)");
         var ruleSet = rules.CurrentValue;
@@ -136,6 +136,7 @@ public sealed class PayRunService(NpgsqlDataSource db, IOptionsMonitor<PayRuleSe
         {
             PopulationKind.Facility => "AND facility_id = $3",
             PopulationKind.Cadre => "AND lower(cadre) = lower($3)",
+            PopulationKind.Worker => "AND worker_id = $3",
             _ => "",
         };
         // Employed on at least one day of the period; a leaver without a known last day is not paid.
@@ -199,6 +200,7 @@ public sealed class PayRunService(NpgsqlDataSource db, IOptionsMonitor<PayRuleSe
         {
             PopulationKind.Facility => "AND w.facility_id = $1",
             PopulationKind.Cadre => "AND lower(w.cadre) = lower($1)",
+            PopulationKind.Worker => "AND w.worker_id = $1",
             _ => "",
         };
         var changed = new List<(PopulationWorker Worker, DateOnly Period)>();

@@ -78,6 +78,22 @@ public sealed class PayRunTests
     }
 
     [Fact]
+    public async Task A_run_for_one_worker_pays_that_worker_alone()
+    {
+        await using var world = await PayrollWorld.CreateAsync();
+        await world.AddAsync(PayrollWorld.Nurse("n1", 850m));
+        await world.AddAsync(PayrollWorld.Chw("c1"));
+        await world.ReportAsync("sub-1", "c1", September, households: 40, referrals: 5);
+
+        var run = await world.PayRuns.CreateAsync(new NewPayRun("2026-09", "worker", "c1"), PayrollWorld.Maker, Ct);
+
+        var line = Assert.Single(await world.LinesAsync(run.Id));
+        Assert.Equal(("c1", 50.00m), (line.WorkerId, line.Amount));
+        var refused = await Assert.ThrowsAsync<PayrollRefusal>(() => world.PayRuns.CreateAsync(new NewPayRun("2026-09", "worker", null), PayrollWorld.Maker, Ct));
+        Assert.Equal(400, refused.Status);
+    }
+
+    [Fact]
     public async Task Maker_checker_is_enforced_and_both_are_recorded()
     {
         await using var world = await PayrollWorld.CreateAsync();
