@@ -2,6 +2,7 @@ using OneClickSuite.AppHost;
 using OneClickSuite.AppHost.Fineract;
 using OneClickSuite.AppHost.Ihris;
 using OneClickSuite.AppHost.Odk;
+using OneClickSuite.AppHost.Portal;
 using OneClickSuite.AppHost.Sandbox;
 using static OneClickSuite.AppHost.SuiteExtensions;
 
@@ -120,11 +121,14 @@ var fineractAdapter = builder.AddSuiteService<Projects.FineractAdapter>("finerac
 var odkAdapter = builder.AddSuiteService<Projects.OdkAdapter>("odk-adapter")
     .WithSuiteState(infra, bootstrap)
     .WithUpstream(odkSystem);
-builder.AddSuiteService<Projects.Payroll>("payroll")
+var payroll = builder.AddSuiteService<Projects.Payroll>("payroll")
     .WithSuiteState(infra, bootstrap)
     .WithUpstream(fineractSystem) // read-only: reconciliation against Fineract's transactions
     .WaitFor(ihrisAdapter)
     .WaitFor(fineractAdapter)
     .WaitFor(odkAdapter);
+
+// ── Portal: the suite's front door for evaluators and payroll staff, and the one-click demo ──
+builder.AddPortal(infra, [payroll, ihrisAdapter, fineractAdapter, odkAdapter], fineractSystem, odkSystem, ihrisSystem);
 
 builder.Build().Run();

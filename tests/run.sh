@@ -7,6 +7,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 bash AppHost/Sandbox/install-prereqs.sh || exit 1
+# The portal's browser tests drive Debian's Chromium through Playwright, which must never download a browser itself.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -x /usr/bin/chromium ]; then
+  sudo=""; if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  echo "installing chromium ..."
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } || exit 1
+fi
 dotnet build OneClickSuite.sln -nologo -v quiet || exit 1
 
 results="$root/artifacts/test-results"

@@ -75,6 +75,24 @@ public sealed class OdkClient
         return SendAsync<JsonNode>(HttpMethod.Post, $"projects/{projectId}/datasets/{Esc(dataset)}/entities", JsonBody(body), ct);
     }
 
+    /// <summary>
+    /// One page of <c>.svc/Entities</c>, newest first, each row with its properties (<c>worker_id</c>...) at the top
+    /// level. <paramref name="filter"/> may only use <c>__id</c> and <c>__system</c> fields (<see cref="OdkOData.CreatedSince"/>);
+    /// Central refuses filters on properties (501.5).
+    /// </summary>
+    public async Task<OdkEntityPage> GetEntitiesPageAsync(
+        long projectId, string dataset, string? filter = null, string? skipToken = null, int top = 250, CancellationToken ct = default)
+    {
+        var query = new List<string> { "$top=" + top };
+        if (filter is not null) query.Add("$filter=" + Uri.EscapeDataString(filter));
+        if (skipToken is not null) query.Add("$skiptoken=" + Uri.EscapeDataString(skipToken));
+        var page = await SendAsync<JsonObject>(HttpMethod.Get,
+            $"projects/{projectId}/datasets/{Esc(dataset)}.svc/Entities?{string.Join('&', query)}", null, ct);
+
+        var entities = (page["value"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        return new OdkEntityPage(entities, OdkOData.SkipTokenOf((string?)page["@odata.nextLink"]));
+    }
+
     public Task<OdkEntity> CreateEntityAsync(long projectId, string dataset, OdkNewEntity entity, CancellationToken ct = default) =>
         SendAsync<OdkEntity>(HttpMethod.Post, $"projects/{projectId}/datasets/{Esc(dataset)}/entities", JsonBody(EntityJson(entity)), ct);
 
@@ -146,6 +164,13 @@ public sealed class OdkClient
         var submissions = (page["value"] as JsonArray ?? []).OfType<JsonObject>().ToList();
         return new OdkSubmissionPage(submissions, OdkOData.SkipTokenOf((string?)page["@odata.nextLink"]), (int?)page["@odata.count"]);
     }
+
+    /// <summary>
+    /// Submits one filled-in form as XML (<c>POST .../forms/{xmlFormId}/submissions</c>): the root element carries the
+    /// form id and version, <c>meta/instanceID</c> the submission's id.
+    /// </summary>
+    public Task<OdkSubmission> CreateSubmissionAsync(long projectId, string xmlFormId, string submissionXml, CancellationToken ct = default) =>
+        SendAsync<OdkSubmission>(HttpMethod.Post, $"projects/{projectId}/forms/{Esc(xmlFormId)}/submissions", XmlBody(submissionXml), ct);
 
     public Task SetReviewStateAsync(long projectId, string xmlFormId, string instanceId, OdkReviewState state, CancellationToken ct = default)
     {

@@ -42,6 +42,12 @@ public sealed record OdkAppUser(long Id, string DisplayName, string? Token, Date
 /// <summary>One page of OData submissions. Pass <see cref="NextSkipToken"/> back to get the next page.</summary>
 public sealed record OdkSubmissionPage(IReadOnlyList<JsonObject> Submissions, string? NextSkipToken, int? Count);
 
+/// <summary>A submission as the REST API answers it (not the OData row).</summary>
+public sealed record OdkSubmission(string InstanceId, long? SubmitterId, DateTimeOffset CreatedAt, DateTimeOffset? UpdatedAt, string? ReviewState);
+
+/// <summary>One page of OData entities. Pass <see cref="NextSkipToken"/> back to get the next page.</summary>
+public sealed record OdkEntityPage(IReadOnlyList<JsonObject> Entities, string? NextSkipToken);
+
 public enum OdkReviewState
 {
     Approved,

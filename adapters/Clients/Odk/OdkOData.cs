@@ -29,4 +29,8 @@ public static class OdkOData
         var at = since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         return $"__system/submissionDate gt {at} or __system/updatedAt gt {at}";
     }
+
+    /// <summary>Entities created at or after <paramref name="since"/>.</summary>
+    public static string CreatedSince(DateTimeOffset since) =>
+        "__system/createdAt ge " + since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }

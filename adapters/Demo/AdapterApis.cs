@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace OneClickSuite.Demo;
+
+/// <summary>The iHRIS adapter: poll iHRIS now, and why a worker was set aside.</summary>
+public sealed class IhrisAdapterApi(HttpClient http)
+{
+    /// <summary>Runs one roster poll now; false when this adapter has no such endpoint (then its timer does it).</summary>
+    public Task<bool> PollNowAsync(CancellationToken ct) => AdapterCalls.PostAsync(http, "roster/poll", ct);
+
+    /// <summary>The reason iHRIS's record of <paramref name="workerId"/> was quarantined, if it was.</summary>
+    public async Task<string?> QuarantineReasonAsync(string workerId, CancellationToken ct)
+    {
+        var rows = await AdapterCalls.GetArrayAsync(http, "quarantine", ct);
+        return rows.Where(r => (string?)r?["workerId"] == workerId || (string?)r?["worker_id"] == workerId)
+            .Select(r => (string?)r?["reason"]).FirstOrDefault();
+    }
+}
+
+/// <summary>The ODK adapter: read activity reports now, and why a report or an entity is stuck.</summary>
+public sealed class OdkAdapterApi(HttpClient http)
+{
+    public Task<bool> PollActivityNowAsync(CancellationToken ct) => AdapterCalls.PostAsync(http, "activity/poll", ct);
+
+    /// <summary>Reasons the adapter set some of these reports aside.</summary>
+    public async Task<IReadOnlyList<string>> QuarantineReasonsAsync(IReadOnlyCollection<string> instanceIds, CancellationToken ct)
+    {
+        var rows = await AdapterCalls.GetArrayAsync(http, "activity/quarantine", ct);
+        return rows.Where(r => instanceIds.Contains((string?)r?["instanceId"] ?? (string?)r?["instance_id"] ?? ""))
+            .Select(r => $"{(string?)r?["instanceId"] ?? (string?)r?["instance_id"]}: {(string?)r?["reason"]}")
+            .ToList();
+    }
+
+    /// <summary>The last error writing the worker's entity to ODK, if the write is still pending.</summary>
+    public async Task<string?> PendingEntityErrorAsync(string workerId, CancellationToken ct)
+    {
+        var rows = await AdapterCalls.GetArrayAsync(http, "roster/entities/pending", ct);
+        var row = rows.FirstOrDefault(r => (string?)r?["workerId"] == workerId || (string?)r?["worker_id"] == workerId);
+        return row is null ? null : (string?)row["lastError"] ?? (string?)row["last_error"] ?? "entity write pending";
+    }
+}
+
+internal static class AdapterCalls
+{
+    public static async Task<bool> PostAsync(HttpClient http, string path, CancellationToken ct)
+    {
+        using var response = await http.PostAsync(path, null, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        response.EnsureSuccessStatusCode();
+        return true;
+    }
+
+    public static async Task<JsonArray> GetArrayAsync(HttpClient http, string path, CancellationToken ct) =>
+        await http.GetFromJsonAsync<JsonArray>(path, ct) ?? [];
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace OneClickSuite.Demo;
+
+/// <summary>A pay run as Payroll shows it (the fields the demo reads).</summary>
+public sealed record PayRun(
+    Guid Id,
+    string Period,
+    string Population,
+    string? PopulationValue,
+    string Status,
+    int LineCount,
+    decimal Total,
+    string Currency,
+    string CreatedBy,
+    IReadOnlyList<string>? Warnings);
+
+/// <summary>One line of a pay run; <see cref="Submissions"/> are the ODK instance ids it pays for.</summary>
+public sealed record PayLine(
+    Guid Id,
+    string WorkerId,
+    string WorkerName,
+    string Kind,
+    decimal Amount,
+    string Currency,
+    string Explanation,
+    IReadOnlyList<string> Submissions,
+    string Status,
+    string? PaymentReference,
+    string? FailureReason,
+    long? FineractTransferId);
+
+/// <summary>Payroll refused a request; <see cref="Status"/> is its HTTP status, the message its problem title.</summary>
+public sealed class PayrollRefused(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}
+
+/// <summary>
+/// Typed client for Payroll's pay run API (adapters/Payroll/README.md). Payroll trusts X-Suite-User and X-Suite-Roles,
+/// which the portal sets for the person acting.
+/// </summary>
+public sealed class PayrollApi(HttpClient http)
+{
+    public const string UserHeader = "X-Suite-User";
+    public const string RolesHeader = "X-Suite-Roles";
+    public const string MakerRole = "payroll-maker";
+    public const string CheckerRole = "payroll-checker";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>A draft run for one facility's workers and one month.</summary>
+    /// <summary>A draft run for one worker (population "worker"): the demo pays its new worker and nobody else.</summary>
+    public Task<PayRun> CreateWorkerRunAsync(DateOnly month, string workerId, string maker, CancellationToken ct) =>
+        SendAsync<PayRun>(HttpMethod.Post, "payruns", maker, MakerRole,
+            new JsonObject { ["period"] = month.ToString("yyyy-MM", CultureInfo.InvariantCulture), ["population"] = "worker", ["populationValue"] = workerId }, ct);
+
+    public Task<PayRun> GetRunAsync(Guid runId, string user, CancellationToken ct) =>
+        SendAsync<PayRun>(HttpMethod.Get, $"payruns/{runId}", user, MakerRole, null, ct);
+
+    public Task<List<PayRun>> ListRunsAsync(DateOnly month, string user, CancellationToken ct) =>
+        SendAsync<List<PayRun>>(HttpMethod.Get, "payruns?period=" + month.ToString("yyyy-MM", CultureInfo.InvariantCulture), user, MakerRole, null, ct);
+
+    /// <summary>The worker's lines in a run, read page by page (the API has no worker filter).</summary>
+    public async Task<IReadOnlyList<PayLine>> GetWorkerLinesAsync(Guid runId, string workerId, string user, CancellationToken ct)
+    {
+        const int pageSize = 500;
+        var found = new List<PayLine>();
+        for (var offset = 0; ; offset += pageSize)
+        {
+            var page = await SendAsync<List<PayLine>>(HttpMethod.Get, $"payruns/{runId}/lines?offset={offset}&limit={pageSize}", user, MakerRole, null, ct);
+            found.AddRange(page.Where(l => l.WorkerId == workerId));
+            if (page.Count < pageSize)
+            {
+                return found;
+            }
+        }
+    }
+
+    public Task<PayRun> SubmitAsync(Guid runId, string maker, CancellationToken ct) =>
+        SendAsync<PayRun>(HttpMethod.Post, $"payruns/{runId}/submit", maker, MakerRole, null, ct);
+
+    public Task<PayRun> ApproveAsync(Guid runId, string checker, CancellationToken ct) =>
+        SendAsync<PayRun>(HttpMethod.Post, $"payruns/{runId}/approve", checker, CheckerRole, null, ct);
+
+    public Task<PayRun> CancelAsync(Guid runId, string maker, string reason, CancellationToken ct) =>
+        SendAsync<PayRun>(HttpMethod.Post, $"payruns/{runId}/cancel", maker, MakerRole, new JsonObject { ["reason"] = reason }, ct);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, string user, string roles, JsonNode? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Add(UserHeader, user);
+        request.Headers.Add(RolesHeader, roles);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, options: Json);
+        }
+        using var response = await http.SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new PayrollRefused((int)response.StatusCode, ProblemTitle(text) ?? $"{method} /{path} failed with {(int)response.StatusCode}");
+        }
+        return JsonSerializer.Deserialize<T>(text, Json)
+               ?? throw new PayrollRefused((int)HttpStatusCode.BadGateway, $"{method} /{path} answered an empty body");
+    }
+
+    private static string? ProblemTitle(string body)
+    {
+        try
+        {
+            return (string?)(JsonNode.Parse(body) as JsonObject)?["title"];
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

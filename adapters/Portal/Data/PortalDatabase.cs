@@ -1,0 +1,50 @@
+using Npgsql;
+
+namespace OneClickSuite.Portal.Data;
+
+/// <summary>
+/// The portal's own tables (schema "portal" of the suite database): its users, with password hashes only, and the
+/// audit trail. Everything else the portal shows is read from the services' schemas, never written.
+/// </summary>
+public static class PortalDatabase
+{
+    public const string ConnectionStringName = "suite-db";
+
+    private const string Ddl = """
+        CREATE SCHEMA IF NOT EXISTS portal;
+
+        CREATE TABLE IF NOT EXISTS portal.users (
+            name        text PRIMARY KEY,
+            role        text NOT NULL,
+            salt        bytea NOT NULL,
+            hash        bytea NOT NULL,
+            iterations  integer NOT NULL,
+            updated_at  timestamptz NOT NULL DEFAULT now());
+
+        CREATE TABLE IF NOT EXISTS portal.audit (
+            id          bigserial PRIMARY KEY,
+            at          timestamptz NOT NULL DEFAULT now(),
+            actor       text NOT NULL,
+            action      text NOT NULL,
+            target      text NOT NULL,
+            outcome     text NOT NULL,
+            detail      text);
+        CREATE INDEX IF NOT EXISTS ix_audit_at ON portal.audit (at DESC);
+        """;
+
+    public static async Task MigrateAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        // Several replicas may start together: one creates the tables, the others wait.
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('portal'))", connection, transaction))
+        {
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        }
+        await using (var command = new NpgsqlCommand(Ddl, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+    }
+}

@@ -1,0 +1,33 @@
+namespace OneClickSuite.Portal.Security;
+
+/// <summary>The portal's roles and what each may do; the pages hide what a role may not do, the server refuses it.</summary>
+public static class PortalRoles
+{
+    /// <summary>Sees everything, changes nothing.</summary>
+    public const string Viewer = "viewer";
+
+    /// <summary>Payroll clerk: creates, submits and cancels pay runs; retries and replays stuck records.</summary>
+    public const string Clerk = "clerk";
+
+    /// <summary>Approves (or rejects) a run someone else prepared; retries and replays stuck records.</summary>
+    public const string Approver = "approver";
+
+    public static readonly string[] All = [Viewer, Clerk, Approver];
+
+    /// <summary>Policy: may prepare pay runs.</summary>
+    public const string PreparePayRuns = "prepare-pay-runs";
+
+    /// <summary>Policy: may approve or reject pay runs.</summary>
+    public const string ApprovePayRuns = "approve-pay-runs";
+
+    /// <summary>Policy: may retry quarantined records, replay dead letters and run the demo (clerks and approvers).</summary>
+    public const string Operate = "operate";
+
+    /// <summary>Payroll's roles for a portal role (header X-Suite-Roles); a viewer has none and payroll refuses every change.</summary>
+    public static string? PayrollRolesOf(string role) => role switch
+    {
+        Clerk => "payroll-maker",
+        Approver => "payroll-checker",
+        _ => null,
+    };
+}

@@ -1,0 +1,70 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using OneClickSuite.Portal.Data;
+using OneClickSuite.Portal.Security;
+
+namespace OneClickSuite.Portal.Suite;
+
+/// <summary>
+/// Every change a person makes in the portal, pages and API alike: checks the person's role on the server, forwards
+/// who acts to Payroll (which enforces maker–checker itself), and records the attempt in the audit trail.
+/// </summary>
+public sealed class PortalActions(SuiteServices services, AuditLog audit)
+{
+    public static string NameOf(ClaimsPrincipal user) => user.Identity?.Name ?? "";
+
+    public static string RoleOf(ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.Role) ?? PortalRoles.Viewer;
+
+    public static bool CanPrepare(ClaimsPrincipal user) => user.IsInRole(PortalRoles.Clerk);
+
+    public static bool CanApprove(ClaimsPrincipal user) => user.IsInRole(PortalRoles.Approver);
+
+    public static bool CanOperate(ClaimsPrincipal user) => user.IsInRole(PortalRoles.Clerk) || user.IsInRole(PortalRoles.Approver);
+
+    public static PayrollActor ActorOf(ClaimsPrincipal user) => new(NameOf(user), PortalRoles.PayrollRolesOf(RoleOf(user)));
+
+    public Task<Outcome<PayRunView>> CreatePayRunAsync(ClaimsPrincipal user, NewPayRun request, CancellationToken ct) =>
+        Audited(user, "create-pay-run", $"period {request.Period}", CanPrepare(user), "only a payroll clerk creates pay runs",
+            () => services.CreatePayRunAsync(request, ActorOf(user), ct), run => $"pay run {run?.Id}", ct);
+
+    public Task<Outcome<PayRunView>> SubmitAsync(ClaimsPrincipal user, Guid runId, CancellationToken ct) =>
+        Audited(user, "submit-pay-run", $"pay run {runId}", CanPrepare(user), "only a payroll clerk submits pay runs",
+            () => services.SubmitAsync(runId, ActorOf(user), ct), null, ct);
+
+    public Task<Outcome<PayRunView>> ApproveAsync(ClaimsPrincipal user, Guid runId, CancellationToken ct) =>
+        Audited(user, "approve-pay-run", $"pay run {runId}", CanApprove(user), "only an approver approves pay runs",
+            () => services.ApproveAsync(runId, ActorOf(user), ct), null, ct);
+
+    /// <summary>Rejecting a run cancels it: a clerk withdraws their own, an approver rejects one submitted to them.</summary>
+    public Task<Outcome<PayRunView>> RejectAsync(ClaimsPrincipal user, Guid runId, string? reason, CancellationToken ct) =>
+        Audited(user, "reject-pay-run", $"pay run {runId}", CanOperate(user), "a viewer cannot reject pay runs",
+            () => services.CancelAsync(runId, reason, ActorOf(user), ct), null, ct, reason);
+
+    public Task<Outcome<JsonNode>> RetryLineAsync(ClaimsPrincipal user, Guid runId, Guid lineId, CancellationToken ct) =>
+        Audited(user, "retry-pay-line", $"pay line {lineId}", CanPrepare(user), "only a payroll clerk retries failed lines",
+            () => services.RetryLineAsync(runId, lineId, ActorOf(user), ct), null, ct);
+
+    public Task<Outcome<JsonNode>> RetryQuarantinedAsync(ClaimsPrincipal user, long quarantineId, string workerId, CancellationToken ct) =>
+        Audited(user, "retry-quarantined-worker", $"worker {workerId}", CanOperate(user), "a viewer cannot retry records",
+            () => services.RetryQuarantinedAsync(quarantineId, ct), null, ct);
+
+    public Task<Outcome<JsonNode>> ReplayDeadLetterAsync(ClaimsPrincipal user, string service, Guid id, CancellationToken ct) =>
+        Audited(user, "replay-dead-letter", $"{service} message {id}", CanOperate(user), "a viewer cannot replay messages",
+            () => services.ReplayDeadLetterAsync(service, id, ct), null, ct);
+
+    private async Task<Outcome<T>> Audited<T>(ClaimsPrincipal user, string action, string target, bool allowed, string refusal,
+        Func<Task<Outcome<T>>> act, Func<T?, string>? describe, CancellationToken ct, string? detail = null)
+    {
+        var actor = NameOf(user);
+        if (user.Identity?.IsAuthenticated != true) return Outcome<T>.Refused(401, "sign in first");
+        if (!allowed)
+        {
+            await audit.RecordAsync(actor, action, target, "refused", refusal, ct);
+            return Outcome<T>.Refused(403, refusal);
+        }
+        var outcome = await act();
+        await audit.RecordAsync(actor, action, outcome.Succeeded && describe is not null ? describe(outcome.Value) : target,
+            outcome.Succeeded ? "done" : $"refused {outcome.Status}", outcome.Succeeded ? detail : outcome.Error, ct);
+        return outcome;
+    }
+}

@@ -1,0 +1,45 @@
+namespace OneClickSuite.AppHost.Tests;
+
+/// <summary>The portal in the graph: its users and demo key as generated secrets, its data, the services it acts through.</summary>
+public class PortalModelTests
+{
+    [Theory]
+    [InlineData("sandbox")]
+    [InlineData("full")]
+    public async Task The_portal_has_its_users_its_data_and_the_services_it_acts_through(string mode)
+    {
+        await using var model = await AppModel.CreateAsync(mode);
+        var portal = Assert.IsType<ProjectResource>(model.Resource("portal"));
+        var environment = await model.EnvironmentAsync(portal);
+
+        foreach (var user in new[] { "viewer", "clerk", "approver" })
+        {
+            var password = Assert.IsType<ParameterResource>(environment[$"Portal__Users__{user}__Password"]);
+            Assert.Equal($"portal-{user}-password", password.Name);
+            Assert.True(password.Secret, $"{mode}: portal-{user}-password is not a secret");
+            Assert.Equal(user, environment[$"Portal__Users__{user}__Role"]);
+        }
+        var demoKey = Assert.IsType<ParameterResource>(environment["Portal__DemoKey"]);
+        Assert.True(demoKey.Secret);
+        Assert.Equal("clerk", environment["Portal__Demo__Clerk"]);
+        Assert.Equal("approver", environment["Portal__Demo__Approver"]);
+
+        Assert.True(environment.ContainsKey("ConnectionStrings__suite-db"), $"{mode}: the portal has no suite-db");
+        Assert.False(environment.ContainsKey("ConnectionStrings__rabbitmq"), $"{mode}: the portal needs no RabbitMQ");
+        foreach (var service in new[] { "payroll", "ihris-adapter", "fineract-adapter", "odk-adapter" })
+        {
+            Assert.True(environment.ContainsKey($"services__{service}__http__0"), $"{mode}: the portal cannot discover {service}");
+        }
+        foreach (var section in new[] { "Fineract", "Odk", "Ihris" })
+        {
+            Assert.True(environment.ContainsKey($"{section}__BaseUrl"), $"{mode}: the portal does not know where {section} is");
+        }
+        Assert.Equal(mode == "full", environment.ContainsKey("Portal__Links__Fineract")); // the Mifos X web app exists in full mode only
+
+        var waits = AppModel.WaitsFor(portal).Select(r => r.Name).ToList();
+        foreach (var needed in new[] { "db-setup", "payroll", "ihris-adapter", "fineract-adapter", "odk-adapter" }) Assert.Contains(needed, waits);
+
+        Assert.Contains(portal.Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == "run-demo" && c.DisplayName == "Run the demo");
+        Assert.True(portal.Annotations.OfType<HealthCheckAnnotation>().Any(), $"{mode}: the portal proves no readiness");
+    }
+}

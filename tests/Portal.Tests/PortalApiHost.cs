@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using OneClickSuite.Testing;
+
+namespace OneClickSuite.Portal.Tests;
+
+/// <summary>
+/// The portal on a real PostgreSQL (the services' tables created by their own DDL, 1,000 synthetic workers) in front of
+/// a recording stand-in for Payroll's API, so a test sees exactly what the portal forwards and what it refuses itself.
+/// </summary>
+public sealed class PortalApiHost : IAsyncLifetime
+{
+    public const string ViewerPassword = "viewer-test-password-1";
+    public const string ClerkPassword = "clerk-test-password-1";
+    public const string ApproverPassword = "approver-test-password-1";
+    public const string DemoKey = "demo-test-key-1";
+
+    private WebApplication? _payroll;
+
+    public WebApplicationFactory<PortalApp> Portal { get; private set; } = null!;
+    public NpgsqlDataSource Db { get; private set; } = null!;
+
+    /// <summary>Every request Payroll received: method, path, X-Suite-User, X-Suite-Roles.</summary>
+    public ConcurrentQueue<(string Method, string Path, string User, string Roles)> PayrollCalls { get; } = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        var pg = await PostgresServer.StartSharedAsync();
+        var connectionString = await pg.CreateDatabaseAsync("portal_api");
+        Db = NpgsqlDataSource.Create(connectionString);
+        await SuiteSchemas.CreateAsync(Db);
+        await SuiteSchemas.SeedWorkersAsync(Db, 1_000);
+        var payrollUrl = await StartPayrollAsync();
+
+        Portal = new WebApplicationFactory<PortalApp>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting("ConnectionStrings:suite-db", connectionString);
+            web.UseSetting("Portal:Users:viewer:Password", ViewerPassword);
+            web.UseSetting("Portal:Users:viewer:Role", "viewer");
+            web.UseSetting("Portal:Users:clerk:Password", ClerkPassword);
+            web.UseSetting("Portal:Users:clerk:Role", "clerk");
+            web.UseSetting("Portal:Users:approver:Password", ApproverPassword);
+            web.UseSetting("Portal:Users:approver:Role", "approver");
+            web.UseSetting("Portal:DemoKey", DemoKey);
+            web.UseSetting("Portal:Services:Payroll", payrollUrl);
+            web.UseSetting("Portal:Services:IhrisAdapter", payrollUrl);
+            web.UseSetting("Portal:Services:OdkAdapter", payrollUrl);
+            web.UseSetting("Portal:Services:FineractAdapter", payrollUrl);
+            foreach (var system in new[] { "Fineract", "Odk", "Ihris" })
+            {
+                web.UseSetting($"{system}:BaseUrl", "http://127.0.0.1:9");
+            }
+        });
+        _ = Portal.Server; // starts the portal: its tables and users are written at start
+    }
+
+    /// <summary>A browser-like client of the portal: keeps its cookie, does not follow redirects.</summary>
+    public HttpClient Client() => Portal.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    public async Task<HttpClient> SignedInAsync(string name, string password)
+    {
+        var client = Client();
+        var response = await client.PostAsJsonAsync("/api/signin", new { name, password }, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        return client;
+    }
+
+    private async Task<string> StartPayrollAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var runId = Guid.Parse("8f6f2c1e-4b0e-4a59-9d2a-1f0c5a0c0001");
+        app.Use(async (context, next) =>
+        {
+            PayrollCalls.Enqueue((context.Request.Method, context.Request.Path.Value ?? "",
+                context.Request.Headers["X-Suite-User"].ToString(), context.Request.Headers["X-Suite-Roles"].ToString()));
+            await next(context);
+        });
+        object Run(string status, string createdBy = "clerk") => new
+        {
+            id = runId, period = "2026-10", population = "everyone", ruleSetVersion = "test", status, lineCount = 1, total = 10m,
+            currency = "USD", createdBy, createdAt = DateTimeOffset.UtcNow, linesByStatus = new Dictionary<string, int> { ["pending"] = 1 },
+        };
+        app.MapPost("/payruns", () => Results.Created($"/payruns/{runId}", Run("draft")));
+        app.MapPost("/payruns/{id:guid}/submit", () => Results.Ok(Run("submitted")));
+        // Payroll's own maker–checker: whoever created the run may not approve it.
+        app.MapPost("/payruns/{id:guid}/approve", (HttpContext http) =>
+            http.Request.Headers["X-Suite-User"] == "clerk"
+                ? Results.Problem(statusCode: 403, title: "maker–checker: the approver must be a different person")
+                : Results.Ok(Run("approved")));
+        app.MapPost("/payruns/{id:guid}/cancel", () => Results.Ok(Run("cancelled")));
+        app.MapGet("/payruns", () => Results.Ok(new[] { Run("submitted") }));
+        app.MapGet("/dead-letters", () => Results.Ok(Array.Empty<object>()));
+        app.MapGet("/health", () => "Healthy");
+        await app.StartAsync();
+        _payroll = app;
+        return app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Portal.DisposeAsync();
+        if (_payroll is not null) await _payroll.DisposeAsync();
+        await Db.DisposeAsync();
+    }
+}

@@ -1,0 +1,192 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Dapper;
+
+namespace OneClickSuite.Portal.Tests;
+
+/// <summary>Who may do what, decided by the portal's server whatever a page shows; and what reaches Payroll.</summary>
+public sealed class PortalApiTests(PortalApiHost host) : IClassFixture<PortalApiHost>
+{
+    private static readonly Guid RunId = Guid.Parse("8f6f2c1e-4b0e-4a59-9d2a-1f0c5a0c0001");
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Unauthenticated_requests_see_only_the_sign_in_page()
+    {
+        using var client = host.Client();
+        foreach (var page in new[] { "/", "/workers", "/payruns", "/problems", "/demo", "/audit", $"/payruns/{RunId}" })
+        {
+            var response = await client.GetAsync(page, Ct);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            var location = response.Headers.Location!;
+            Assert.StartsWith("/signin", location.IsAbsoluteUri ? location.PathAndQuery : location.OriginalString, StringComparison.Ordinal);
+        }
+        foreach (var api in new[] { "/api/workers", "/api/payruns", "/api/problems", "/api/audit", "/api/me" })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(api, Ct)).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/payruns", new { period = "2026-10" }, Ct)).StatusCode);
+
+        var signIn = await client.GetAsync("/signin", Ct);
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        var html = await signIn.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("action=\"/account/signin\"", html);
+        Assert.DoesNotContain("Nakato", html); // no worker data on the public page
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/alive", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_refused_and_passwords_are_stored_only_as_salted_hashes()
+    {
+        using var client = host.Client();
+        var wrong = await client.PostAsJsonAsync("/api/signin", new { name = "clerk", password = "not-the-password" }, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        var unknown = await client.PostAsJsonAsync("/api/signin", new { name = "nobody", password = PortalApiHost.ClerkPassword }, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/me", Ct)).StatusCode);
+
+        await using var connection = await host.Db.OpenConnectionAsync(Ct);
+        var users = (await connection.QueryAsync<(string Name, string Role, byte[] Salt, byte[] Hash, int Iterations)>(
+            "SELECT name, role, salt, hash, iterations FROM portal.users ORDER BY name")).ToList();
+        Assert.Equal(["approver", "clerk", "viewer"], users.Select(u => u.Name));
+        Assert.Equal(["approver", "clerk", "viewer"], users.Select(u => u.Role));
+        foreach (var user in users)
+        {
+            Assert.Equal(32, user.Hash.Length);
+            Assert.Equal(16, user.Salt.Length);
+            Assert.True(user.Iterations >= 100_000);
+            var password = user.Name switch { "clerk" => PortalApiHost.ClerkPassword, "viewer" => PortalApiHost.ViewerPassword, _ => PortalApiHost.ApproverPassword };
+            var expected = System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2(password, user.Salt, user.Iterations,
+                System.Security.Cryptography.HashAlgorithmName.SHA256, 32);
+            Assert.Equal(expected, user.Hash);
+            Assert.DoesNotContain(Encoding.UTF8.GetString(user.Hash), password);
+        }
+        var distinctSalts = users.Select(u => Convert.ToHexString(u.Salt)).Distinct().Count();
+        Assert.Equal(users.Count, distinctSalts);
+
+        using var signedIn = await host.SignedInAsync("clerk", PortalApiHost.ClerkPassword);
+        var me = await signedIn.GetFromJsonAsync<JsonObject>("/api/me", Ct);
+        Assert.Equal("clerk", (string?)me!["role"]);
+    }
+
+    [Fact]
+    public async Task A_viewer_can_read_but_cannot_create_submit_approve_reject_or_replay()
+    {
+        using var viewer = await host.SignedInAsync("viewer", PortalApiHost.ViewerPassword);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/workers", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/workers", Ct)).StatusCode);
+        var before = host.PayrollCalls.Count(c => c.Method == "POST");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync("/api/payruns", new { period = "2026-10" }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync($"/api/payruns/{RunId}/submit", null, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync($"/api/payruns/{RunId}/approve", null, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync($"/api/payruns/{RunId}/reject", new { reason = "no" }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync($"/api/problems/dead-letters/payroll/{Guid.NewGuid()}/replay", null, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/workers/q-1/retry", null, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await viewer.PostAsync("/api/demo/run", null, Ct)).StatusCode);
+
+        // Nothing reached Payroll: the portal refused on its own.
+        Assert.Equal(before, host.PayrollCalls.Count(c => c.Method == "POST"));
+        await using var connection = await host.Db.OpenConnectionAsync(Ct);
+        var refused = await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM portal.audit WHERE actor = 'viewer' AND outcome = 'refused' AND action = 'approve-pay-run'");
+        Assert.True(refused >= 1);
+    }
+
+    [Fact]
+    public async Task A_clerk_prepares_and_submits_but_cannot_approve_and_an_approver_can()
+    {
+        using var clerk = await host.SignedInAsync("clerk", PortalApiHost.ClerkPassword);
+        var created = await clerk.PostAsJsonAsync("/api/payruns", new { period = "2026-10", population = "everyone" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await clerk.PostAsync($"/api/payruns/{RunId}/submit", null, Ct)).StatusCode);
+        Assert.Contains(host.PayrollCalls, c => c is { Method: "POST", Path: "/payruns", User: "clerk", Roles: "payroll-maker" });
+        Assert.Contains(host.PayrollCalls, c => c.Path == $"/payruns/{RunId}/submit" && c is { User: "clerk", Roles: "payroll-maker" });
+
+        var approvalsBefore = host.PayrollCalls.Count(c => c.Path.EndsWith("/approve"));
+        var refused = await clerk.PostAsync($"/api/payruns/{RunId}/approve", null, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(approvalsBefore, host.PayrollCalls.Count(c => c.Path.EndsWith("/approve")));
+
+        using var approver = await host.SignedInAsync("approver", PortalApiHost.ApproverPassword);
+        Assert.Equal(HttpStatusCode.Forbidden, (await approver.PostAsJsonAsync("/api/payruns", new { period = "2026-10" }, Ct)).StatusCode);
+        var approved = await approver.PostAsync($"/api/payruns/{RunId}/approve", null, Ct);
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        Assert.Equal("approved", (string?)(await approved.Content.ReadFromJsonAsync<JsonObject>(Ct))!["status"]);
+        Assert.Contains(host.PayrollCalls, c => c.Path == $"/payruns/{RunId}/approve" && c is { User: "approver", Roles: "payroll-checker" });
+
+        // Every step is in the audit trail, with who and when.
+        await using var connection = await host.Db.OpenConnectionAsync(Ct);
+        var trail = (await connection.QueryAsync<(string Actor, string Action, string Outcome)>(
+            "SELECT actor, action, outcome FROM portal.audit WHERE target = @target ORDER BY id", new { target = $"pay run {RunId}" })).ToList();
+        Assert.Contains(("clerk", "create-pay-run", "done"), trail);
+        Assert.Contains(("clerk", "submit-pay-run", "done"), trail);
+        Assert.Contains(("clerk", "approve-pay-run", "refused"), trail);
+        Assert.Contains(("approver", "approve-pay-run", "done"), trail);
+    }
+
+    [Fact]
+    public async Task An_approver_rejects_a_run_and_payroll_hears_who_did()
+    {
+        using var approver = await host.SignedInAsync("approver", PortalApiHost.ApproverPassword);
+        var calls = host.PayrollCalls.Count;
+        var reject = await approver.PostAsJsonAsync($"/api/payruns/{RunId}/reject", new { reason = "wrong month" }, Ct);
+        Assert.Equal(HttpStatusCode.OK, reject.StatusCode);
+        Assert.True(host.PayrollCalls.Count > calls);
+        Assert.Contains(host.PayrollCalls, c => c.Path == $"/payruns/{RunId}/cancel" && c is { User: "approver", Roles: "payroll-checker" });
+    }
+
+    [Fact]
+    public async Task The_demo_endpoint_takes_the_dashboards_key_and_nothing_else()
+    {
+        using var client = host.Client();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsync("/api/demo/run", null, Ct)).StatusCode);
+        using var wrongKey = new HttpRequestMessage(HttpMethod.Post, "/api/demo/run");
+        wrongKey.Headers.Add("X-Demo-Key", "guess");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(wrongKey, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Workers_are_searched_and_paged_with_their_state_in_every_system()
+    {
+        using var viewer = await host.SignedInAsync("viewer", PortalApiHost.ViewerPassword);
+        var first = await viewer.GetFromJsonAsync<JsonObject>("/api/workers?limit=20", Ct);
+        Assert.Equal(1_001, (int)first!["total"]!); // 1,000 on the roster and one quarantined before reaching it
+        Assert.Equal(20, first["workers"]!.AsArray().Count);
+        // Held in quarantine before reaching the roster comes first, then the roster by employee number.
+        Assert.Equal("q-1", (string?)first["workers"]![0]!["workerId"]);
+        Assert.Equal("EMP-000001", (string?)first["workers"]![1]!["employeeNumber"]);
+
+        var byNumber = await viewer.GetFromJsonAsync<JsonObject>("/api/workers?search=EMP-000097", Ct);
+        var worker = byNumber!["workers"]!.AsArray().Single()!;
+        Assert.Equal("w-97", (string?)worker["workerId"]);
+        Assert.Equal("Failed", (string?)worker["odk"]);
+        Assert.Contains("ODK answered 503", (string?)worker["odkDetail"]);
+
+        var byName = await viewer.GetFromJsonAsync<JsonObject>("/api/workers?search=achieng2", Ct);
+        Assert.All(byName!["workers"]!.AsArray(), w => Assert.Contains("Achieng2", (string?)w!["name"]));
+        Assert.True((int)byName["total"]! > 0);
+
+        var quarantined = await viewer.GetFromJsonAsync<JsonObject>("/api/workers?state=quarantined", Ct);
+        var q = quarantined!["workers"]!.AsArray().Single()!;
+        Assert.Equal("q-1", (string?)q["workerId"]);
+        Assert.Contains("name is missing", (string?)q["ihrisDetail"]);
+
+        var deep = await viewer.GetFromJsonAsync<JsonObject>("/api/workers?offset=980&limit=50", Ct);
+        Assert.Equal(21, deep!["workers"]!.AsArray().Count);
+
+        var activityResponse = await viewer.GetAsync("/activity?search=w-10", Ct);
+        var activity = await activityResponse.Content.ReadAsStringAsync(Ct);
+        Assert.True(activityResponse.IsSuccessStatusCode, activity[..Math.Min(3000, activity.Length)]);
+        Assert.Contains("2026-10", activity);
+        Assert.Contains("EMP-000010", activity);
+        Assert.Contains(">43<", activity); // households visited: 21 + 22 over its two counted reports
+
+        var page = await viewer.GetStringAsync("/workers?search=EMP-000151", Ct);
+        Assert.Contains("EMP-000151", page);
+        Assert.Contains("no client yet", page); // one in 151 has no Fineract account yet
+    }
+}
