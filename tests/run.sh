@@ -30,6 +30,21 @@ done
 total() { grep -ho " $1=\"[0-9]*\"" "$results"/*.trx 2>/dev/null | grep -o '[0-9][0-9]*' | awk '{ s += $1 } END { print s + 0 }'; }
 executed=$(total executed); passed=$(total passed); failed=$(total failed); notexecuted=$(total notExecuted)
 echo "${passed:-0} passed, ${failed:-0} failed, ${notexecuted:-0} skipped"
+if [ "${failed:-0}" -ne 0 ]; then
+  echo "failed tests:"
+  # each failed test's name and the first line of its message, so a truncated log still says what broke
+  for trx in "$results"/*.trx; do
+    python3 - "$trx" <<'PY' 2>/dev/null || grep -o 'testName="[^"]*" [^>]*outcome="Failed"' "$trx"
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+    if r.get("outcome") == "Failed":
+        m = r.find(".//t:Message", ns)
+        first = (m.text or "").strip().splitlines()[0] if m is not None and m.text else ""
+        print(f"  {r.get('testName')}\n    {first[:400]}")
+PY
+  done
+fi
 if [ "${executed:-0}" -eq 0 ]; then
   echo "no test ran: that is a failure" >&2
   exit 1
