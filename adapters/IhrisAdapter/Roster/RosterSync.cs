@@ -136,7 +136,12 @@ public sealed class RosterSync(
                 "SELECT employee_number, worker_id FROM roster_workers WHERE employee_number = ANY(@numbers)", new { numbers }, tx.Transaction))
             .ToDictionary(o => o.EmployeeNumber, o => o.WorkerId, StringComparer.Ordinal);
 
-        int published = 0, quarantined = 0;
+        // Decide everything in memory first, then write the chunk with a handful of statements: per-worker round
+        // trips were what limited the roster's throughput.
+        var problems = new List<(string WorkerId, QuarantineReason Problem)>();
+        var valid = new List<string>();
+        var rows = new List<(string WorkerId, string Number, string Hash, bool OnRoster, long Revision, string Snapshot)>();
+        var messages = new List<(IRosterEvent Message, ActivityContext? Parent)>();
         foreach (var (workerId, built1, problem1, parent) in built)
         {
             var snapshot = built1;
@@ -150,13 +155,10 @@ public sealed class RosterSync(
             }
             if (problem is not null)
             {
-                if (await QuarantineAsync(tx, workerId, problem))
-                {
-                    quarantined++;
-                }
+                problems.Add((workerId, problem));
                 continue;
             }
-            await tx.Command("DELETE FROM quarantine WHERE worker_id = @id").WithParameter("id", workerId).ExecuteAndDisposeAsync(ct);
+            valid.Add(workerId);
 
             if (snapshot is null)
             {
@@ -186,29 +188,54 @@ public sealed class RosterSync(
                 (false, true) => new WorkerLeftV1(snapshot, revision, now),
                 _ => null,
             };
-
-            await connection.ExecuteAsync("""
-                INSERT INTO roster_workers (worker_id, employee_number, content_hash, on_roster, revision, snapshot, updated_at)
-                VALUES (@workerId, @number, @hash, @onRoster, @revision, @snapshot::jsonb, now())
-                ON CONFLICT (worker_id) DO UPDATE SET employee_number = @number, content_hash = @hash, on_roster = @onRoster,
-                    revision = @revision, snapshot = @snapshot::jsonb, updated_at = now()
-                """, new
-            {
-                workerId, number = snapshot.EmployeeNumber, hash, onRoster = snapshot.Active,
-                revision = message is null ? previous?.Revision ?? 0 : revision,
-                snapshot = JsonSerializer.Serialize(snapshot, Json),
-            }, tx.Transaction);
-
+            rows.Add((workerId, snapshot.EmployeeNumber, hash, snapshot.Active,
+                message is null ? previous?.Revision ?? 0 : revision, JsonSerializer.Serialize(snapshot, Json)));
             if (message is not null)
             {
-                await PublishAsync(tx, message, parent);
-                published++;
+                messages.Add((message, parent));
             }
         }
+
+        var quarantined = 0;
+        foreach (var (workerId, problem) in problems)
+        {
+            if (await QuarantineAsync(tx, workerId, problem))
+            {
+                quarantined++;
+            }
+        }
+        if (valid.Count > 0)
+        {
+            await connection.ExecuteAsync("DELETE FROM quarantine WHERE worker_id = ANY(@valid)", new { valid = valid.ToArray() }, tx.Transaction);
+        }
+        if (rows.Count > 0)
+        {
+            // In input order, one statement: unnest keeps the arrays' order, so a number handed from one worker to
+            // another inside the chunk is released before it is taken, as it was row by row.
+            await connection.ExecuteAsync("""
+                INSERT INTO roster_workers (worker_id, employee_number, content_hash, on_roster, revision, snapshot, updated_at)
+                SELECT w.id, w.number, w.hash, w.on_roster, w.revision, w.snapshot::jsonb, now()
+                FROM unnest(@ids, @numbers, @hashes, @onRoster, @revisions, @snapshots) AS w(id, number, hash, on_roster, revision, snapshot)
+                ON CONFLICT (worker_id) DO UPDATE SET employee_number = excluded.employee_number, content_hash = excluded.content_hash,
+                    on_roster = excluded.on_roster, revision = excluded.revision, snapshot = excluded.snapshot, updated_at = now()
+                """, new
+            {
+                ids = rows.Select(r => r.WorkerId).ToArray(),
+                numbers = rows.Select(r => r.Number).ToArray(),
+                hashes = rows.Select(r => r.Hash).ToArray(),
+                onRoster = rows.Select(r => r.OnRoster).ToArray(),
+                revisions = rows.Select(r => r.Revision).ToArray(),
+                snapshots = rows.Select(r => r.Snapshot).ToArray(),
+            }, tx.Transaction);
+        }
+        foreach (var (message, parent) in messages)
+        {
+            await PublishAsync(tx, message, parent);
+        }
         await tx.CommitAsync(ct);
-        RosterTelemetry.Synced.Add(published);
+        RosterTelemetry.Synced.Add(messages.Count);
         RosterTelemetry.Quarantined.Add(quarantined);
-        return (published, quarantined);
+        return (messages.Count, quarantined);
     }
 
     /// <summary>After a full read: whoever is on the roster here but was not read any more has left.</summary>
