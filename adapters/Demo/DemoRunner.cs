@@ -337,7 +337,7 @@ public sealed class DemoRunner(
     }
 
     /// <summary>A draft facility run for <paramref name="month"/>; null when Payroll has nobody there to pay (422).</summary>
-    private async Task<PayRun?> TryCreateDraftAsync(DateOnly month, string workerId, string clerk, CancellationToken ct)
+    private async Task<PayRunView?> TryCreateDraftAsync(DateOnly month, string workerId, string clerk, CancellationToken ct)
     {
         try
         {
@@ -349,11 +349,11 @@ public sealed class DemoRunner(
         }
     }
 
-    private async Task<(PayRun Run, IReadOnlyList<PayLine> Lines)> FindEarlierDraftAsync(Session run, PayRun created, CancellationToken ct)
+    private async Task<(PayRunView Run, IReadOnlyList<PayLineView> Lines)> FindEarlierDraftAsync(Session run, PayRunView created, CancellationToken ct)
     {
         var clerk = run.Actors.Clerk;
         var drafts = (await payroll.ListRunsAsync(run.Month, clerk, ct))
-            .Where(r => r.Id != created.Id && r.Status == "draft" && r.CreatedBy == clerk && r.PopulationValue == run.Worker.Id);
+            .Where(r => r.Id != created.Id && r.Status == RunStatus.Draft && r.CreatedBy == clerk && r.PopulationValue == run.Worker.Id);
         foreach (var draft in drafts)
         {
             var lines = await payroll.GetWorkerLinesAsync(draft.Id, run.Worker.Id, clerk, ct);
@@ -412,7 +412,7 @@ public sealed class DemoRunner(
             {
                 throw new DemoStepFailed($"the payment to {run.Worker.DisplayName} failed: {line.FailureReason}");
             }
-            return line.Status == "paid" ? true : $"line {line.Id} is {line.Status}";
+            return line.Status == LineStatus.Paid ? true : $"line {line.Id} is {line.Status}";
         }, null, ct);
 
         var paid = run.Line!;
@@ -533,8 +533,8 @@ public sealed class DemoRunner(
         public long? SavingsAccountId { get; set; }
         public string? SavingsAccountNo { get; set; }
         public List<string> InstanceIds { get; } = [];
-        public PayRun? PayRun { get; set; }
-        public PayLine? Line { get; set; }
+        public PayRunView? PayRun { get; set; }
+        public PayLineView? Line { get; set; }
         public bool Approved { get; set; }
 
         public TimeSpan Elapsed => clock.GetElapsedTime(_started);

@@ -6,34 +6,6 @@ using System.Text.Json.Nodes;
 
 namespace OneClickSuite.Demo;
 
-/// <summary>A pay run as Payroll shows it (the fields the demo reads).</summary>
-public sealed record PayRun(
-    Guid Id,
-    string Period,
-    string Population,
-    string? PopulationValue,
-    string Status,
-    int LineCount,
-    decimal Total,
-    string Currency,
-    string CreatedBy,
-    IReadOnlyList<string>? Warnings);
-
-/// <summary>One line of a pay run; <see cref="Submissions"/> are the ODK instance ids it pays for.</summary>
-public sealed record PayLine(
-    Guid Id,
-    string WorkerId,
-    string WorkerName,
-    string Kind,
-    decimal Amount,
-    string Currency,
-    string Explanation,
-    IReadOnlyList<string> Submissions,
-    string Status,
-    string? PaymentReference,
-    string? FailureReason,
-    long? FineractTransferId);
-
 /// <summary>Payroll refused a request; <see cref="Status"/> is its HTTP status, the message its problem title.</summary>
 public sealed class PayrollRefused(int status, string message) : Exception(message)
 {
@@ -46,33 +18,30 @@ public sealed class PayrollRefused(int status, string message) : Exception(messa
 /// </summary>
 public sealed class PayrollApi(HttpClient http)
 {
-    public const string UserHeader = "X-Suite-User";
-    public const string RolesHeader = "X-Suite-Roles";
-    public const string MakerRole = "payroll-maker";
-    public const string CheckerRole = "payroll-checker";
+    private const string MakerRole = PayrollHeaders.MakerRole;
+    private const string CheckerRole = PayrollHeaders.CheckerRole;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>A draft run for one facility's workers and one month.</summary>
     /// <summary>A draft run for one worker (population "worker"): the demo pays its new worker and nobody else.</summary>
-    public Task<PayRun> CreateWorkerRunAsync(DateOnly month, string workerId, string maker, CancellationToken ct) =>
-        SendAsync<PayRun>(HttpMethod.Post, "payruns", maker, MakerRole,
-            new JsonObject { ["period"] = month.ToString("yyyy-MM", CultureInfo.InvariantCulture), ["population"] = "worker", ["populationValue"] = workerId }, ct);
+    public Task<PayRunView> CreateWorkerRunAsync(DateOnly month, string workerId, string maker, CancellationToken ct) =>
+        SendAsync<PayRunView>(HttpMethod.Post, "payruns", maker, MakerRole,
+            new JsonObject { ["period"] = month.ToString("yyyy-MM", CultureInfo.InvariantCulture), ["population"] = PopulationKind.Worker, ["populationValue"] = workerId }, ct);
 
-    public Task<PayRun> GetRunAsync(Guid runId, string user, CancellationToken ct) =>
-        SendAsync<PayRun>(HttpMethod.Get, $"payruns/{runId}", user, MakerRole, null, ct);
+    public Task<PayRunView> GetRunAsync(Guid runId, string user, CancellationToken ct) =>
+        SendAsync<PayRunView>(HttpMethod.Get, $"payruns/{runId}", user, MakerRole, null, ct);
 
-    public Task<List<PayRun>> ListRunsAsync(DateOnly month, string user, CancellationToken ct) =>
-        SendAsync<List<PayRun>>(HttpMethod.Get, "payruns?period=" + month.ToString("yyyy-MM", CultureInfo.InvariantCulture), user, MakerRole, null, ct);
+    public Task<List<PayRunView>> ListRunsAsync(DateOnly month, string user, CancellationToken ct) =>
+        SendAsync<List<PayRunView>>(HttpMethod.Get, "payruns?period=" + month.ToString("yyyy-MM", CultureInfo.InvariantCulture), user, MakerRole, null, ct);
 
     /// <summary>The worker's lines in a run, read page by page (the API has no worker filter).</summary>
-    public async Task<IReadOnlyList<PayLine>> GetWorkerLinesAsync(Guid runId, string workerId, string user, CancellationToken ct)
+    public async Task<IReadOnlyList<PayLineView>> GetWorkerLinesAsync(Guid runId, string workerId, string user, CancellationToken ct)
     {
         const int pageSize = 500;
-        var found = new List<PayLine>();
+        var found = new List<PayLineView>();
         for (var offset = 0; ; offset += pageSize)
         {
-            var page = await SendAsync<List<PayLine>>(HttpMethod.Get, $"payruns/{runId}/lines?offset={offset}&limit={pageSize}", user, MakerRole, null, ct);
+            var page = await SendAsync<List<PayLineView>>(HttpMethod.Get, $"payruns/{runId}/lines?offset={offset}&limit={pageSize}", user, MakerRole, null, ct);
             found.AddRange(page.Where(l => l.WorkerId == workerId));
             if (page.Count < pageSize)
             {
@@ -81,20 +50,20 @@ public sealed class PayrollApi(HttpClient http)
         }
     }
 
-    public Task<PayRun> SubmitAsync(Guid runId, string maker, CancellationToken ct) =>
-        SendAsync<PayRun>(HttpMethod.Post, $"payruns/{runId}/submit", maker, MakerRole, null, ct);
+    public Task<PayRunView> SubmitAsync(Guid runId, string maker, CancellationToken ct) =>
+        SendAsync<PayRunView>(HttpMethod.Post, $"payruns/{runId}/submit", maker, MakerRole, null, ct);
 
-    public Task<PayRun> ApproveAsync(Guid runId, string checker, CancellationToken ct) =>
-        SendAsync<PayRun>(HttpMethod.Post, $"payruns/{runId}/approve", checker, CheckerRole, null, ct);
+    public Task<PayRunView> ApproveAsync(Guid runId, string checker, CancellationToken ct) =>
+        SendAsync<PayRunView>(HttpMethod.Post, $"payruns/{runId}/approve", checker, CheckerRole, null, ct);
 
-    public Task<PayRun> CancelAsync(Guid runId, string maker, string reason, CancellationToken ct) =>
-        SendAsync<PayRun>(HttpMethod.Post, $"payruns/{runId}/cancel", maker, MakerRole, new JsonObject { ["reason"] = reason }, ct);
+    public Task<PayRunView> CancelAsync(Guid runId, string maker, string reason, CancellationToken ct) =>
+        SendAsync<PayRunView>(HttpMethod.Post, $"payruns/{runId}/cancel", maker, MakerRole, new JsonObject { ["reason"] = reason }, ct);
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, string user, string roles, JsonNode? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);
-        request.Headers.Add(UserHeader, user);
-        request.Headers.Add(RolesHeader, roles);
+        request.Headers.Add(PayrollHeaders.User, user);
+        request.Headers.Add(PayrollHeaders.Roles, roles);
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, options: Json);

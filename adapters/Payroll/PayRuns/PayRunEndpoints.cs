@@ -11,8 +11,8 @@ namespace OneClickSuite.Payroll.PayRuns;
 /// </summary>
 public static class PayRunEndpoints
 {
-    public const string UserHeader = "X-Suite-User";
-    public const string RolesHeader = "X-Suite-Roles";
+    public const string UserHeader = PayrollHeaders.User;
+    public const string RolesHeader = PayrollHeaders.Roles;
 
     public sealed record CancelRequest(string? Reason);
     public sealed record WriteOffRequest(string? Reason);

@@ -18,19 +18,6 @@ public sealed class PayrollOptions
     public TimeSpan ResendAfter { get; set; } = TimeSpan.FromMinutes(5);
 }
 
-public sealed record ReconciliationIssue(string Kind, Guid? PaymentId, Guid? LineId, string? WorkerId, decimal? Expected, decimal? Found,
-    int Transactions, string Detail);
-
-public sealed record ReconciliationReport(
-    Guid RunId,
-    DateTimeOffset CheckedAt,
-    long FundingSavingsAccountId,
-    int LinesPaid,
-    decimal ExpectedTotal,
-    decimal FoundTotal,
-    bool Clean,
-    IReadOnlyList<ReconciliationIssue> Issues);
-
 /// <summary>
 /// Compares a run with what Fineract actually booked: every withdrawal from the funding account whose transfer
 /// description carries a payment reference of this run. Flags a paid line with no transfer (missing), more than one

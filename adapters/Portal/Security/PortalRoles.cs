@@ -26,8 +26,8 @@ public static class PortalRoles
     /// <summary>Payroll's roles for a portal role (header X-Suite-Roles); a viewer has none and payroll refuses every change.</summary>
     public static string? PayrollRolesOf(string role) => role switch
     {
-        Clerk => "payroll-maker",
-        Approver => "payroll-checker",
+        Clerk => PayrollHeaders.MakerRole,
+        Approver => PayrollHeaders.CheckerRole,
         _ => null,
     };
 }

@@ -117,8 +117,8 @@ public sealed class SuiteServices(HttpClient http, IOptions<SuiteServiceOptions>
         var request = new HttpRequestMessage(method, new Uri(new Uri(baseUrl), path));
         if (actor is not null)
         {
-            request.Headers.Add("X-Suite-User", actor.User);
-            if (actor.Roles is not null) request.Headers.Add("X-Suite-Roles", actor.Roles);
+            request.Headers.Add(PayrollHeaders.User, actor.User);
+            if (actor.Roles is not null) request.Headers.Add(PayrollHeaders.Roles, actor.Roles);
         }
         if (body is not null) request.Content = JsonContent.Create(body, options: Json);
         else if (method == HttpMethod.Post) request.Content = JsonContent.Create(new { }, options: Json);

@@ -1,6 +1,17 @@
-namespace OneClickSuite.Portal.Suite;
+namespace OneClickSuite.Contracts.Payroll;
 
-// The shapes of Payroll's pay run API (adapters/Payroll/PayRuns/PayRunModels.cs), as the portal reads them.
+// The shapes of Payroll's pay run API (adapters/Payroll/README.md), shared by Payroll, the portal and the demo.
+
+/// <summary>How a request names who acts: the portal authenticates the person and forwards these headers.</summary>
+public static class PayrollHeaders
+{
+    public const string User = "X-Suite-User";
+    public const string Roles = "X-Suite-Roles";
+    /// <summary>Prepares, submits, cancels runs; retries or writes off failed lines.</summary>
+    public const string MakerRole = "payroll-maker";
+    /// <summary>Approves a submitted run (never one they created or submitted).</summary>
+    public const string CheckerRole = "payroll-checker";
+}
 
 public static class RunStatus
 {
@@ -12,8 +23,38 @@ public static class RunStatus
     public const string CompletedWithFailures = "completed-with-failures";
     public const string Cancelled = "cancelled";
 
-    /// <summary>Payments are still under way: the page keeps refreshing.</summary>
+    /// <summary>Payments are still under way.</summary>
     public static bool IsMoving(string status) => status is Approved or Disbursing;
+}
+
+public static class LineStatus
+{
+    /// <summary>Computed, not yet approved.</summary>
+    public const string Pending = "pending";
+    /// <summary>A payment was requested and no outcome has arrived yet.</summary>
+    public const string Requested = "requested";
+    public const string Paid = "paid";
+    public const string Failed = "failed";
+    public const string WrittenOff = "written-off";
+    /// <summary>A negative adjustment: nothing is paid; the amount is owed back by the worker.</summary>
+    public const string ToRecover = "to-recover";
+    public const string Cancelled = "cancelled";
+}
+
+public static class LineKind
+{
+    public const string Salary = "salary";
+    public const string Incentive = "incentive";
+    public const string Adjustment = "adjustment";
+}
+
+public static class PopulationKind
+{
+    public const string Everyone = "everyone";
+    public const string Facility = "facility";
+    public const string Cadre = "cadre";
+    /// <summary>One worker (an off-cycle payment, or the demo): the value is the worker id.</summary>
+    public const string Worker = "worker";
 }
 
 public sealed record NewPayRun(string Period, string? Population, string? PopulationValue);
@@ -45,6 +86,7 @@ public sealed record PayRunView(
     public int Lines(string status) => LinesByStatus.TryGetValue(status, out var count) ? count : 0;
 }
 
+/// <summary>One line of a pay run; <see cref="Submissions"/> are the ODK instance ids it pays for.</summary>
 public sealed record PayLineView(
     Guid Id,
     string WorkerId,
@@ -80,6 +122,3 @@ public sealed record ReconciliationReport(
     decimal FoundTotal,
     bool Clean,
     IReadOnlyList<ReconciliationIssue> Issues);
-
-public sealed record DeadLetter(Guid Id, string? MessageType, string? ExceptionType, string? ExceptionMessage, DateTimeOffset? SentAt,
-    bool Replayable, string? Source);
