@@ -32,19 +32,15 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
         var pg = await PostgresServer.StartSharedAsync();
         var rabbit = await RabbitMqServer.StartSharedAsync();
         var suiteDb = await pg.CreateDatabaseAsync("activity_suite");
-        var odkPort = ServerProcess.FreePort();
-        var odkUrl = $"http://127.0.0.1:{odkPort}";
-        await using var emulator = new WebApplicationFactory<OneClickSuite.Emulators.OdkCentral.Infrastructure.ProblemMiddleware>()
-            .WithWebHostBuilder(web =>
-            {
-                web.UseSetting("ConnectionStrings:odk-db", pg.CreateDatabaseAsync("activity_odk").GetAwaiter().GetResult());
-                web.UseSetting("Odk:AdminEmail", Email);
-                web.UseSetting("Odk:AdminPassword", Password);
-                web.UseSetting("Logging:LogLevel:Default", "Warning");
-                web.UseUrls(odkUrl);
-            });
-        emulator.UseKestrel();
-        emulator.StartServer();
+        var odkDb = await pg.CreateDatabaseAsync("activity_odk");
+        await using var emulator = EmulatorHost<OneClickSuite.Emulators.OdkCentral.Infrastructure.ProblemMiddleware>.Start(origin => new Dictionary<string, string>
+        {
+            ["ConnectionStrings:odk-db"] = odkDb,
+            ["Odk:AdminEmail"] = Email,
+            ["Odk:AdminPassword"] = Password,
+            ["Odk:PublicUrl"] = origin.GetLeftPart(UriPartial.Authority),
+        });
+        var odkUrl = emulator.Origin;
 
         // What Bootstrap does in ODK: the project, the entity list and the published activity form.
         var odk = new OdkClient(new HttpClient { BaseAddress = new Uri(odkUrl + "/v1/") },

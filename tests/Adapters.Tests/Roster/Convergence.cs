@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using OneClickSuite.OdkAdapter.Roster;
+using OneClickSuite.Testing;
 using Xunit;
 
 namespace OneClickSuite.Roster.Tests;

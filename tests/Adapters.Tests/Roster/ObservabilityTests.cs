@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using OneClickSuite.Testing;
 using Xunit;
 using static OneClickSuite.Roster.Tests.Convergence;
 

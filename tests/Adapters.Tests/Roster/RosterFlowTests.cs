@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Contracts;
+using OneClickSuite.Testing;
 using Wolverine;
 using Xunit;
 using static OneClickSuite.Roster.Tests.Convergence;

@@ -3,6 +3,7 @@ extern alias FineractEmulator;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
+using OneClickSuite.Testing;
 using FineractProgram = FineractEmulator::Program;
 
 namespace OneClickSuite.Benchmarks.Emulators;

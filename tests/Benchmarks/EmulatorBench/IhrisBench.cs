@@ -3,6 +3,7 @@ extern alias IhrisEmulator;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using OneClickSuite.Testing;
 using IhrisProgram = IhrisEmulator::Program;
 
 namespace OneClickSuite.Benchmarks.Emulators;

@@ -3,6 +3,7 @@ extern alias OdkEmulator;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using OneClickSuite.Testing;
 using OdkProgram = OdkEmulator::Program;
 
 namespace OneClickSuite.Benchmarks.Emulators;

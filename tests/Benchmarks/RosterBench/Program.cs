@@ -34,31 +34,31 @@ var odkDb = await pg.CreateDatabaseAsync("bench_odk");
 var hapiDb = await pg.CreateDatabaseAsync("bench_hapi");
 var suiteDb = await pg.CreateDatabaseAsync("bench_suite");
 
-var fineractHost = SuiteHost<FineractEmulator>.StartEmulator(_ => new()
+var fineractHost = EmulatorHost<FineractEmulator>.Start(_ => new Dictionary<string, string>
 {
     ["ConnectionStrings:fineract-default"] = fineractDb,
     ["Fineract:SeedPassword"] = Password,
 });
-var odkHost = SuiteHost<OdkEmulator>.StartEmulator(origin => new()
+var odkHost = EmulatorHost<OdkEmulator>.Start(origin => new Dictionary<string, string>
 {
     ["ConnectionStrings:odk-db"] = odkDb,
     ["Odk:AdminEmail"] = AdminEmail,
     ["Odk:AdminPassword"] = Password,
-    ["Odk:PublicUrl"] = origin,
+    ["Odk:PublicUrl"] = origin.GetLeftPart(UriPartial.Authority),
 });
-var ihrisHost = SuiteHost<IhrisEmulator>.StartEmulator(_ => new()
+var ihrisHost = EmulatorHost<IhrisEmulator>.Start(_ => new Dictionary<string, string>
 {
     ["ConnectionStrings:hapi-db"] = hapiDb,
     ["Ihris:AdminEmail"] = AdminEmail,
     ["Ihris:AdminPassword"] = Password,
 });
 
-var fineract = new FineractClient(Http(fineractHost.BaseUrl + "/fineract-provider/api/v1/"),
-    Options.Create(new FineractOptions { BaseUrl = fineractHost.BaseUrl, Password = Password }));
-var odk = new OdkClient(Http(odkHost.BaseUrl + "/v1/"),
-    Options.Create(new OdkOptions { BaseUrl = odkHost.BaseUrl, Email = AdminEmail, Password = Password }), new OdkSession());
-var ihris = new IhrisClient(Http(ihrisHost.BaseUrl + "/"),
-    Options.Create(new IhrisOptions { BaseUrl = ihrisHost.BaseUrl, Email = AdminEmail, Password = Password }), new IhrisSession());
+var fineract = new FineractClient(Http(fineractHost.Origin + "/fineract-provider/api/v1/"),
+    Options.Create(new FineractOptions { BaseUrl = fineractHost.Origin, Password = Password }));
+var odk = new OdkClient(Http(odkHost.Origin + "/v1/"),
+    Options.Create(new OdkOptions { BaseUrl = odkHost.Origin, Email = AdminEmail, Password = Password }), new OdkSession());
+var ihris = new IhrisClient(Http(ihrisHost.Origin + "/"),
+    Options.Create(new IhrisOptions { BaseUrl = ihrisHost.Origin, Email = AdminEmail, Password = Password }), new IhrisSession());
 
 // What Bootstrap does for the roster: the salary product, the ODK project with its entity list, the facilities.
 var productId = await fineract.CreateSavingsProductAsync("Staff salary account", "STAF", "USD", ct: ct);
@@ -116,12 +116,21 @@ Dictionary<string, string> AdapterSettings(string section, string baseUrl) => ne
 
 var progress = new Progress(fineractDb, odkDb);
 var exitCode = 0;
-await using var fineractAdapter = SuiteHost<FineractAdapterApp>.StartAdapter(AdapterSettings("Fineract", fineractHost.BaseUrl));
-await using var odkAdapter = SuiteHost<OdkAdapterApp>.StartAdapter(AdapterSettings("Odk", odkHost.BaseUrl));
+// Each adapter in its own process, as Aspire runs them, so its memory and CPU are its own; the emulators stay here.
+await using var fineractAdapter = await AdapterProcess.StartAsync("FineractAdapter", AdapterSettings("Fineract", fineractHost.Origin), ct);
+await using var odkAdapter = await AdapterProcess.StartAsync("OdkAdapter", AdapterSettings("Odk", odkHost.Origin), ct);
 clock.Restart();
 var syncStart = DateTime.UtcNow;
 // The iHRIS adapter last: its first poll starts the sync, so the clock starts with it.
-await using var ihrisAdapter = SuiteHost<IhrisAdapterApp>.StartAdapter(AdapterSettings("Ihris", ihrisHost.BaseUrl));
+await using var ihrisAdapter = await AdapterProcess.StartAsync("IhrisAdapter", AdapterSettings("Ihris", ihrisHost.Origin), ct);
+AdapterProcess[] adapters = [ihrisAdapter, fineractAdapter, odkAdapter];
+void SampleAll()
+{
+    peak.Sample();
+    foreach (var adapter in adapters) adapter.Sample();
+}
+SampleAll();
+var cpuAtStart = adapters.Select(a => a.CpuSeconds).Append(peak.CpuSeconds).ToArray();
 try
 {
     TimeSpan? fineractDone = null, odkDone = null;
@@ -129,7 +138,7 @@ try
     while (fineractDone is null || odkDone is null)
     {
         await Task.Delay(1000, ct);
-        peak.Sample();
+        SampleAll();
         var (enrolled, entities) = await progress.SyncedAsync(ct);
         if (enrolled >= workers) fineractDone ??= clock.Elapsed;
         if (entities >= workers) odkDone ??= clock.Elapsed;
@@ -139,6 +148,7 @@ try
             Console.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F0} s: Fineract {enrolled:N0}, ODK {entities:N0}");
         }
     }
+    SampleAll();
     var converged = Max(fineractDone.Value, odkDone.Value);
     var fineractRate = workers / fineractDone.Value.TotalSeconds;
     var odkRate = workers / odkDone.Value.TotalSeconds;
@@ -147,6 +157,9 @@ try
                       $"ratio to raw {fineractRate / rawFineract:F3}");
     Console.WriteLine($"  ODK: all entities after {odkDone.Value.TotalSeconds:F1} s = {odkRate:N0}/s, ratio to raw {odkRate / rawOdk:F3}");
     Console.WriteLine($"  stages: {await Progress.StagesAsync(suiteDb, null, syncStart, ct)}");
+    Console.WriteLine($"  CPU used during the sync (2 cores = {2 * converged.TotalSeconds:F0} core-seconds available): " +
+                      string.Join(", ", adapters.Select((a, i) => $"{a.Name} {a.CpuSeconds - cpuAtStart[i]:F0} s")) +
+                      $"; the emulators and the benchmark {peak.CpuSeconds - cpuAtStart[^1]:F0} s (PostgreSQL and RabbitMQ use the rest)");
 
     // Incremental change: rename some workers in iHRIS, wait until both systems show the new names.
     var renamed = Enumerable.Range(1, Math.Min(changes, workers)).Select(k => k * (workers / Math.Min(changes, workers))).ToList();
@@ -162,7 +175,7 @@ try
         if (clients >= renamed.Count) fineractRenamed ??= clock.Elapsed;
         if (labels >= renamed.Count) odkRenamed ??= clock.Elapsed;
     }
-    peak.Sample();
+    SampleAll();
     Console.WriteLine($"incremental: {renamed.Count} renames written to iHRIS in {written.TotalSeconds:F2} s; visible in Fineract after " +
                       $"{fineractRenamed.Value.TotalSeconds:F1} s, in ODK after {odkRenamed.Value.TotalSeconds:F1} s (poll interval 1 s)");
     Console.WriteLine($"  stages: {await Progress.StagesAsync(suiteDb, renamed.Select(Roster.WorkerId).ToArray(), renameStart, ct)}");
@@ -174,9 +187,9 @@ catch (OperationCanceledException) when (budget.IsCancellationRequested)
                       $"Fineract {enrolled:N0}/{workers:N0}, ODK {entities:N0}/{workers:N0}");
     exitCode = 2;
 }
-peak.Sample();
-Console.WriteLine($"memory: process peak working set {peak.WorkingSetMiB:N0} MiB, peak GC heap {peak.HeapMiB:N0} MiB — one process for the " +
-                  "three adapters, three emulators and the benchmark (the GC heap is shared, so it cannot be split per adapter)");
+SampleAll();
+Console.WriteLine("memory (peak resident set): " + string.Join(", ", adapters.Select(a => $"{a.Name} {a.PeakWorkingSetMiB:N0} MiB")) +
+                  $"; the three emulators and the benchmark in one process {peak.WorkingSetMiB:N0} MiB");
 Console.WriteLine($"total run time {total.Elapsed.TotalSeconds:F0} s");
 return exitCode;
 
@@ -263,18 +276,16 @@ internal sealed class Progress(string fineractDb, string odkDb)
     }
 }
 
-/// <summary>Peak working set and GC heap of the whole process, sampled while the sync runs.</summary>
+/// <summary>Peak working set and CPU time of this process (emulators and benchmark), sampled while the sync runs.</summary>
 internal sealed class MemoryPeak
 {
-    private long _heap;
-
     public double WorkingSetMiB { get; private set; }
-    public double HeapMiB => _heap / 1024d / 1024d;
+    public double CpuSeconds { get; private set; }
 
     public void Sample()
     {
         using var self = Process.GetCurrentProcess();
         WorkingSetMiB = self.PeakWorkingSet64 / 1024d / 1024d;
-        _heap = Math.Max(_heap, GC.GetGCMemoryInfo().HeapSizeBytes);
+        CpuSeconds = self.TotalProcessorTime.TotalSeconds;
     }
 }

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
-namespace OneClickSuite.Benchmarks.Emulators;
+namespace OneClickSuite.Testing;
 
 /// <summary>
 /// One emulator in this process behind a real Kestrel socket on 127.0.0.1, so the benchmark pays for HTTP parsing,
@@ -22,6 +22,9 @@ public sealed class EmulatorHost<TEntryPoint> : WebApplicationFactory<TEntryPoin
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The origin without a trailing slash, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public string Origin => BaseAddress.GetLeftPart(UriPartial.Authority);
 
     /// <summary>
     /// Starts the emulator with the given configuration. <paramref name="configure"/> gets the origin first, for
