@@ -51,12 +51,6 @@ public sealed class DemoRunner(
     private static readonly TimeSpan RunRetryInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RosterPollRepeat = TimeSpan.FromSeconds(5);
 
-    /// <summary>
-    /// How long the reports get to be applied once Payroll has the worker: the ODK adapter sent them before it answered
-    /// the poll, so they are on their way or already there.
-    /// </summary>
-    private static readonly TimeSpan ActivitySettle = TimeSpan.FromSeconds(2);
-
     /// <summary>Entities are found by creation time; this much allows for clocks that disagree between machines.</summary>
     private static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(10);
 
@@ -261,15 +255,9 @@ public sealed class DemoRunner(
     // 4. The pay run
 
     /// <summary>
-    /// Payroll has no read API for workers or activity, so the honest signal that the reports count is a draft run whose
-    /// line for the worker pays for all three. Two things keep that probe from costing money:
-    /// - A current-month draft that holds the worker before their reports arrive makes Payroll mark the month as changed
-    ///   after a line (Workforce.MarkChangedIfPaidAsync), and a later run then adds the reports again as an adjustment.
-    ///   So whether Payroll knows the worker is first asked with a draft for next month, which no report touches, and
-    ///   the current month is asked only once the reports have had a moment to arrive.
-    /// - A draft that would pay the worker more than one line for the month is cancelled, never submitted.
-    /// Every draft that is not the answer is cancelled at once, which releases its lines. The runs are for the new worker
-    /// alone (population "worker"), so the demo pays nobody else.
+    /// Waits until Payroll knows the worker with an account and counts all three reports (its read API, no probe runs),
+    /// then creates one draft run for the worker alone (population "worker"), so the demo pays nobody else. A draft that
+    /// would pay the worker more than one line for the month is cancelled, never submitted.
     /// </summary>
     private async Task<string> CreatePayRunAsync(Session run, CancellationToken ct)
     {
@@ -277,19 +265,28 @@ public sealed class DemoRunner(
         var clerk = run.Actors.Clerk;
         await AskActivityPollAsync(ct);
 
-        var nextMonth = run.Month.AddMonths(1);
-        await UntilAsync($"{worker.DisplayName} known to payroll", _options.WaitTimeout, RunRetryInterval, async token =>
+        await UntilAsync($"{worker.DisplayName} known to payroll with an account", _options.WaitTimeout, RunRetryInterval, async token =>
         {
-            var probe = await TryCreateDraftAsync(nextMonth, worker.Id, clerk, token);
-            if (probe is null)
+            var known = await payroll.GetWorkerAsync(worker.Id, run.Month, clerk, token);
+            return known switch
             {
-                return $"payroll does not know {worker.Id} for {nextMonth:yyyy-MM} yet";
-            }
-            var lines = await payroll.GetWorkerLinesAsync(probe.Id, worker.Id, clerk, token);
-            await payroll.CancelAsync(probe.Id, clerk, "Demo: asking whether payroll knows the new worker", token);
-            return lines.Count > 0 ? true : $"payroll does not list {worker.Id} at {_options.FacilityId} yet";
+                null => $"payroll has not received {worker.Id} yet",
+                { SavingsAccountId: null } => $"payroll knows {worker.Id} but not their Fineract account yet",
+                _ => true,
+            };
         }, null, ct);
-        await Task.Delay(ActivitySettle, clock, ct);
+
+        await UntilAsync($"{worker.DisplayName}'s {Reports.Length} reports counted by payroll", _options.WaitTimeout, RunRetryInterval, async token =>
+        {
+            var known = await payroll.GetWorkerAsync(worker.Id, run.Month, clerk, token);
+            var counted = known?.Activity.Count(a => a.Counted && run.InstanceIds.Contains(a.SubmissionId)) ?? 0;
+            if (counted == run.InstanceIds.Count)
+            {
+                return true;
+            }
+            await AskActivityPollAsync(token);
+            return $"payroll counts {counted} of {run.InstanceIds.Count} reports";
+        }, async token => await odkAdapter.QuarantineReasonsAsync(run.InstanceIds, token), ct);
 
         await UntilAsync($"a pay run that counts {worker.DisplayName}'s {Reports.Length} reports", _options.WaitTimeout, RunRetryInterval, async token =>
         {
@@ -323,7 +320,6 @@ public sealed class DemoRunner(
             }
             await payroll.CancelAsync(draft.Id, clerk, "Demo: the activity reports are not counted yet", token);
             run.PayRun = null;
-            await AskActivityPollAsync(token);
             return line is null
                 ? $"payroll has no line for {worker.Id} in a run for {run.Month:yyyy-MM}"
                 : $"payroll counts {counted} of {run.InstanceIds.Count} reports";

@@ -28,6 +28,20 @@ public sealed class PayrollApi(HttpClient http)
         SendAsync<PayRunView>(HttpMethod.Post, "payruns", maker, MakerRole,
             new JsonObject { ["period"] = month.ToString("yyyy-MM", CultureInfo.InvariantCulture), ["population"] = PopulationKind.Worker, ["populationValue"] = workerId }, ct);
 
+    /// <summary>What Payroll knows about the worker and their activity in <paramref name="month"/>; null while it has not received them.</summary>
+    public async Task<PayrollWorkerView?> GetWorkerAsync(string workerId, DateOnly month, string user, CancellationToken ct)
+    {
+        try
+        {
+            return await SendAsync<PayrollWorkerView>(HttpMethod.Get,
+                $"workers/{Uri.EscapeDataString(workerId)}?period={month.ToString("yyyy-MM", CultureInfo.InvariantCulture)}", user, MakerRole, null, ct);
+        }
+        catch (PayrollRefused refused) when (refused.Status == 404)
+        {
+            return null;
+        }
+    }
+
     public Task<PayRunView> GetRunAsync(Guid runId, string user, CancellationToken ct) =>
         SendAsync<PayRunView>(HttpMethod.Get, $"payruns/{runId}", user, MakerRole, null, ct);
 

@@ -7,7 +7,11 @@ using OneClickSuite.OdkAdapter.Roster;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddOdkClient();
-builder.AddSuiteMessaging("odk-adapter", messaging => messaging.Subscribe(RosterExchanges.Roster).AddActivityIntake());
+// Roster events are recorded side by side (each worker's row is locked while it is written); Central is written in
+// batches by EntityListSync, so the handlers are short and 16 keep up with the iHRIS adapter.
+builder.AddSuiteMessaging("odk-adapter", messaging => messaging
+    .Subscribe(RosterExchanges.Roster, builder.Configuration.GetValue("Roster:Parallelism", 16))
+    .AddActivityIntake());
 builder.AddActivityIntake();
 
 builder.Services.AddOptions<RosterListOptions>().Bind(builder.Configuration.GetSection(RosterListOptions.SectionName));

@@ -5,6 +5,7 @@ using OneClickSuite.Payroll;
 using OneClickSuite.Payroll.Data;
 using OneClickSuite.Payroll.Messaging;
 using OneClickSuite.Payroll.PayRuns;
+using OneClickSuite.Payroll.Workforce;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -27,4 +28,5 @@ app.MapOpenApi();
 app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();
 app.MapPayRuns();
+app.MapWorkers();
 app.Run();

@@ -122,3 +122,21 @@ public sealed record ReconciliationReport(
     decimal FoundTotal,
     bool Clean,
     IReadOnlyList<ReconciliationIssue> Issues);
+
+/// <summary>What Payroll knows about one worker (GET /workers/{id}?period=yyyy-MM): roster facts, account, activity.</summary>
+public sealed record PayrollWorkerView(
+    string WorkerId,
+    string EmployeeNumber,
+    string DisplayName,
+    string FacilityId,
+    string FacilityName,
+    string Cadre,
+    string PayKind,
+    bool Active,
+    long? SavingsAccountId,
+    bool CreditsBlocked,
+    string? Period,
+    IReadOnlyList<PayrollActivityView> Activity);
+
+/// <summary>One ODK submission as Payroll holds it; <see cref="Counted"/> says whether it counts towards pay now.</summary>
+public sealed record PayrollActivityView(string SubmissionId, DateOnly Period, bool Counted, string? ReviewState, string Counts);

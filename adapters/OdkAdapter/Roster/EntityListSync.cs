@@ -67,6 +67,8 @@ public sealed class EntityListSync(
         }
     }
 
+    private const int WriteParallelism = 8;
+
     /// <summary>Writes one batch of pending rows; answers how many it took.</summary>
     public async Task<int> SyncOnceAsync(CancellationToken ct)
     {
@@ -101,10 +103,14 @@ public sealed class EntityListSync(
             {
                 await CreateAsync(connection, writer, creates, ct);
             }
-            foreach (var entity in batch.Except(creates))
-            {
-                await WriteOneAsync(connection, entity, () => entity.Present ? writer.UpsertAsync(entity, ct) : writer.DeleteAsync(entity, ct));
-            }
+            // Changes and deletions are one request each; several at a time (each worker's row is its own), so a
+            // hundred renames reach Central in well under a second of requests.
+            await Parallel.ForEachAsync(batch.Except(creates), new ParallelOptions { MaxDegreeOfParallelism = WriteParallelism, CancellationToken = ct },
+                async (entity, token) =>
+                {
+                    await using var own = await database.DataSource.OpenConnectionAsync(token);
+                    await WriteOneAsync(own, entity, () => entity.Present ? writer.UpsertAsync(entity, token) : writer.DeleteAsync(entity, token));
+                });
             return batch.Count;
         }
         finally
@@ -121,10 +127,13 @@ public sealed class EntityListSync(
         try
         {
             await writer.CreateManyAsync(creates, ct);
-            foreach (var entity in creates)
-            {
-                await MarkSyncedAsync(connection, entity, 1);
-            }
+            // One statement for the whole batch: Central created every entity at version 1.
+            await connection.ExecuteAsync($"""
+                UPDATE "{database.Schema}".roster_entities r
+                SET synced_revision = c.revision, odk_version = 1, attempts = 0, last_error = NULL, updated_at = now()
+                FROM unnest(@workers, @revisions) AS c(worker_id, revision)
+                WHERE r.worker_id = c.worker_id AND r.synced_revision < c.revision
+                """, new { workers = creates.Select(e => e.WorkerId).ToArray(), revisions = creates.Select(e => e.Revision).ToArray() });
             Synced.Add(creates.Count);
             return;
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -101,6 +102,17 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
         output.WriteLine($"approved in ODK → counted in Payroll: {clock.Elapsed.TotalSeconds:F1} s (poll interval 1 s); " +
                          $"read by the ODK adapter after {read?.TotalSeconds:F1} s");
 
+        // Payroll's read API shows the worker and the counted report for October, and nothing for another month.
+        using var payrollApi = payroll.CreateClient();
+        var known = await payrollApi.GetFromJsonAsync<PayrollWorkerView>("/workers/c1?period=2026-10", Ct);
+        var counted = Assert.Single(known!.Activity);
+        Assert.Equal(("uuid:report-ok", true, new DateOnly(2026, 10, 1)), (counted.SubmissionId, counted.Counted, counted.Period));
+        Assert.Contains("\"households_visited\": 40", counted.Counts);
+        Assert.Equal("2026-10", known.Period);
+        Assert.Empty((await payrollApi.GetFromJsonAsync<PayrollWorkerView>("/workers/c1?period=2026-09", Ct))!.Activity);
+        Assert.Equal(HttpStatusCode.NotFound, (await payrollApi.GetAsync("/workers/nobody?period=2026-10", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await payrollApi.GetAsync("/workers/c1?period=October", Ct)).StatusCode);
+
         var quarantine = await adapter.CreateClient().GetFromJsonAsync<List<JsonObject>>("/activity/quarantine", Ct);
         Assert.Contains(quarantine!, q => (string?)q["instance_id"] == "uuid:report-negative" && (string?)q["field"] == "households_visited");
         Assert.Contains(quarantine!, q => (string?)q["instance_id"] == "uuid:report-stranger" && ((string?)q["reason"])!.Contains("not on the roster"));
@@ -119,6 +131,7 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
         // After payment the supervisor rejects the report: the paid line stays, the next run takes the activity pay back.
         await odk.SetReviewStateAsync(project.Id, "chw_activity", "uuid:report-ok", OdkReviewState.Rejected, Ct);
         await UntilAsync(() => CountedAsync(suiteDb, "uuid:report-ok", expected: false));
+        Assert.False(Assert.Single((await payrollApi.GetFromJsonAsync<PayrollWorkerView>("/workers/c1?period=2026-10", Ct))!.Activity).Counted);
         var november = await payRuns.CreateAsync(new NewPayRun("2026-11", null, null), PayrollWorld.Maker, Ct);
         var lines = await payRuns.GetLinesAsync(november.Id, null, 0, 10, Ct);
         var adjustment = Assert.Single(lines, l => l.Kind == LineKind.Adjustment);
