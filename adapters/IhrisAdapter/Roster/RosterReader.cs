@@ -5,8 +5,11 @@ using OneClickSuite.Clients.Ihris;
 
 namespace OneClickSuite.IhrisAdapter.Roster;
 
-/// <summary>What one read of iHRIS found. <see cref="Complete"/>: the whole roster, so anyone absent has gone.</summary>
-public sealed record RosterRead(IReadOnlyList<WorkerSource> Workers, DateTimeOffset? HighWaterMark, bool Complete);
+/// <summary>
+/// What one read of iHRIS found. <see cref="Complete"/>: the whole roster, so anyone absent has gone.
+/// <see cref="ReadAt"/>: when the read started (set by the caller).
+/// </summary>
+public sealed record RosterRead(IReadOnlyList<WorkerSource> Workers, DateTimeOffset? HighWaterMark, bool Complete, DateTimeOffset? ReadAt = null);
 
 /// <summary>Reads the roster from iHRIS's FHIR API: all of it, what changed since a moment, or one worker.</summary>
 public sealed class RosterReader(IhrisClient ihris, RosterOptions options)

@@ -20,6 +20,9 @@ public static class RosterStore
             last_updated    timestamptz,
             last_success_at timestamptz NOT NULL
         );
+        -- When the read that saw everything up to last_updated started: once that is well after last_updated, the
+        -- next read need not go back the overlap again.
+        ALTER TABLE roster_cursor ADD COLUMN IF NOT EXISTS read_at timestamptz;
 
         CREATE TABLE IF NOT EXISTS quarantine (
             id          bigserial PRIMARY KEY,

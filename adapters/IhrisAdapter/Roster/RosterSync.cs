@@ -33,21 +33,36 @@ public sealed class RosterSync(
     /// <summary>Reads what changed since the cursor (everything on the first run) and publishes it.</summary>
     public Task<SyncResult> SyncChangesAsync(CancellationToken ct) => ExclusiveAsync(async (ihris, connection) =>
     {
-        var cursor = await connection.QuerySingleOrDefaultAsync<DateTime?>(
-            "SELECT last_updated FROM roster_cursor WHERE id = 1");
+        var cursor = await connection.QuerySingleOrDefaultAsync<(DateTime? LastUpdated, DateTime? ReadAt)>(
+            "SELECT last_updated, read_at FROM roster_cursor WHERE id = 1");
+        var readAt = clock.GetUtcNow();
         RosterRead? read = null;
-        if (cursor is { } since)
+        if (cursor.LastUpdated is { } last)
         {
-            read = await new RosterReader(ihris, options.Value).ReadChangedAsync(
-                new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Utc)) - options.Value.CursorOverlap, ct);
+            read = await new RosterReader(ihris, options.Value).ReadChangedAsync(Since(Utc(last), cursor.ReadAt is { } at ? Utc(at) : null), ct);
         }
         read ??= await new RosterReader(ihris, options.Value).ReadAllAsync(ct);
-        return await ApplyAsync(read, ct);
+        return await ApplyAsync(read with { ReadAt = readAt }, ct);
     }, ct);
 
+    /// <summary>
+    /// Where the next read starts. iHRIS (HAPI) stamps a resource before its commit is visible, so a read goes back
+    /// <see cref="RosterOptions.CursorOverlap"/> before the newest change it has seen — but only while that change is
+    /// recent: once a read started well after it (twice the overlap, a margin for clocks), everything stamped up to it
+    /// was visible to that read. Without this, a bulk load's last seconds were re-read at every poll, and more than
+    /// <see cref="RosterOptions.FullSyncThreshold"/> of them turned every poll into a full read.
+    /// </summary>
+    public DateTimeOffset Since(DateTimeOffset lastUpdated, DateTimeOffset? readAt) =>
+        readAt is { } at && at - lastUpdated >= 2 * options.Value.CursorOverlap ? lastUpdated : lastUpdated - options.Value.CursorOverlap;
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
     /// <summary>Reads the whole roster and publishes whatever differs; anyone no longer in iHRIS leaves.</summary>
-    public Task<SyncResult> ResyncAsync(CancellationToken ct) => ExclusiveAsync(
-        async (ihris, _) => await ApplyAsync(await new RosterReader(ihris, options.Value).ReadAllAsync(ct), ct), ct);
+    public Task<SyncResult> ResyncAsync(CancellationToken ct) => ExclusiveAsync(async (ihris, _) =>
+    {
+        var readAt = clock.GetUtcNow();
+        return await ApplyAsync(await new RosterReader(ihris, options.Value).ReadAllAsync(ct) with { ReadAt = readAt }, ct);
+    }, ct);
 
     /// <summary>Re-reads one worker from iHRIS (after a fix upstream) and publishes it if it is now valid.</summary>
     public Task<SyncResult> SyncWorkerAsync(string workerId, CancellationToken ct) => ExclusiveAsync(async (ihris, _) =>
@@ -97,12 +112,14 @@ public sealed class RosterSync(
         if (advanceCursor)
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+            // The newest change seen never moves back; read_at is this read's start, which saw everything up to it.
             await connection.ExecuteAsync($"""
-                INSERT INTO "{database.Schema}".roster_cursor (id, last_updated, last_success_at) VALUES (1, @mark, now())
+                INSERT INTO "{database.Schema}".roster_cursor (id, last_updated, last_success_at, read_at) VALUES (1, @mark, now(), @readAt)
                 ON CONFLICT (id) DO UPDATE SET
                     last_updated = GREATEST(COALESCE(@mark, roster_cursor.last_updated), roster_cursor.last_updated),
-                    last_success_at = now()
-                """, new { mark = read.HighWaterMark?.UtcDateTime });
+                    last_success_at = now(),
+                    read_at = GREATEST(@readAt, roster_cursor.read_at)
+                """, new { mark = read.HighWaterMark?.UtcDateTime, readAt = read.ReadAt?.UtcDateTime });
         }
         if (published > 0 || quarantined > 0)
         {

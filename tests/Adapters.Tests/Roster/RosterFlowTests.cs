@@ -98,6 +98,31 @@ public sealed class RosterFlowTests(RosterSuite suite)
     }
 
     [Fact]
+    public async Task Once_changes_are_older_than_the_overlap_a_poll_reads_nothing_again()
+    {
+        var workers = Enumerable.Range(0, 20).Select(_ => RosterData.NewWorker("quiet")).ToList();
+        await PutAsync(workers);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+
+        // A poll goes back the overlap (5 s) before the newest change while that change is recent ...
+        using var http = suite.IhrisAdapter.CreateClient();
+        var early = await (await http.PostAsync("/roster/poll", null, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
+        Assert.True((int)early!["read"]! > 0, $"a poll right after the writes re-reads them: {early}");
+
+        // ... and stops doing so once a poll has started twice the overlap after it: nothing is read again, where every
+        // poll used to re-read the last seconds of changes (and a bulk load's last seconds as a full read).
+        await Task.Delay(TimeSpan.FromSeconds(11), Ct);
+        (await http.PostAsync("/roster/poll", null, Ct)).EnsureSuccessStatusCode();
+        var quiet = await (await http.PostAsync("/roster/poll", null, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
+        Assert.Equal((0, false), ((int)quiet!["read"]!, (bool)quiet["full"]!));
+
+        // A change after the quiet spell is still found.
+        var renamed = workers[3] with { Given = "Later" + workers[3].Given };
+        await PutAsync([renamed]);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+    }
+
+    [Fact]
     public async Task Adapters_stopped_in_the_middle_of_a_batch_resume_without_duplicates()
     {
         var workers = Enumerable.Range(0, 60).Select(_ => RosterData.NewWorker("crash")).ToList();

@@ -121,6 +121,8 @@ Dictionary<string, string> AdapterSettings(string section, string baseUrl) => ne
     ["Logging:LogLevel:OneClickSuite.OdkAdapter.Activities"] = "Error",
     // The iHRIS adapter only publishes; Wolverine warns that it found no handlers.
     ["Logging:LogLevel:Wolverine.Configuration.HandlerDiscovery"] = "Error",
+    // One line per roster sync that published something: how many workers it read, full or changes only.
+    ["Logging:LogLevel:OneClickSuite.IhrisAdapter.Roster.RosterSync"] = "Information",
 };
 
 var progress = new Progress(fineractDb, odkDb);
