@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -32,7 +31,7 @@ public sealed class EmulatorHost<TEntryPoint> : WebApplicationFactory<TEntryPoin
     /// </summary>
     public static EmulatorHost<TEntryPoint> Start(Func<Uri, IReadOnlyDictionary<string, string>> configure)
     {
-        var port = FreePort();
+        var port = ServerProcess.FreePort();
         var host = new EmulatorHost<TEntryPoint>(configure(new Uri($"http://127.0.0.1:{port}")), port);
         host.StartServer();
         return host;
@@ -68,12 +67,5 @@ public sealed class EmulatorHost<TEntryPoint> : WebApplicationFactory<TEntryPoin
         var manifest = Path.Combine(AppContext.BaseDirectory, "MvcTestingAppManifest.json");
         var roots = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(manifest))!;
         return roots[typeof(TEntryPoint).Assembly.FullName!];
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

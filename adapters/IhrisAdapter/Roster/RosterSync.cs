@@ -309,20 +309,3 @@ public sealed class RosterSync(
     public static string Hash(WorkerSnapshot snapshot) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(snapshot, Json))));
 }
-
-internal static class NpgsqlCommandExtensions
-{
-    public static NpgsqlCommand WithParameter(this NpgsqlCommand command, string name, object value)
-    {
-        command.Parameters.AddWithValue(name, value);
-        return command;
-    }
-
-    public static async Task ExecuteAndDisposeAsync(this NpgsqlCommand command, CancellationToken ct)
-    {
-        await using (command)
-        {
-            await command.ExecuteNonQueryAsync(ct);
-        }
-    }
-}

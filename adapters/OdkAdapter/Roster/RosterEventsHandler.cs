@@ -34,6 +34,9 @@ public sealed class RosterEventsHandler(SuiteDatabase database, OdkProject proje
 
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
+        // Events of one worker are recorded one at a time: FOR UPDATE below locks nothing while the worker has no row
+        // yet, and two first inserts racing would collide on the entity uuid.
+        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext(@key))", new { key = "odk-roster:" + worker.WorkerId }, transaction);
         var known = await connection.QuerySingleOrDefaultAsync<(long Revision, bool Present, long SyncedRevision, int Generation, int? OdkVersion)?>($"""
             SELECT revision, present, synced_revision, generation, odk_version FROM "{database.Schema}".roster_entities
             WHERE worker_id = @id FOR UPDATE

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using OneClickSuite.Testing;
 
 namespace OneClickSuite.Benchmarks.Roster;
@@ -37,7 +35,7 @@ public sealed class AdapterProcess : IAsyncDisposable
         {
             throw new FileNotFoundException($"{dll} is missing: build the benchmark first (it builds the adapters it references)", dll);
         }
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{ServerProcess.FreePort()}";
         var start = new ProcessStartInfo("dotnet", [dll])
         {
             UseShellExecute = false,
@@ -117,11 +115,4 @@ public sealed class AdapterProcess : IAsyncDisposable
 #else
     private const string Configuration = "Release";
 #endif
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
