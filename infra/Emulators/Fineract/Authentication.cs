@@ -15,13 +15,18 @@ public sealed class BasicAuthentication(NpgsqlDataSource db, IConfiguration conf
     private const string Challenge = "Basic realm=\"Fineract Platform API\"";
 
     // A verified password is remembered briefly, so the hot path does not pay for PBKDF2 on every call.
-    // Another process sees a password change within this time; this process sees it at once.
+    // Another process sees a password change within this time; this process sees it at once. The key names the
+    // database too: two emulators in one process (tests) must not accept each other's passwords.
     private static readonly TimeSpan CacheTime = TimeSpan.FromSeconds(10);
-    private static readonly ConcurrentDictionary<string, (byte[] Digest, DateTime Expires)> Verified = new();
+    private static readonly ConcurrentDictionary<(string Database, string User), (byte[] Digest, DateTime Expires)> Verified = new();
 
     private readonly string _tenant = configuration["Fineract:Tenant"] ?? "default";
 
-    public static void Forget(string username) => Verified.TryRemove(username, out _);
+    public static void Forget(string username)
+    {
+        foreach (var key in Verified.Keys)
+            if (key.User == username) Verified.TryRemove(key, out _);
+    }
 
     /// <summary>Returns the authenticated username, or writes the error response and returns null.</summary>
     public async Task<string?> AuthenticateAsync(HttpContext http)
@@ -59,14 +64,15 @@ public sealed class BasicAuthentication(NpgsqlDataSource db, IConfiguration conf
     private async Task<bool> VerifyAsync(string username, string password, CancellationToken ct)
     {
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(password));
-        if (Verified.TryGetValue(username, out var known) && known.Expires > DateTime.UtcNow
+        var key = (db.ConnectionString, username);
+        if (Verified.TryGetValue(key, out var known) && known.Expires > DateTime.UtcNow
             && CryptographicOperations.FixedTimeEquals(known.Digest, digest))
             return true;
 
         await using var command = db.CreateCommand("SELECT password_hash FROM m_appuser WHERE username = $1");
         command.Parameters.AddWithValue(username);
         if (await command.ExecuteScalarAsync(ct) is not string stored || !PasswordHash.Verify(password, stored)) return false;
-        Verified[username] = (digest, DateTime.UtcNow + CacheTime);
+        Verified[key] = (digest, DateTime.UtcNow + CacheTime);
         return true;
     }
 

@@ -95,6 +95,21 @@ public sealed class ReliabilityTests
     }
 
     [Fact]
+    public async Task Two_emulators_in_one_process_do_not_accept_each_others_passwords()
+    {
+        await using var changed = await FineractHost.StartAsync();
+        await using var untouched = await FineractHost.StartAsync();
+        var (status, _, _) = await changed.SendAsync(HttpMethod.Put, "users/1", """{"password":"S3cret!pass","repeatPassword":"S3cret!pass"}""");
+        Assert.Equal(200, status);
+
+        // The untouched emulator still has the default password and remembers that it verified it.
+        var stillDefault = await untouched.NewClient("mifos", FineractHost.Password).GetAsync("offices", Ct);
+        Assert.Equal(200, (int)stillDefault.StatusCode);
+        var oldPassword = await changed.NewClient("mifos", FineractHost.Password).GetAsync("offices", Ct);
+        Assert.Equal(401, (int)oldPassword.StatusCode);
+    }
+
+    [Fact]
     public async Task Password_change_refuses_a_mismatched_repeat()
     {
         await using var host = await FineractHost.StartAsync();
