@@ -21,8 +21,8 @@ public static class Reference
     private const string PasswordRegex = "^.{1,50}$";
     private const string PasswordPolicy = "Password most be at least 1 character and not more that 50 characters long";
 
-    // Payment types are never deleted through this API, so a known id stays known.
-    private static readonly ConcurrentDictionary<long, bool> KnownPaymentTypes = new();
+    // Payment types are never deleted through this API, so a known id stays known (per database: tests run several).
+    private static readonly ConcurrentDictionary<(string Database, long Id), bool> KnownPaymentTypes = new();
 
     public static IEnumerable<Route> Routes() =>
     [
@@ -76,11 +76,11 @@ public static class Reference
 
     public static async Task FindPaymentTypeAsync(CommandContext ctx, long id)
     {
-        if (KnownPaymentTypes.ContainsKey(id)) return;
+        if (KnownPaymentTypes.ContainsKey((ctx.Database, id))) return;
         await using var command = ctx.Sql("SELECT 1 FROM m_payment_type WHERE id = $1", id);
         if (await command.ExecuteScalarAsync() is null)
             throw FineractException.NotFound("error.msg.payment.type.invalid", $"PaymentType with {id} does not exist", id);
-        KnownPaymentTypes[id] = true;
+        KnownPaymentTypes[(ctx.Database, id)] = true;
     }
 
     private const string PaymentTypeSelect = "SELECT id, value, description, is_cash_payment, order_position, code_name, is_system_defined FROM m_payment_type";

@@ -22,6 +22,7 @@ public sealed class CommandContext(NpgsqlConnection connection, NpgsqlTransactio
     public ApiRequest Request { get; } = request;
     public JsonCommand Body { get; } = body;
     public string Username => Request.Username;
+    public string Database => connection.Database;
 
     /// <summary>The tenant's business date; business-date tracking is off in a fresh tenant, so it is today (UTC).</summary>
     public DateOnly Today { get; } = DateOnly.FromDateTime(DateTime.UtcNow);
