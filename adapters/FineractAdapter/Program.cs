@@ -7,9 +7,10 @@ using OneClickSuite.Messaging;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddFineractClient();
+// Workers are enrolled side by side (each one's events still one at a time): Fineract answers many clients at once.
+var enrolmentParallelism = builder.Configuration.GetValue("Enrolment:Parallelism", 16);
 builder.AddSuiteMessaging("fineract-adapter", messaging => messaging
-    // Workers are enrolled side by side (each one's events still one at a time): Fineract answers many clients at once.
-    .Subscribe(RosterExchanges.Roster, builder.Configuration.GetValue("Enrolment:Parallelism", 16))
+    .Subscribe(RosterExchanges.Roster, enrolmentParallelism)
     .Publish<WorkerAccountLinkedV1>(RosterExchanges.Accounts)
     .AddDisbursement(builder.Configuration));
 builder.AddDisbursement();
@@ -17,6 +18,7 @@ builder.AddDisbursement();
 builder.Services.AddOptions<EnrolmentOptions>().Bind(builder.Configuration.GetSection(EnrolmentOptions.SectionName));
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<SalaryProduct>();
+builder.Services.AddSingleton(new EnrolmentSlots(enrolmentParallelism));
 builder.Services.AddScoped<WorkerEnrolment>();
 builder.Services.AddOpenTelemetry()
     .WithTracing(tracing => tracing.AddSource(EnrolmentTelemetry.Name))

@@ -9,7 +9,8 @@ builder.AddIhrisClient();
 builder.AddSuiteMessaging("ihris-adapter", messaging => messaging
     .Publish<WorkerRegisteredV1>(RosterExchanges.Roster)
     .Publish<WorkerChangedV1>(RosterExchanges.Roster)
-    .Publish<WorkerLeftV1>(RosterExchanges.Roster));
+    .Publish<WorkerLeftV1>(RosterExchanges.Roster)
+    .Publish<RosterBatchV1>(RosterExchanges.Roster));
 
 builder.Services.AddOptions<RosterOptions>()
     .Bind(builder.Configuration.GetSection(RosterOptions.SectionName))

@@ -1,13 +1,67 @@
+using System.Collections.Concurrent;
 using OneClickSuite.Contracts;
+using Wolverine;
 
 namespace OneClickSuite.FineractAdapter.Enrolment;
 
 /// <summary>Wolverine handler: every roster event converges the worker's Fineract client and account on its snapshot.</summary>
-public sealed class RosterEventsHandler(WorkerEnrolment enrolment)
+public sealed class RosterEventsHandler(WorkerEnrolment enrolment, EnrolmentSlots slots, ILogger<RosterEventsHandler> logger)
 {
     public Task Handle(WorkerRegisteredV1 message, CancellationToken ct) => enrolment.ApplyAsync(message, ct);
 
     public Task Handle(WorkerChangedV1 message, CancellationToken ct) => enrolment.ApplyAsync(message, ct);
 
     public Task Handle(WorkerLeftV1 message, CancellationToken ct) => enrolment.ApplyAsync(message, ct);
+
+    /// <summary>
+    /// A batch's workers are enrolled side by side. A worker whose enrolment fails is handed on as its own single
+    /// event (a cascaded message on this service's durable local queue), where it gets the retries with backoff and,
+    /// if it keeps failing, the dead letter it would have had alone; the rest of the batch is not held up. A crash
+    /// part-way redelivers the batch, and the workers already enrolled are skipped by their revision.
+    /// </summary>
+    public async Task<OutgoingMessages> Handle(RosterBatchV1 batch, CancellationToken ct)
+    {
+        var failed = new ConcurrentQueue<IRosterEvent>();
+        await Parallel.ForEachAsync(batch.Events(), new ParallelOptions { MaxDegreeOfParallelism = slots.Count, CancellationToken = ct },
+            async (message, token) =>
+            {
+                try
+                {
+                    await enrolment.ApplyAsync(message, token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Worker {WorkerId} revision {Revision} failed inside a roster batch; retried alone",
+                        message.Worker.WorkerId, message.Revision);
+                    failed.Enqueue(message);
+                }
+            });
+        var retries = new OutgoingMessages();
+        retries.AddRange(failed);
+        return retries;
+    }
+}
+
+/// <summary>How many workers are enrolled at once in this process, however many events and batches arrive together.</summary>
+public sealed class EnrolmentSlots(int count)
+{
+    private readonly SemaphoreSlim _slots = new(count, count);
+
+    public int Count { get; } = count;
+
+    public async Task<IDisposable> TakeAsync(CancellationToken ct)
+    {
+        await _slots.WaitAsync(ct);
+        return new Release(_slots);
+    }
+
+    private sealed class Release(SemaphoreSlim slots) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) slots.Release();
+        }
+    }
 }

@@ -24,12 +24,14 @@ public sealed class WorkerEnrolment(
     SuiteDatabase database,
     TransactionalOutbox outbox,
     SalaryProduct salaryProduct,
+    EnrolmentSlots slots,
     TimeProvider clock,
     ILogger<WorkerEnrolment> logger)
 {
     public async Task ApplyAsync(IRosterEvent message, CancellationToken ct)
     {
         var worker = message.Worker;
+        using var slot = await slots.TakeAsync(ct);
         using var activity = EnrolmentTelemetry.Source.StartActivity("fineract enrol worker");
         activity?.SetTag("worker.id", worker.WorkerId);
         activity?.SetTag("worker.revision", message.Revision);

@@ -23,6 +23,12 @@ public sealed class RosterOptions
     /// <summary>More changed workers than this in one poll are read by a full sync instead of one by one.</summary>
     public int FullSyncThreshold { get; set; } = 2000;
 
+    /// <summary>
+    /// A chunk of a read with at least this many changes is published as one <c>RosterBatchV1</c>; fewer go out one
+    /// event each (a single change keeps its own message and trace).
+    /// </summary>
+    public int BatchThreshold { get; set; } = 2;
+
     /// <summary>The cursor health check turns Degraded when no poll succeeded for this long.</summary>
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(2);
 }

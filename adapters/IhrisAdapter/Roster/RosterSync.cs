@@ -245,10 +245,7 @@ public sealed class RosterSync(
                 snapshots = rows.Select(r => r.Snapshot).ToArray(),
             }, tx.Transaction);
         }
-        foreach (var (message, parent) in messages)
-        {
-            await PublishAsync(tx, message, parent);
-        }
+        await PublishAsync(tx, messages, now);
         await tx.CommitAsync(ct);
         RosterTelemetry.Synced.Add(messages.Count);
         RosterTelemetry.Quarantined.Add(quarantined);
@@ -263,6 +260,7 @@ public sealed class RosterSync(
             SELECT worker_id, employee_number, content_hash, on_roster, revision, snapshot::text AS snapshot
             FROM "{database.Schema}".roster_workers WHERE on_roster AND NOT (worker_id = ANY(@seen))
             """, new { seen }, tx.Transaction)).ToList();
+        var left = new List<(IRosterEvent Message, ActivityContext? Parent)>();
         foreach (var worker in gone)
         {
             var snapshot = JsonSerializer.Deserialize<WorkerSnapshot>(worker.Snapshot, Json)! with { Active = false };
@@ -271,11 +269,33 @@ public sealed class RosterSync(
                     snapshot = @snapshot::jsonb, updated_at = now() WHERE worker_id = @id
                 """, new { id = worker.WorkerId, revision = worker.Revision + 1, hash = Hash(snapshot), snapshot = JsonSerializer.Serialize(snapshot, Json) },
                 tx.Transaction);
-            await PublishAsync(tx, new WorkerLeftV1(snapshot, worker.Revision + 1, now), null);
+            left.Add((new WorkerLeftV1(snapshot, worker.Revision + 1, now), null));
         }
+        await PublishAsync(tx, left, now);
         await tx.CommitAsync(ct);
         RosterTelemetry.Synced.Add(gone.Count);
         return gone.Count;
+    }
+
+    /// <summary>
+    /// Many changes go out as one <see cref="RosterBatchV1"/> (per-message costs dominate a bulk load otherwise); its
+    /// span links every worker's read span. A few go out one event each, each in its worker's trace.
+    /// </summary>
+    private async Task PublishAsync(OutboxTransaction tx, List<(IRosterEvent Message, ActivityContext? Parent)> messages, DateTimeOffset now)
+    {
+        if (messages.Count < Math.Max(2, options.Value.BatchThreshold))
+        {
+            foreach (var (message, parent) in messages)
+            {
+                await PublishAsync(tx, message, parent);
+            }
+            return;
+        }
+        var links = messages.Where(m => m.Parent is not null).Select(m => new ActivityLink(m.Parent!.Value));
+        using var activity = RosterTelemetry.Source.StartActivity("roster publish RosterBatchV1", ActivityKind.Producer,
+            parentContext: default, links: links);
+        activity?.SetTag("roster.changes", messages.Count);
+        await tx.PublishAsync(RosterBatchV1.Of(messages.Select(m => m.Message).ToList(), now));
     }
 
     private static async Task PublishAsync(OutboxTransaction tx, IRosterEvent message, ActivityContext? parent)

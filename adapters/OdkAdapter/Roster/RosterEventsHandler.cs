@@ -18,7 +18,17 @@ public sealed class RosterEventsHandler(SuiteDatabase database, OdkProject proje
 
     public Task Handle(WorkerLeftV1 message, CancellationToken ct) => RecordAsync(message, ct);
 
-    private async Task RecordAsync(IRosterEvent message, CancellationToken ct)
+    /// <summary>A batch is recorded change by change, each under its worker's lock as when it comes alone.</summary>
+    public async Task Handle(RosterBatchV1 batch, CancellationToken ct)
+    {
+        foreach (var message in batch.Events())
+        {
+            await RecordAsync(message, ct, wake: false);
+        }
+        sync.Wake();
+    }
+
+    private async Task RecordAsync(IRosterEvent message, CancellationToken ct, bool wake = true)
     {
         var worker = message.Worker;
         var projectId = await project.IdAsync(ct);
@@ -69,6 +79,6 @@ public sealed class RosterEventsHandler(SuiteDatabase database, OdkProject proje
             traceParent = Activity.Current?.Id,
         }, transaction);
         await transaction.CommitAsync(ct);
-        sync.Wake();
+        if (wake) sync.Wake();
     }
 }

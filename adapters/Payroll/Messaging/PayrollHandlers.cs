@@ -20,6 +20,11 @@ public sealed class RosterHandler
 
     public Task Handle(WorkerLeftV1 change, Workforce.Workforce workforce, CancellationToken ct) => workforce.ApplyRosterEventAsync(change, ct);
 
+    public async Task Handle(RosterBatchV1 batch, Workforce.Workforce workforce, CancellationToken ct)
+    {
+        foreach (var change in batch.Events()) await workforce.ApplyRosterEventAsync(change, ct);
+    }
+
     public Task Handle(WorkerAccountLinkedV1 link, Workforce.Workforce workforce, CancellationToken ct) => workforce.ApplyAccountLinkAsync(link, ct);
 }
 

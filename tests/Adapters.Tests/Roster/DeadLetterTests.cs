@@ -21,7 +21,11 @@ public sealed class DeadLetterTests(RosterSuite suite)
         await RosterData.PutManyAsync(suite.Ihris, [first]);
         suite.Model.Set(first);
         await EventuallyAsync(() => AssertMatchesRosterAsync(suite, [first]), TimeSpan.FromSeconds(60));
-        await RosterData.PutManyAsync(suite.Ihris, [second]);
+        // Written together with two good workers, so one read publishes the three as one batch: the refused worker
+        // must not hold up the others, and must still end as its own dead letter.
+        TestWorker[] neighbours = [RosterData.NewWorker("dlq"), RosterData.NewWorker("dlq")];
+        await RosterData.PutManyAsync(suite.Ihris, [second, .. neighbours]);
+        foreach (var neighbour in neighbours) suite.Model.Set(neighbour);
 
         using var http = suite.FineractAdapter.CreateClient();
         JsonObject letter = [];
@@ -32,6 +36,9 @@ public sealed class DeadLetterTests(RosterSuite suite)
         }, TimeSpan.FromSeconds(60));
         Assert.Contains("FineractException", (string?)letter["exceptionType"]);
         Assert.Contains("WorkerRegisteredV1", (string?)letter["messageType"]);
+        // Sent by the Fineract adapter itself: the batch handed the refused worker on as its own event.
+        Assert.Equal("fineract-adapter", (string?)letter["source"]);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite, [first, .. neighbours]), TimeSpan.FromSeconds(60));
 
         // A replica that tolerates no dead letter reports itself degraded while this one waits.
         await using var strict = suite.StartFineractAdapter(new() { ["Messaging:DeadLetterThreshold"] = "0" });
@@ -42,7 +49,7 @@ public sealed class DeadLetterTests(RosterSuite suite)
         var fixedWorker = second with { Phone = "+256733444555" };
         await RosterData.PutManyAsync(suite.Ihris, [fixedWorker]);
         suite.Model.Set(fixedWorker);
-        await EventuallyAsync(() => AssertMatchesRosterAsync(suite, [first, fixedWorker]), TimeSpan.FromSeconds(60));
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite, [first, fixedWorker, .. neighbours]), TimeSpan.FromSeconds(60));
 
         var replay = await http.PostAsync($"/dead-letters/{(string?)letter["id"]}/replay", null, Ct);
         Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);

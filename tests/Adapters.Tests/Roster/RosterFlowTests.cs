@@ -71,9 +71,10 @@ public sealed class RosterFlowTests(RosterSuite suite)
         var resync = await (await http.PostAsync("/roster/resync", null, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
         Assert.Equal(0, (int)resync!["published"]!);
 
-        // Publish every worker's current event twice more, plus a stale one that would rename a worker.
+        // Publish every worker's current event twice more, alone and in a batch, plus a stale one that would rename a worker.
         using var scope = suite.IhrisAdapter.Services.CreateScope();
         var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
+        var copies = new List<IRosterEvent>();
         await using (var connection = new NpgsqlConnection(suite.SuiteDb))
         {
             var stored = await connection.QueryAsync<(string Snapshot, long Revision, bool OnRoster)>(
@@ -87,8 +88,11 @@ public sealed class RosterFlowTests(RosterSuite suite)
                     else await bus.PublishAsync(new WorkerLeftV1(snapshot, revision, DateTimeOffset.UtcNow));
                 }
                 await bus.PublishAsync(new WorkerChangedV1(snapshot with { GivenName = "Stale" }, revision - 1, DateTimeOffset.UtcNow));
+                copies.Add(onRoster ? new WorkerRegisteredV1(snapshot, revision, DateTimeOffset.UtcNow) : new WorkerLeftV1(snapshot, revision, DateTimeOffset.UtcNow));
+                copies.Add(new WorkerChangedV1(snapshot with { GivenName = "Stale batch" }, revision - 1, DateTimeOffset.UtcNow));
             }
         }
+        for (var copy = 0; copy < 2; copy++) await bus.PublishAsync(RosterBatchV1.Of(copies, DateTimeOffset.UtcNow));
 
         // A real change after the copies: once it has arrived, the copies ahead of it in the queues have been handled.
         var sentinel = RosterData.NewWorker("dup-sentinel");
