@@ -21,6 +21,7 @@ main() {
   mkdir -p "$RABBITMQ_BASE"
   base=$(cd "$RABBITMQ_BASE" && pwd)
   export HOME="$base"   # the Erlang cookie lives here, not in the user's home
+  cd "$base"            # Mnesia writes its core dumps to the working directory
   # One node name per state directory, so a sandbox and test brokers never collide.
   node="oneclick-$(printf '%s' "$base" | md5sum | cut -c1-8)"
   export RABBITMQ_NODENAME="$node@localhost"
