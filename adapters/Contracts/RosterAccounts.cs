@@ -12,3 +12,9 @@ public sealed record WorkerAccountLinkedV1(
     bool CreditsBlocked,
     long Revision,
     DateTimeOffset OccurredAt);
+
+/// <summary>
+/// Many workers' account links in one message, published by the Fineract adapter after it enrolled a roster batch.
+/// Each link means what it means alone; a consumer applies each one whose revision is newer than what it holds.
+/// </summary>
+public sealed record WorkerAccountLinksV1(IReadOnlyList<WorkerAccountLinkedV1> Links);

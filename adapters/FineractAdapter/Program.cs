@@ -12,6 +12,7 @@ var enrolmentParallelism = builder.Configuration.GetValue("Enrolment:Parallelism
 builder.AddSuiteMessaging("fineract-adapter", messaging => messaging
     .Subscribe(RosterExchanges.Roster, enrolmentParallelism)
     .Publish<WorkerAccountLinkedV1>(RosterExchanges.Accounts)
+    .Publish<WorkerAccountLinksV1>(RosterExchanges.Accounts)
     .AddDisbursement(builder.Configuration));
 builder.AddDisbursement();
 

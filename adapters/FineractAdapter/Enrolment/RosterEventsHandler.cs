@@ -14,10 +14,11 @@ public sealed class RosterEventsHandler(WorkerEnrolment enrolment, EnrolmentSlot
     public Task Handle(WorkerLeftV1 message, CancellationToken ct) => enrolment.ApplyAsync(message, ct);
 
     /// <summary>
-    /// A batch's workers are enrolled side by side. A worker whose enrolment fails is handed on as its own single
-    /// event (a cascaded message on this service's durable local queue), where it gets the retries with backoff and,
-    /// if it keeps failing, the dead letter it would have had alone; the rest of the batch is not held up. A crash
-    /// part-way redelivers the batch, and the workers already enrolled are skipped by their revision.
+    /// A batch's workers are enrolled side by side, and their account links go out together in one message. A worker
+    /// whose enrolment fails is handed on as its own single event (a cascaded message on this service's durable local
+    /// queue), where it gets the retries with backoff and, if it keeps failing, the dead letter it would have had
+    /// alone; the rest of the batch is not held up. A crash part-way redelivers the batch: the workers already
+    /// enrolled are skipped by their revision and their links are published then.
     /// </summary>
     public async Task<OutgoingMessages> Handle(RosterBatchV1 batch, CancellationToken ct)
     {
@@ -27,7 +28,7 @@ public sealed class RosterEventsHandler(WorkerEnrolment enrolment, EnrolmentSlot
             {
                 try
                 {
-                    await enrolment.ApplyAsync(message, token);
+                    await enrolment.ApplyAsync(message, token, publishLink: false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -36,6 +37,8 @@ public sealed class RosterEventsHandler(WorkerEnrolment enrolment, EnrolmentSlot
                     failed.Enqueue(message);
                 }
             });
+        var handedOn = failed.Select(f => f.Worker.WorkerId).ToHashSet(StringComparer.Ordinal);
+        await enrolment.PublishLinksAsync(batch.Changes.Select(c => c.Worker.WorkerId).Where(id => !handedOn.Contains(id)).Distinct().ToList(), ct);
         var retries = new OutgoingMessages();
         retries.AddRange(failed);
         return retries;

@@ -19,7 +19,7 @@ public sealed class EnrolmentOptions
 /// product, keeps name and phone current, and blocks credits to a leaver's account. Every step looks before it acts,
 /// so a repeated or duplicated event changes nothing and a create whose answer was lost is found by external id.
 /// </summary>
-public sealed class WorkerEnrolment(
+public sealed partial class WorkerEnrolment(
     FineractClient fineract,
     SuiteDatabase database,
     TransactionalOutbox outbox,
@@ -28,7 +28,11 @@ public sealed class WorkerEnrolment(
     TimeProvider clock,
     ILogger<WorkerEnrolment> logger)
 {
-    public async Task ApplyAsync(IRosterEvent message, CancellationToken ct)
+    /// <summary>
+    /// Converges the worker and records the result. <paramref name="publishLink"/> false leaves the account link to
+    /// the caller (a batch publishes its workers' links together, see <see cref="PublishLinksAsync"/>).
+    /// </summary>
+    public async Task ApplyAsync(IRosterEvent message, CancellationToken ct, bool publishLink = true)
     {
         var worker = message.Worker;
         using var slot = await slots.TakeAsync(ct);
@@ -52,7 +56,7 @@ public sealed class WorkerEnrolment(
                 return;
             }
             var account = await ConvergeAsync(message, known, ct);
-            await RecordAsync(message, account, ct);
+            await RecordAsync(message, account, publishLink, ct);
             EnrolmentTelemetry.Synced.Add(1);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -214,7 +218,7 @@ public sealed class WorkerEnrolment(
         }
     }
 
-    private async Task RecordAsync(IRosterEvent message, WorkerAccount? account, CancellationToken ct)
+    private async Task RecordAsync(IRosterEvent message, WorkerAccount? account, bool publishLink, CancellationToken ct)
     {
         await using var tx = await outbox.BeginAsync(ct);
         await tx.Connection.ExecuteAsync($"""
@@ -227,12 +231,39 @@ public sealed class WorkerEnrolment(
             WHERE worker_accounts.applied_revision < @AppliedRevision
             """, account ?? new WorkerAccount(message.Worker.WorkerId, message.Worker.EmployeeNumber, null, null, false, message.Revision, null),
             tx.Transaction);
-        if (account is { ClientId: { } clientId, SavingsAccountId: { } savingsId })
+        if (publishLink && account is { ClientId: { } clientId, SavingsAccountId: { } savingsId })
         {
             await tx.PublishAsync(new WorkerAccountLinkedV1(account.WorkerId, account.EmployeeNumber, clientId, savingsId,
                 account.CreditsBlocked, message.Revision, clock.GetUtcNow()));
         }
         await tx.CommitAsync(ct);
+    }
+}
+
+public sealed partial class WorkerEnrolment
+{
+    /// <summary>
+    /// One message with the current account link of every worker among <paramref name="workerIds"/> that has a client
+    /// and an account, read from what this adapter recorded (so a batch redelivered after a crash publishes the links
+    /// the first delivery recorded but never sent; a link sent twice changes nothing downstream).
+    /// </summary>
+    public async Task<int> PublishLinksAsync(IReadOnlyCollection<string> workerIds, CancellationToken ct)
+    {
+        await using var tx = await outbox.BeginAsync(ct);
+        var links = (await tx.Connection.QueryAsync<WorkerAccount>($"""
+            SELECT worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, client_fields
+            FROM "{database.Schema}".worker_accounts
+            WHERE worker_id = ANY(@ids) AND client_id IS NOT NULL AND savings_account_id IS NOT NULL
+            """, new { ids = workerIds.ToArray() }, tx.Transaction))
+            .Select(a => new WorkerAccountLinkedV1(a.WorkerId, a.EmployeeNumber, a.ClientId!.Value, a.SavingsAccountId!.Value,
+                a.CreditsBlocked, a.AppliedRevision, clock.GetUtcNow()))
+            .ToList();
+        if (links.Count > 0)
+        {
+            await tx.PublishAsync(new WorkerAccountLinksV1(links));
+        }
+        await tx.CommitAsync(ct);
+        return links.Count;
     }
 }
 

@@ -26,6 +26,11 @@ public sealed class RosterHandler
     }
 
     public Task Handle(WorkerAccountLinkedV1 link, Workforce.Workforce workforce, CancellationToken ct) => workforce.ApplyAccountLinkAsync(link, ct);
+
+    public async Task Handle(WorkerAccountLinksV1 links, Workforce.Workforce workforce, CancellationToken ct)
+    {
+        foreach (var link in links.Links) await workforce.ApplyAccountLinkAsync(link, ct);
+    }
 }
 
 /// <summary>Counted and withdrawn ODK activity (older submission versions are ignored).</summary>
