@@ -41,22 +41,24 @@ public sealed partial class WorkerEnrolment(
         activity?.SetTag("worker.revision", message.Revision);
         activity?.SetTag("roster.event", message.GetType().Name);
 
-        // Events of one worker are applied one at a time, whichever replica or thread receives them.
-        await using var gate = await database.DataSource.OpenConnectionAsync(ct);
-        await gate.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(hashtext(@id))", new { id = "fineract:" + worker.WorkerId }, cancellationToken: ct));
+        // Events of one worker are applied one at a time, whichever replica or thread receives them: the lock lasts
+        // until this transaction ends, and the transaction also records the result (and its outbox message).
+        await using var tx = await outbox.BeginAsync(ct);
         try
         {
-            var known = await gate.QuerySingleOrDefaultAsync<WorkerAccount>($"""
+            await tx.Connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtext(@id))",
+                new { id = "fineract:" + worker.WorkerId }, tx.Transaction, cancellationToken: ct));
+            var known = await tx.Connection.QuerySingleOrDefaultAsync<WorkerAccount>($"""
                 SELECT worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, client_fields
                 FROM "{database.Schema}".worker_accounts WHERE worker_id = @id
-                """, new { id = worker.WorkerId });
+                """, new { id = worker.WorkerId }, tx.Transaction);
             if (known is not null && known.AppliedRevision >= message.Revision)
             {
                 activity?.SetTag("roster.skipped", "already applied");
                 return;
             }
             var account = await ConvergeAsync(message, known, ct);
-            await RecordAsync(message, account, publishLink, ct);
+            await RecordAsync(tx, message, account, publishLink, ct);
             EnrolmentTelemetry.Synced.Add(1);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -64,10 +66,6 @@ public sealed partial class WorkerEnrolment(
             EnrolmentTelemetry.Failed.Add(1);
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
             throw;
-        }
-        finally
-        {
-            await gate.ExecuteAsync("SELECT pg_advisory_unlock(hashtext(@id))", new { id = "fineract:" + worker.WorkerId });
         }
     }
 
@@ -218,9 +216,8 @@ public sealed partial class WorkerEnrolment(
         }
     }
 
-    private async Task RecordAsync(IRosterEvent message, WorkerAccount? account, bool publishLink, CancellationToken ct)
+    private async Task RecordAsync(OutboxTransaction tx, IRosterEvent message, WorkerAccount? account, bool publishLink, CancellationToken ct)
     {
-        await using var tx = await outbox.BeginAsync(ct);
         await tx.Connection.ExecuteAsync($"""
             INSERT INTO "{database.Schema}".worker_accounts
                 (worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, client_fields, updated_at)
