@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -65,8 +64,8 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Wolverine"] = "Error",
         };
-        await using var payroll = Host<PayRunService>(settings);
-        await using var adapter = Host<OdkAdapterApp>(settings);
+        await using var payroll = ServiceHost.Start<PayRunService>(settings);
+        await using var adapter = ServiceHost.Start<OdkAdapterApp>(settings);
         _ = payroll.Services;
         _ = adapter.Services;
 
@@ -182,10 +181,4 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
             await Task.Delay(100, Ct);
         }
     }
-
-    private static WebApplicationFactory<T> Host<T>(Dictionary<string, string> settings) where T : class =>
-        new WebApplicationFactory<T>().WithWebHostBuilder(web =>
-        {
-            foreach (var (key, value) in settings) web.UseSetting(key, value);
-        });
 }

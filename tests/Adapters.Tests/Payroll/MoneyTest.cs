@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -75,8 +74,8 @@ public sealed class MoneyTest(ITestOutputHelper output)
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Wolverine"] = "Error",
         };
-        await using var payroll = Host<PayRunService>(settings);
-        var adapter = Host<FineractAdapter.Disbursement.PaymentDisbursement>(settings);
+        await using var payroll = ServiceHost.Start<PayRunService>(settings);
+        var adapter = ServiceHost.Start<FineractAdapter.Disbursement.PaymentDisbursement>(settings);
         _ = adapter.Services;
 
         // Payroll learns the workers and their accounts (as the roster and enrolment events would tell it).
@@ -117,7 +116,7 @@ public sealed class MoneyTest(ITestOutputHelper output)
                 output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s, {paid} paid: stopping the Fineract adapter; 20% lost responses");
                 await adapter.DisposeAsync();
                 await SetFaultsAsync(fineractUrl, new { failureRate = 0.2, mode = "lost-response" });
-                adapter = Host<FineractAdapter.Disbursement.PaymentDisbursement>(settings);
+                adapter = ServiceHost.Start<FineractAdapter.Disbursement.PaymentDisbursement>(settings);
                 _ = adapter.Services;
                 output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s: a new Fineract adapter is running");
             }
@@ -270,12 +269,6 @@ public sealed class MoneyTest(ITestOutputHelper output)
         }
         return result;
     }
-
-    private static WebApplicationFactory<T> Host<T>(Dictionary<string, string> settings) where T : class =>
-        new WebApplicationFactory<T>().WithWebHostBuilder(web =>
-        {
-            foreach (var (key, value) in settings) web.UseSetting(key, value);
-        });
 
     private static HttpClient Client(WebApplicationFactory<PayRunService> payroll, string user, string role)
     {

@@ -138,11 +138,7 @@ public sealed class RosterSuite : IAsyncLifetime
     }
 
     private static WebApplicationFactory<T> Adapter<T>(Dictionary<string, string> settings) where T : class =>
-        new WebApplicationFactory<T>().WithWebHostBuilder(web =>
-        {
-            foreach (var (key, value) in settings) web.UseSetting(key, value);
-            web.UseEnvironment("Development");
-        });
+        ServiceHost.Start<T>(settings, "Development");
 
     private string StartEmulator<T>(Dictionary<string, string> settings) where T : class
     {
