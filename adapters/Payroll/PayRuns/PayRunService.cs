@@ -504,9 +504,17 @@ public sealed class PayRunService(NpgsqlDataSource db, IOptionsMonitor<PayRuleSe
         logger.LogWarning("Payment {PaymentId} failed: {Reason}", failed.PaymentId, failed.Reason);
     }
 
-    /// <summary>A disbursing run with no payment in flight is completed, or completed with failures.</summary>
+    /// <summary>
+    /// A disbursing run with no payment in flight is completed, or completed with failures. The run's row is locked
+    /// first: two outcomes recorded side by side would otherwise each see the other's line still requested, and
+    /// neither would complete the run. After the lock, the check below reads what the other one committed.
+    /// </summary>
     private static async Task CompleteIfDoneAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid runId, CancellationToken ct)
     {
+        await using (var lockRun = connection.Sql(tx, "SELECT 1 FROM payroll.pay_runs WHERE id = $1 FOR UPDATE", runId))
+        {
+            await lockRun.ExecuteNonQueryAsync(ct);
+        }
         await using var complete = connection.Sql(tx, """
             UPDATE payroll.pay_runs r SET completed_at = now(),
                 status = CASE WHEN EXISTS (SELECT 1 FROM payroll.pay_lines WHERE run_id = r.id AND status IN ('failed', 'written-off'))

@@ -307,4 +307,22 @@ public sealed class PayRunTests
         // The incentive explanation holds commas, so it is quoted.
         Assert.Contains(rows, r => r.Contains("EMP-c1") && r.Contains(",50.00,USD,") && r.Contains("\"Rule \"\"CHW incentive\"\""));
     }
+
+    [Fact]
+    public async Task Outcomes_arriving_side_by_side_complete_the_run()
+    {
+        // Payroll handles several payment outcomes at once: the last two lines settled together must still complete
+        // the run (each saw the other's line still requested before the run was locked).
+        await using var world = await PayrollWorld.CreateAsync();
+        for (var n = 0; n < 8; n++) await world.AddAsync(PayrollWorld.Nurse($"side-{n}", 800m + n));
+        foreach (var period in new[] { "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06" })
+        {
+            var run = await world.ApprovedRunAsync(period);
+            var requests = world.Outbox.Sent.Where(r => r.PayRunId == run.Id).ToList();
+            Assert.Equal(8, requests.Count);
+            await Task.WhenAll(requests.Select(request => Task.Run(() => world.PayRuns.RecordSettledAsync(
+                new PaymentSettledV1(request.PaymentId, request.Reference, 1, DateTimeOffset.UtcNow), Ct))));
+            Assert.Equal(RunStatus.Completed, (await world.PayRuns.GetAsync(run.Id, Ct)).Status);
+        }
+    }
 }
