@@ -19,7 +19,7 @@ public sealed class EnrolmentOptions
 /// product, keeps name and phone current, and blocks credits to a leaver's account. Every step looks before it acts,
 /// so a repeated or duplicated event changes nothing and a create whose answer was lost is found by external id.
 /// </summary>
-public sealed partial class WorkerEnrolment(
+public sealed class WorkerEnrolment(
     FineractClient fineract,
     SuiteDatabase database,
     TransactionalOutbox outbox,
@@ -49,8 +49,7 @@ public sealed partial class WorkerEnrolment(
             await tx.Connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtext(@id))",
                 new { id = "fineract:" + worker.WorkerId }, tx.Transaction, cancellationToken: ct));
             var known = await tx.Connection.QuerySingleOrDefaultAsync<WorkerAccount>($"""
-                SELECT worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, client_fields
-                FROM "{database.Schema}".worker_accounts WHERE worker_id = @id
+                {SelectAccounts} WHERE worker_id = @id
                 """, new { id = worker.WorkerId }, tx.Transaction);
             if (known is not null && known.AppliedRevision >= message.Revision)
             {
@@ -230,38 +229,37 @@ public sealed partial class WorkerEnrolment(
             tx.Transaction);
         if (publishLink && account is { ClientId: { } clientId, SavingsAccountId: { } savingsId })
         {
-            await tx.PublishAsync(new WorkerAccountLinkedV1(account.WorkerId, account.EmployeeNumber, clientId, savingsId,
-                account.CreditsBlocked, message.Revision, clock.GetUtcNow()));
+            await tx.PublishAsync(LinkOf(account, clientId, savingsId));
         }
         await tx.CommitAsync(ct);
     }
-}
 
-public sealed partial class WorkerEnrolment
-{
     /// <summary>
     /// One message with the current account link of every worker among <paramref name="workerIds"/> that has a client
     /// and an account, read from what this adapter recorded (so a batch redelivered after a crash publishes the links
     /// the first delivery recorded but never sent; a link sent twice changes nothing downstream).
     /// </summary>
-    public async Task<int> PublishLinksAsync(IReadOnlyCollection<string> workerIds, CancellationToken ct)
+    public async Task PublishLinksAsync(IReadOnlyCollection<string> workerIds, CancellationToken ct)
     {
         await using var tx = await outbox.BeginAsync(ct);
         var links = (await tx.Connection.QueryAsync<WorkerAccount>($"""
-            SELECT worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, client_fields
-            FROM "{database.Schema}".worker_accounts
+            {SelectAccounts}
             WHERE worker_id = ANY(@ids) AND client_id IS NOT NULL AND savings_account_id IS NOT NULL
             """, new { ids = workerIds.ToArray() }, tx.Transaction))
-            .Select(a => new WorkerAccountLinkedV1(a.WorkerId, a.EmployeeNumber, a.ClientId!.Value, a.SavingsAccountId!.Value,
-                a.CreditsBlocked, a.AppliedRevision, clock.GetUtcNow()))
+            .Select(a => LinkOf(a, a.ClientId!.Value, a.SavingsAccountId!.Value))
             .ToList();
         if (links.Count > 0)
         {
             await tx.PublishAsync(new WorkerAccountLinksV1(links));
         }
         await tx.CommitAsync(ct);
-        return links.Count;
     }
+
+    private string SelectAccounts =>
+        $"""SELECT worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, client_fields FROM "{database.Schema}".worker_accounts""";
+
+    private WorkerAccountLinkedV1 LinkOf(WorkerAccount account, long clientId, long savingsId) =>
+        new(account.WorkerId, account.EmployeeNumber, clientId, savingsId, account.CreditsBlocked, account.AppliedRevision, clock.GetUtcNow());
 }
 
 /// <summary>The id of the staff salary product, looked up by name once.</summary>
