@@ -14,8 +14,6 @@ builder.AddFineractClient();
 builder.AddOdkClient();
 builder.Services.AddOptions<BootstrapOptions>().Bind(builder.Configuration.GetSection(BootstrapOptions.SectionName));
 builder.Services.AddTransient<IhrisSeeder>();
-builder.Services.AddHttpClient<IhrisAdminPassword>((services, http) =>
-    http.BaseAddress = new Uri(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OneClickSuite.Clients.Ihris.IhrisOptions>>().Value.BaseUrl.TrimEnd('/') + "/"));
 builder.Services.AddTransient<FineractSeeder>();
 builder.Services.AddTransient<OdkSeeder>();
 
@@ -39,8 +37,9 @@ else
 {
     logger.LogError("Bootstrap failed for {Systems}", string.Join(", ", failed));
 }
+var exitCode = await OneShot.FinishAsync(host, failed.Count == 0 ? 0 : 1);
 await host.StopAsync();
-return failed.Count == 0 ? 0 : 1;
+return exitCode;
 
 async Task<(string System, bool Succeeded)> Seed(string system, Func<CancellationToken, Task> run)
 {

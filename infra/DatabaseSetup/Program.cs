@@ -18,7 +18,7 @@ try
 {
     await DatabaseProvisioner.ProvisionAsync(serverConnectionString, databases, logger, CancellationToken.None);
     logger.LogInformation("All {Count} databases ready", databases.Count);
-    return 0;
+    return await OneShot.FinishAsync(host, 0);
 }
 catch (Exception ex)
 {
