@@ -29,7 +29,8 @@ public static class SandboxPostgresExtensions
     }
 
     public static IResourceBuilder<SandboxPostgresResource> AddSandboxPostgres(
-        this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password, string stateDirectory)
+        this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password, string stateDirectory,
+        int maxConnections)
     {
         var sandboxDirectory = Path.Combine(builder.AppHostDirectory, "Sandbox");
         var resource = new SandboxPostgresResource(name, sandboxDirectory, password.Resource);
@@ -57,6 +58,7 @@ public static class SandboxPostgresExtensions
             .WithEndpoint(name: SandboxPostgresResource.EndpointName, scheme: "tcp", env: "PGPORT")
             .WithEnvironment("PGDATA", Path.Combine(stateDirectory, "postgres"))
             .WithEnvironment("POSTGRES_PASSWORD", password)
+            .WithEnvironment("POSTGRES_MAX_CONNECTIONS", maxConnections.ToString())
             .WithHealthCheck(healthCheckKey)
             .WithIconName("Database")
             .ExcludeFromManifest();

@@ -10,6 +10,8 @@ public sealed class DatabaseSpec
     /// <summary>Login role that owns the database; none keeps the server's superuser as owner.</summary>
     public string? Owner { get; set; }
     public string? OwnerPassword { get; set; }
+    /// <summary>Connections the owner role may hold at once (the suite's connection budget); -1 for no limit.</summary>
+    public int OwnerConnectionLimit { get; set; } = -1;
     /// <summary>Comma-separated extensions created in the database (e.g. ODK Central's citext, pg_trgm, pgrowlocks).</summary>
     public string? Extensions { get; set; }
 }
@@ -30,7 +32,7 @@ public static class DatabaseProvisioner
                 var exists = await ScalarAsync(admin, "SELECT 1 FROM pg_roles WHERE rolname = @p", owner, cancellationToken) is not null;
                 var verb = exists ? "ALTER" : "CREATE";
                 // Passwords cannot be bound as parameters in DDL: quote them as literals.
-                await ExecuteAsync(admin, $"{verb} ROLE {Quote(owner)} LOGIN PASSWORD {Literal(database.OwnerPassword ?? "")}", cancellationToken);
+                await ExecuteAsync(admin, $"{verb} ROLE {Quote(owner)} LOGIN CONNECTION LIMIT {database.OwnerConnectionLimit} PASSWORD {Literal(database.OwnerPassword ?? "")}", cancellationToken);
                 logger.LogInformation("Role {Role} {State}", owner, exists ? "updated" : "created");
             }
 
