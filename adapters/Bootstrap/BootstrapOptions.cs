@@ -7,9 +7,6 @@ public sealed class BootstrapOptions
     /// <summary>Fineract's out-of-the-box password for user 1, replaced by <c>Fineract:Password</c> on first run.</summary>
     public string? FineractDefaultPassword { get; set; }
 
-    /// <summary>iHRIS's seeded administrator password, which a fresh iHRIS container restores; replaced by <c>Ihris:Password</c>.</summary>
-    public string? IhrisDefaultPassword { get; set; }
-
     /// <summary>What the funding programme's account holds to pay workers from.</summary>
     public decimal FundingFloat { get; set; } = 1_000_000m;
 

@@ -36,17 +36,16 @@ public static class ClientRegistration
         });
     }
 
-    /// <summary>Typed <see cref="IhrisClient"/>, options from section "Ihris"; one token shared by the process.</summary>
+    /// <summary>Typed <see cref="IhrisClient"/> on iHRIS's FHIR server, options from section "Ihris".</summary>
     public static IHttpClientBuilder AddIhrisClient(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<IhrisOptions>()
             .Bind(builder.Configuration.GetSection(IhrisOptions.SectionName))
             .ValidateDataAnnotations();
-        builder.Services.AddSingleton<IhrisSession>();
         return builder.Services.AddHttpClient<IhrisClient>((services, http) =>
         {
             var options = services.GetRequiredService<IOptions<IhrisOptions>>().Value;
-            http.BaseAddress = IhrisOptions.SiteBase(options.BaseUrl);
+            http.BaseAddress = IhrisOptions.FhirBase(options.FhirUrl!);
         });
     }
 }

@@ -1,5 +1,6 @@
 using OneClickSuite.Clients;
 using OneClickSuite.Contracts;
+using OneClickSuite.IhrisAdapter.Administrator;
 using OneClickSuite.IhrisAdapter.Roster;
 using OneClickSuite.Messaging;
 
@@ -20,6 +21,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<JobCatalog>();
 builder.Services.AddSingleton<RosterSync>();
 builder.Services.AddHostedService<RosterPoller>();
+builder.Services.AddHostedService<AdministratorGuard>();
 // A singleton: it measures from the adapter's start when no read has ever succeeded.
 builder.Services.AddSingleton<RosterCursorHealthCheck>();
 builder.Services.AddHealthChecks().AddCheck<RosterCursorHealthCheck>("roster-cursor");

@@ -5,24 +5,14 @@ using OneClickSuite.Clients.Ihris;
 
 namespace OneClickSuite.Bootstrap.Ihris;
 
-/// <summary>Loads the demo workforce into iHRIS with one transaction of PUTs (fixed ids: a re-run changes nothing).</summary>
-public sealed class IhrisSeeder(IhrisClient ihris, IhrisAdminPassword adminPassword, IOptions<IhrisOptions> ihrisOptions,
-    IOptions<BootstrapOptions> options, ILogger<IhrisSeeder> logger)
+/// <summary>Loads the demo workforce into iHRIS's FHIR server with one transaction of PUTs (fixed ids: a re-run changes nothing).</summary>
+public sealed class IhrisSeeder(IhrisClient ihris, IOptions<BootstrapOptions> options, ILogger<IhrisSeeder> logger)
 {
     public async System.Threading.Tasks.Task RunAsync(CancellationToken ct)
     {
         var timeout = options.Value.StartupTimeout;
-        try
-        {
-            await UntilReady.RunAsync("iHRIS", "log in", timeout, logger, () => ihris.LogInAsync(ct), ct);
-        }
-        catch (IhrisException ex) when (ex.StatusCode == 401 && options.Value.IhrisDefaultPassword is { Length: > 0 } defaultPassword)
-        {
-            var login = ihrisOptions.Value;
-            if (!await adminPassword.ReplaceDefaultAsync(login.Email!, defaultPassword, login.Password!, ct)) throw;
-            await ihris.LogInAsync(ct);
-        }
-        logger.LogInformation("iHRIS: logged in");
+        await UntilReady.RunAsync("iHRIS", "reach its FHIR server", timeout, logger, () => ihris.MetadataAsync(ct), ct);
+        logger.LogInformation("iHRIS: FHIR server answers");
 
         if (!options.Value.LoadDemoWorkforce)
         {

@@ -12,8 +12,8 @@ using Microsoft.Extensions.Options;
 namespace OneClickSuite.Clients.Ihris;
 
 /// <summary>
-/// Typed client for iHRIS: a token from <c>POST /auth/token</c> (iHRIS backend <c>routes/passportAuth.js</c>),
-/// then FHIR R4 under <c>/fhir</c> with Bearer, renewed once on 401.
+/// Typed client for iHRIS's records on its FHIR R4 server (HAPI), at <see cref="IhrisOptions.FhirUrl"/>. HAPI itself
+/// asks for no credentials; Basic ones are sent where a gateway in front of it does.
 /// </summary>
 public sealed class IhrisClient
 {
@@ -23,22 +23,31 @@ public sealed class IhrisClient
     public static readonly JsonSerializerOptions FhirOptions = new JsonSerializerOptions().ForFhir().UsingMode(DeserializationMode.Recoverable);
 
     private readonly HttpClient _http;
-    private readonly IhrisOptions _options;
-    private readonly IhrisSession _session;
+    private readonly AuthenticationHeaderValue? _authorization;
 
-    public IhrisClient(HttpClient http, IOptions<IhrisOptions> options, IhrisSession session)
+    public IhrisClient(HttpClient http, IOptions<IhrisOptions> options)
     {
         _http = http;
-        _options = options.Value;
-        _session = session;
+        var o = options.Value;
+        if (!string.IsNullOrEmpty(o.FhirUsername))
+        {
+            _authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{o.FhirUsername}:{o.FhirPassword}")));
+        }
     }
 
-    public Task LogInAsync(CancellationToken ct = default) => _session.RenewAsync(_session.Token, () => CreateTokenAsync(ct));
+    /// <summary>The server's CapabilityStatement (<c>GET /metadata</c>): proves it answers.</summary>
+    public async Task<CapabilityStatement> MetadataAsync(CancellationToken ct = default)
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, "metadata", null, ct);
+        EnsureSuccess(status, body, "GET metadata");
+        return Deserialize<CapabilityStatement>(body);
+    }
 
     /// <summary>Reads one resource; null when it does not exist (404) or was deleted (410).</summary>
     public async Task<T?> ReadAsync<T>(string id, CancellationToken ct = default) where T : Resource
     {
-        var path = $"fhir/{(ModelInfo.GetFhirTypeNameForType(typeof(T)) ?? typeof(T).Name)}/{Uri.EscapeDataString(id)}";
+        var path = $"{(ModelInfo.GetFhirTypeNameForType(typeof(T)) ?? typeof(T).Name)}/{Uri.EscapeDataString(id)}";
         var (status, body) = await SendAsync(HttpMethod.Get, path, null, ct);
         if (status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
@@ -51,7 +60,7 @@ public sealed class IhrisClient
     /// <summary>One version of a resource (<c>vread</c>); null when that version does not exist or is the deletion.</summary>
     public async Task<T?> ReadVersionAsync<T>(string id, int version, CancellationToken ct = default) where T : Resource
     {
-        var path = $"fhir/{(ModelInfo.GetFhirTypeNameForType(typeof(T)) ?? typeof(T).Name)}/{Uri.EscapeDataString(id)}/_history/{version}";
+        var path = $"{(ModelInfo.GetFhirTypeNameForType(typeof(T)) ?? typeof(T).Name)}/{Uri.EscapeDataString(id)}/_history/{version}";
         var (status, body) = await SendAsync(HttpMethod.Get, path, null, ct);
         if (status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
         {
@@ -64,7 +73,7 @@ public sealed class IhrisClient
     /// <summary>Deletes a resource (<c>DELETE</c>); deleting one already gone is not an error in FHIR.</summary>
     public async Task DeleteAsync<T>(string id, CancellationToken ct = default) where T : Resource
     {
-        var path = $"fhir/{(ModelInfo.GetFhirTypeNameForType(typeof(T)) ?? typeof(T).Name)}/{Uri.EscapeDataString(id)}";
+        var path = $"{(ModelInfo.GetFhirTypeNameForType(typeof(T)) ?? typeof(T).Name)}/{Uri.EscapeDataString(id)}";
         var (status, body) = await SendAsync(HttpMethod.Delete, path, null, ct);
         EnsureSuccess(status, body, $"DELETE {path}");
     }
@@ -76,7 +85,7 @@ public sealed class IhrisClient
         {
             throw new ArgumentException("A resource needs an id to be PUT.", nameof(resource));
         }
-        var path = $"fhir/{resource.TypeName}/{Uri.EscapeDataString(resource.Id)}";
+        var path = $"{resource.TypeName}/{Uri.EscapeDataString(resource.Id)}";
         var (status, body) = await SendAsync(HttpMethod.Put, path, resource, ct);
         EnsureSuccess(status, body, $"PUT {path}");
         return Deserialize<T>(body);
@@ -85,8 +94,8 @@ public sealed class IhrisClient
     /// <summary>Posts a transaction (or batch) Bundle to the FHIR base and returns the response Bundle.</summary>
     public async Task<Bundle> TransactionAsync(Bundle bundle, CancellationToken ct = default)
     {
-        var (status, body) = await SendAsync(HttpMethod.Post, "fhir", bundle, ct);
-        EnsureSuccess(status, body, "POST /fhir (transaction)");
+        var (status, body) = await SendAsync(HttpMethod.Post, "", bundle, ct);
+        EnsureSuccess(status, body, "POST (transaction)");
         return Deserialize<Bundle>(body);
     }
 
@@ -95,7 +104,7 @@ public sealed class IhrisClient
     /// </summary>
     public async IAsyncEnumerable<Bundle> SearchPagesAsync(string query, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        var path = "fhir/" + query.TrimStart('/');
+        var path = query.TrimStart('/');
         while (true)
         {
             var (status, body) = await SendAsync(HttpMethod.Get, path, null, ct);
@@ -108,7 +117,8 @@ public sealed class IhrisClient
             {
                 yield break;
             }
-            path = "fhir" + (FhirLinks.ToRelative(next) is var rest && rest.StartsWith('?') ? rest : "/" + rest);
+            // HAPI's next link is "{base}?_getpages=…": followed on our own base, whatever host HAPI wrote.
+            path = FhirLinks.BelowBase(next, _http.BaseAddress!.AbsolutePath);
         }
     }
 
@@ -134,38 +144,10 @@ public sealed class IhrisClient
 
     // Plumbing
 
-    private async Task<string> CreateTokenAsync(CancellationToken ct)
-    {
-        // The iHRIS backend ignores a body whose Content-Type is not exactly "application/json" (no charset).
-        var content = new StringContent(new JsonObject { ["email"] = _options.Email, ["password"] = _options.Password }.ToJsonString());
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "auth/token") { Content = content };
-        using var response = await HttpFailures.SendAsync(_http, request, NoResponse, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new IhrisException($"iHRIS POST /auth/token failed with {(int)response.StatusCode}.", (int)response.StatusCode);
-        }
-        return (string?)JsonNode.Parse(text)?["access_token"]
-               ?? throw new IhrisException("iHRIS answered /auth/token without an access_token.", (int)response.StatusCode);
-    }
-
     private async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpMethod method, string path, Resource? body, CancellationToken ct)
     {
-        var token = _session.Token ?? await _session.RenewAsync(null, () => CreateTokenAsync(ct));
-        var (status, text) = await SendOnceAsync(method, path, body, token, ct);
-        if (status == HttpStatusCode.Unauthorized)
-        {
-            token = await _session.RenewAsync(token, () => CreateTokenAsync(ct));
-            (status, text) = await SendOnceAsync(method, path, body, token, ct);
-        }
-        return (status, text);
-    }
-
-    private async Task<(HttpStatusCode, string)> SendOnceAsync(HttpMethod method, string path, Resource? body, string token, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var request = new HttpRequestMessage(method, FhirLinks.Resolve(_http.BaseAddress!, path));
+        request.Headers.Authorization = _authorization;
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(FhirJson));
         if (body is not null)
         {
