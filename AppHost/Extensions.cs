@@ -1,27 +1,49 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
 namespace OneClickSuite.AppHost;
 
 /// <summary>
-/// How the suite's services reach one upstream system. It is the same contract in every mode: a configuration
-/// section (<c>Fineract</c>, <c>Odk</c>, <c>Ihris</c>) with <c>BaseUrl</c> and the credentials; only where it points
-/// differs (a container, an emulator, or a ministry's existing server).
+/// One upstream system as the rest of the graph sees it, whichever way it runs (a container, an emulator, or a
+/// ministry's existing server). The suite's services read the same configuration section (<c>Fineract</c>, <c>Odk</c>,
+/// <c>Ihris</c>) in every mode; only the values differ.
 /// </summary>
 public sealed record UpstreamSystem(
     string ConfigurationSection,
     IResourceBuilder<IResource> Resource,
-    ReferenceExpression BaseUrl,
-    IReadOnlyList<(string Key, ReferenceExpression Value)> Credentials);
+    IReadOnlyList<(string Key, ReferenceExpression Value)> Settings)
+{
+    /// <summary>One-shots that must have finished before anyone signs in (ODK Central's administrator).</summary>
+    public IReadOnlyList<IResourceBuilder<IResource>> Setup { get; init; } = [];
+
+    /// <summary>Settings only bootstrap needs: upstream default passwords it replaces, whether to load demo data.</summary>
+    public IReadOnlyList<(string Key, ReferenceExpression Value)> BootstrapSettings { get; init; } = [];
+
+    /// <summary>Where a person opens the system (the portal links there); its own web app where it has one.</summary>
+    public required ReferenceExpression UserInterface { get; init; }
+
+    /// <summary>Who to sign in as, in words the portal can show.</summary>
+    public required string SignIn { get; init; }
+}
 
 public static class SuiteExtensions
 {
+    /// <summary>Points a suite service at an upstream system and starts it once the system is ready.</summary>
     public static IResourceBuilder<T> WithUpstream<T>(this IResourceBuilder<T> service, UpstreamSystem upstream)
         where T : IResourceWithEnvironment, IResourceWithWaitSupport
     {
-        service.WithEnvironment($"{upstream.ConfigurationSection}__BaseUrl", upstream.BaseUrl);
-        foreach (var (key, value) in upstream.Credentials)
+        foreach (var (key, value) in upstream.Settings)
         {
             service.WithEnvironment($"{upstream.ConfigurationSection}__{key}", value);
         }
+        foreach (var setup in upstream.Setup) service.WaitForCompletion(setup);
         return service.WaitFor(upstream.Resource);
+    }
+
+    /// <summary>Bootstrap: everything a service gets, and what only seeding needs.</summary>
+    public static IResourceBuilder<ProjectResource> WithUpstreamToSeed(this IResourceBuilder<ProjectResource> bootstrap, UpstreamSystem upstream)
+    {
+        foreach (var (key, value) in upstream.BootstrapSettings) bootstrap.WithEnvironment($"Bootstrap__{key}", value);
+        return bootstrap.WithUpstream(upstream);
     }
 
     /// <summary>
@@ -40,16 +62,50 @@ public static class SuiteExtensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithSuiteState(this IResourceBuilder<ProjectResource> service,
         SuiteInfrastructure infra, IResourceBuilder<ProjectResource> bootstrap) =>
-        service.WithReference(infra.Database(SuiteDatabases.Suite), "suite-db")
+        service.WithSuiteDatabase(infra)
             .WithReference(infra.Messaging, "rabbitmq")
-            .WaitForCompletion(infra.DatabaseSetup)
             .WaitFor(infra.Messaging)
             .WaitForCompletion(bootstrap);
 
-    /// <summary>A one-shot program (setup, seeding): runs to completion; others WaitForCompletion on it.</summary>
+    /// <summary>The suite database, with the pool this service may use (<see cref="ConnectionBudget.SuiteService"/>).</summary>
+    public static IResourceBuilder<ProjectResource> WithSuiteDatabase(this IResourceBuilder<ProjectResource> service, SuiteInfrastructure infra) =>
+        service.WithEnvironment("ConnectionStrings__suite-db", infra.ConnectionString(SuiteDatabases.Suite, ConnectionBudget.SuiteService))
+            .WithReferenceRelationship(infra.Database(SuiteDatabases.Suite).Resource)
+            .WaitForCompletion(infra.DatabaseSetup);
+
+    /// <summary>
+    /// A one-shot program (setup, seeding): runs to completion; others WaitForCompletion on it. Once deployed it stays up
+    /// after succeeding (<c>OneShot:StayUp</c>): Container Apps restart every container that exits, even with 0.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> AddOneShot<TProject>(this IDistributedApplicationBuilder builder, string name)
         where TProject : IProjectMetadata, new() =>
-        builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true);
+        builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true)
+            .WithEnvironment("OneShot__StayUp", builder.ExecutionContext.IsPublishMode ? "true" : "false");
+
+    /// <summary>
+    /// Readiness of a server that speaks no HTTP we may probe: its port accepts a connection. (pyxform-http recycles a
+    /// worker on every HTTP request, so an HTTP probe would keep restarting it.)
+    /// </summary>
+    public static IResourceBuilder<T> WithTcpHealthCheck<T>(this IResourceBuilder<T> resource, string endpointName)
+        where T : IResourceWithEndpoints
+    {
+        var endpoint = resource.Resource.GetEndpoint(endpointName);
+        var key = $"{resource.Resource.Name}_{endpointName}_tcp";
+        resource.ApplicationBuilder.Services.AddHealthChecks().AddAsyncCheck(key, async cancellationToken =>
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(endpoint.Host, endpoint.Port, cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or InvalidOperationException)
+            {
+                return HealthCheckResult.Unhealthy($"{resource.Resource.Name} does not accept connections on {endpointName}", ex);
+            }
+        });
+        return resource.WithHealthCheck(key);
+    }
 
     /// <summary>Readiness of a Redis container: it answers PING with PONG.</summary>
     public static IResourceBuilder<ContainerResource> WithRedisPingHealthCheck(this IResourceBuilder<ContainerResource> redis, string endpointName)
@@ -67,19 +123,58 @@ public static class SuiteExtensions
                 var buffer = new byte[16];
                 var read = await stream.ReadAsync(buffer, cancellationToken);
                 return System.Text.Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG")
-                    ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
-                    : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("Redis did not answer PONG");
+                    ? HealthCheckResult.Healthy()
+                    : HealthCheckResult.Unhealthy("Redis did not answer PONG");
             }
             catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or InvalidOperationException)
             {
-                return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("Redis is not reachable", ex);
+                return HealthCheckResult.Unhealthy("Redis is not reachable", ex);
             }
         });
         return redis.WithHealthCheck(key);
     }
 
+    /// <summary>
+    /// Readiness of a system a ministry already runs, at <paramref name="relativePath"/> below the URL a parameter
+    /// holds (with or without a trailing slash, as people type them).
+    /// </summary>
+    public static IResourceBuilder<ExternalServiceResource> WithParameterUrlHealthCheck(this IResourceBuilder<ExternalServiceResource> service,
+        IResourceBuilder<ParameterResource> url, string relativePath)
+    {
+        var key = $"{service.Resource.Name}_{relativePath}_check";
+        service.ApplicationBuilder.Services.AddHttpClient(key, http => http.Timeout = TimeSpan.FromSeconds(10));
+        service.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, services =>
+            new UrlBelowParameterHealthCheck(url.Resource, relativePath, services.GetRequiredService<IHttpClientFactory>().CreateClient(key)),
+            failureStatus: null, tags: null));
+        return service.WithHealthCheck(key);
+    }
+
+    private sealed class UrlBelowParameterHealthCheck(ParameterResource url, string relativePath, HttpClient http) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            var target = Below(await url.GetValueAsync(cancellationToken) ?? "", relativePath);
+            try
+            {
+                using var response = await http.GetAsync(target, cancellationToken);
+                return response.IsSuccessStatusCode
+                    ? HealthCheckResult.Healthy()
+                    : HealthCheckResult.Unhealthy($"{target} answered {(int)response.StatusCode}");
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or UriFormatException or InvalidOperationException)
+            {
+                return HealthCheckResult.Unhealthy($"{target} did not answer", ex);
+            }
+        }
+    }
+
+    /// <summary><paramref name="relativePath"/> below <paramref name="baseUrl"/>, whether or not it ends with a slash.</summary>
+    public static string Below(string baseUrl, string relativePath) => baseUrl.TrimEnd('/') + "/" + relativePath.TrimStart('/');
+
     public static ReferenceExpression Expression(string value) => ReferenceExpression.Create($"{value}");
 
     public static ReferenceExpression Expression(IResourceBuilder<ParameterResource> parameter) =>
         ReferenceExpression.Create($"{parameter.Resource}");
+
+    public static ReferenceExpression Expression(EndpointReference endpoint) => ReferenceExpression.Create($"{endpoint}");
 }

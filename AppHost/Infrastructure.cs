@@ -2,17 +2,17 @@ using OneClickSuite.AppHost.Sandbox;
 
 namespace OneClickSuite.AppHost;
 
-/// <summary>A database the suite needs, and the login role and extensions its owner requires.</summary>
-public sealed record SuiteDatabase(string ResourceName, string DatabaseName, string? Owner = null, string Extensions = "");
+/// <summary>A database the suite needs, the login role its owner uses, the extensions it requires and its connection limit.</summary>
+public sealed record SuiteDatabase(string ResourceName, string DatabaseName, string? Owner = null, string Extensions = "", int ConnectionLimit = -1);
 
 public static class SuiteDatabases
 {
     // Fineract: both databases owned by its own role (upstream: config/docker/postgresql/.../01-init.sh).
-    public static readonly SuiteDatabase FineractTenants = new("fineract-tenants", "fineract_tenants", "fineract");
-    public static readonly SuiteDatabase FineractDefault = new("fineract-default", "fineract_default", "fineract");
+    public static readonly SuiteDatabase FineractTenants = new("fineract-tenants", "fineract_tenants", "fineract", ConnectionLimit: ConnectionBudget.Fineract);
+    public static readonly SuiteDatabase FineractDefault = new("fineract-default", "fineract_default", "fineract", ConnectionLimit: ConnectionBudget.Fineract);
     // ODK Central: UTF8 and these three extensions (upstream: getodk/central postgres14 init).
-    public static readonly SuiteDatabase Odk = new("odk-db", "odk", "odk", "citext,pg_trgm,pgrowlocks");
-    public static readonly SuiteDatabase Hapi = new("hapi-db", "hapi", "hapi");
+    public static readonly SuiteDatabase Odk = new("odk-db", "odk", "odk", "citext,pg_trgm,pgrowlocks", ConnectionBudget.Odk);
+    public static readonly SuiteDatabase Hapi = new("hapi-db", "hapi", "hapi", ConnectionLimit: ConnectionBudget.Hapi);
     /// <summary>The suite's own state: adapters' tables, outbox and inbox, pay runs.</summary>
     public static readonly SuiteDatabase Suite = new("suite-db", "suite");
 
@@ -28,8 +28,20 @@ public sealed class SuiteInfrastructure
     public required IResourceBuilder<IResourceWithConnectionString> Messaging { get; init; }
     public required IResourceBuilder<ProjectResource> DatabaseSetup { get; init; }
     public required IReadOnlyDictionary<SuiteDatabase, IResourceBuilder<IResourceWithConnectionString>> Databases { get; init; }
+    /// <summary>Passwords of the login roles the real upstream systems use (full mode only).</summary>
+    public required IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> OwnerPasswords { get; init; }
 
     public IResourceBuilder<IResourceWithConnectionString> Database(SuiteDatabase database) => Databases[database];
+
+    /// <summary>A database's connection string with the pool a service may use (<see cref="ConnectionBudget"/>).</summary>
+    public ReferenceExpression ConnectionString(SuiteDatabase database, int maximumPoolSize) =>
+        ReferenceExpression.Create($"{Databases[database].Resource.ConnectionStringExpression};Maximum Pool Size={maximumPoolSize.ToString()}");
+
+    /// <summary>The password of the role a real upstream system logs in with, as created by <c>db-setup</c>.</summary>
+    public IResourceBuilder<ParameterResource> OwnerPassword(SuiteDatabase database) =>
+        database.Owner is { } owner && OwnerPasswords.TryGetValue(owner, out var password)
+            ? password
+            : throw new InvalidOperationException($"no owner role for {database.DatabaseName} in this mode");
 }
 
 public static class InfrastructureExtensions
@@ -60,17 +72,20 @@ public static class InfrastructureExtensions
         }
         else if (runsContainers)
         {
-            postgresContainer = builder.AddPostgres("postgres", password: postgresPassword);
+            // The image's entrypoint prepends "postgres" to arguments that start with a dash.
+            postgresContainer = builder.AddPostgres("postgres", password: postgresPassword)
+                .WithArgs("-c", $"max_connections={ConnectionBudget.ServerLimit(mode)}");
             // Azure Container Apps mounts volumes on Azure Files, where PostgreSQL's chmod fails: volumes are for run mode.
             if (builder.ExecutionContext.IsRunMode) postgresContainer.WithDataVolume("oneclicksuite-postgres");
             postgres = postgresContainer;
         }
         else
         {
-            postgres = builder.AddSandboxPostgres("postgres", postgresPassword, stateDirectory).WaitForCompletion(prerequisites!);
+            postgres = builder.AddSandboxPostgres("postgres", postgresPassword, stateDirectory, ConnectionBudget.ServerLimit(mode))
+                .WaitForCompletion(prerequisites!);
         }
 
-        var rabbitUser = builder.AddParameter("rabbitmq-user", "suite", publishValueAsDefault: true);
+        var rabbitUser = builder.AddSetting("rabbitmq-user", "suite");
         var rabbitPassword = builder.AddSecret("rabbitmq-password");
         IResourceBuilder<IResourceWithConnectionString> messaging;
         if (builder.Configuration.GetConnectionString("rabbitmq") is not null)
@@ -82,9 +97,9 @@ public static class InfrastructureExtensions
             var rabbit = builder.AddRabbitMQ("rabbitmq", rabbitUser, rabbitPassword).WithManagementPlugin();
             if (builder.ExecutionContext.IsRunMode)
             {
+                // Management UI for the evaluator's own machine; never an endpoint of a deployment.
                 rabbit.WithDataVolume("oneclicksuite-rabbitmq")
-                    .WithUrlForEndpoint("management", url => url.DisplayText = "RabbitMQ")
-                    .WithExternalHttpEndpoints();
+                    .WithUrlForEndpoint("management", url => url.DisplayText = "RabbitMQ");
             }
             messaging = rabbit;
         }
@@ -119,7 +134,8 @@ public static class InfrastructureExtensions
                     ownerPassword = ownerPasswords[owner] = builder.AddSecret($"{owner}-db-password");
                 }
                 databaseSetup.WithEnvironment(prefix + "Owner", owner)
-                    .WithEnvironment(prefix + "OwnerPassword", ownerPassword);
+                    .WithEnvironment(prefix + "OwnerPassword", ownerPassword)
+                    .WithEnvironment(prefix + "OwnerConnectionLimit", database.ConnectionLimit.ToString());
             }
             if (postgresContainer is not null) databaseSetup.WaitFor(resource);
         }
@@ -131,16 +147,7 @@ public static class InfrastructureExtensions
             Messaging = messaging,
             DatabaseSetup = databaseSetup,
             Databases = databases,
+            OwnerPasswords = ownerPasswords,
         };
     }
-
-    /// <summary>A generated secret: kept in user secrets in run mode, a required parameter of the manifest.</summary>
-    public static IResourceBuilder<ParameterResource> AddSecret(this IDistributedApplicationBuilder builder, string name) =>
-        builder.AddParameter(name, new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
-
-    /// <summary>The login role a real upstream system uses for its database, as created by <c>db-setup</c>.</summary>
-    public static IResourceBuilder<ParameterResource> OwnerPassword(this IDistributedApplicationBuilder builder, SuiteDatabase database) =>
-        builder.Resources.OfType<ParameterResource>().Single(p => p.Name == $"{database.Owner}-db-password") is { } parameter
-            ? builder.CreateResourceBuilder(parameter)
-            : throw new InvalidOperationException($"no owner password for {database.DatabaseName}");
 }

@@ -21,7 +21,7 @@ public sealed class FineractResource(string name) : ContainerResource(name), IRe
     public EndpointReference HttpEndpoint => new(this, HttpEndpointName);
 }
 
-/// <summary>The Mifos X web app: an nginx-served single-page app that the browser points at Fineract.</summary>
+/// <summary>The Mifos X web app: an nginx-served single-page app, with Fineract's API proxied under its origin.</summary>
 public sealed class MifosWebAppResource(string name) : ContainerResource(name)
 {
     internal const string HttpEndpointName = "http";

@@ -1,12 +1,15 @@
 namespace OneClickSuite.AppHost.Ihris;
 
+/// <summary>iHRIS's containers: the web app people sign in to, and the FHIR server that holds the records.</summary>
+public sealed record IhrisContainers(IResourceBuilder<IhrisResource> App, IResourceBuilder<HapiFhirResource> Fhir);
+
 public static class IhrisBuilderExtensions
 {
     /// <summary>
     /// iHRIS with what it needs: HAPI FHIR 6.8 on the <c>hapi</c> database, Elasticsearch 7.17 and Redis.
     /// The sibling resources are named as in iHRIS's own compose file (fhir, es).
     /// </summary>
-    public static IResourceBuilder<IhrisResource> AddIhris(this IDistributedApplicationBuilder builder, string name,
+    public static IhrisContainers AddIhris(this IDistributedApplicationBuilder builder, string name,
         IResourceBuilder<PostgresServerResource> postgres, IResourceBuilder<ParameterResource> hapiDatabasePassword,
         IResourceBuilder<ParameterResource> authSecret, IResourceBuilder<ParameterResource> sessionSecret,
         IResourceBuilder<IResource> databaseSetup)
@@ -14,7 +17,8 @@ public static class IhrisBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var db = postgres.Resource.PrimaryEndpoint;
 
-        // Settings from iHRIS/iHRIS docker-compose.yml, with its hard-coded credentials replaced.
+        // Settings from iHRIS/iHRIS docker-compose.yml, with its hard-coded credentials replaced. The names are passed
+        // dotted, as iHRIS does: the starter copies spring.jpa.properties.* only under that raw name.
         var fhir = builder.AddResource(new HapiFhirResource("fhir"))
             .WithImage(IhrisContainerImageTags.HapiImage, IhrisContainerImageTags.HapiTag)
             .WithImageRegistry(IhrisContainerImageTags.Registry)
@@ -26,12 +30,10 @@ public static class IhrisBuilderExtensions
             .WithEnvironment("spring.datasource.password", hapiDatabasePassword)
             .WithEnvironment("spring.datasource.driverClassName", "org.postgresql.Driver")
             .WithEnvironment("spring.jpa.properties.hibernate.dialect", "ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgres94Dialect")
-            .WithEnvironment("spring.jpa.properties.hibernate.search.enabled", "true")
-            .WithEnvironment("spring.jpa.properties.hibernate.search.backend.type", "lucene")
-            .WithEnvironment("spring.jpa.properties.hibernate.search.backend.analysis.configurer", "ca.uhn.fhir.jpa.search.HapiLuceneAnalysisConfigurer")
-            .WithEnvironment("spring.jpa.properties.hibernate.search.backend.directory.type", "local-filesystem")
-            .WithEnvironment("spring.jpa.properties.hibernate.search.backend.directory.root", "target/lucenefiles")
-            .WithEnvironment("spring.jpa.properties.hibernate.search.backend.lucene_version", "lucene_current")
+            // Hibernate Search is left as the image sets it (application.yaml enables it; EnvironmentHelper
+            // .getHibernateProperties fills the Lucene backend and HAPI's analysis configurer with putIfAbsent): an
+            // override here once named a configurer class HAPI 6.8 no longer has, and HAPI never started.
+            .WithEnvironment("spring.datasource.hikari.maximum-pool-size", ConnectionBudget.Hapi.ToString())
             .WithEnvironment("hapi.fhir.enable_index_missing_fields", "true")
             .WithEnvironment("JAVA_TOOL_OPTIONS", "-Xmx1g")
             .WithHttpHealthCheck("/fhir/metadata", endpointName: HapiFhirResource.HttpEndpointName)
@@ -59,7 +61,7 @@ public static class IhrisBuilderExtensions
         var fhirEndpoint = fhir.Resource.HttpEndpoint;
         var esEndpoint = elasticsearch.GetEndpoint("http");
         var redisEndpoint = redis.GetEndpoint("tcp");
-        return builder.AddResource(new IhrisResource(name))
+        var app = builder.AddResource(new IhrisResource(name))
             .WithImage(IhrisContainerImageTags.IhrisImage, IhrisContainerImageTags.IhrisTag)
             .WithImageRegistry(IhrisContainerImageTags.Registry)
             .WithHttpEndpoint(targetPort: IhrisResource.HttpPort, name: IhrisResource.HttpEndpointName)
@@ -79,5 +81,6 @@ public static class IhrisBuilderExtensions
             .WaitFor(elasticsearch)
             .WaitFor(redis)
             .WithIconName("PeopleTeam");
+        return new IhrisContainers(app, fhir);
     }
 }

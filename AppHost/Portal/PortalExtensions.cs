@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using OneClickSuite.AppHost.Fineract;
 
 namespace OneClickSuite.AppHost.Portal;
 
@@ -15,8 +14,9 @@ public static class PortalExtensions
         IEnumerable<IResourceBuilder<ProjectResource>> suiteServices, params UpstreamSystem[] upstreams)
     {
         var portal = builder.AddSuiteService<Projects.Portal>("portal")
-            .WithReference(infra.Database(SuiteDatabases.Suite), "suite-db")
-            .WaitForCompletion(infra.DatabaseSetup)
+            .WithSuiteDatabase(infra)
+            // The suite's front door: reachable from outside once deployed (TLS by the platform).
+            .WithExternalHttpEndpoints()
             .WithUrlForEndpoint("http", url => url.DisplayText = "OneClickSuite portal");
 
         foreach (var (name, role) in Users)
@@ -34,15 +34,9 @@ public static class PortalExtensions
         }
         foreach (var upstream in upstreams)
         {
-            portal.WithUpstream(upstream);
-        }
-        portal.WithEnvironment("Portal__SignIn__Fineract", $"user {FineractResource.AdminUser}, password: parameter fineract-password")
-            .WithEnvironment("Portal__SignIn__Odk", "the odk-admin-email and odk-admin-password parameters")
-            .WithEnvironment("Portal__SignIn__Ihris", "the ihris-admin-email and ihris-admin-password parameters");
-        // Full mode: Fineract's own UI is the Mifos X web app, not the API server.
-        if (builder.Resources.OfType<IResourceWithEndpoints>().FirstOrDefault(r => r.Name == "mifos") is { } mifos)
-        {
-            portal.WithEnvironment("Portal__Links__Fineract", mifos.GetEndpoint("http"));
+            portal.WithUpstream(upstream)
+                .WithEnvironment($"Portal__Links__{upstream.ConfigurationSection}", upstream.UserInterface)
+                .WithEnvironment($"Portal__SignIn__{upstream.ConfigurationSection}", upstream.SignIn);
         }
 
         var demoKey = builder.AddSecret("portal-demo-key");

@@ -5,6 +5,20 @@ namespace OneClickSuite.AppHost.Sandbox;
 /// <summary>The emulators' wiring: same resource names and configuration contract as the systems they stand for.</summary>
 public static class EmulatorExtensions
 {
+    /// <summary>
+    /// An emulator under the resource name of the system it stands for: its state in that system's own database,
+    /// started once the databases exist, with the fault switch as dashboard commands.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddEmulator<TProject>(this IDistributedApplicationBuilder builder, string name,
+        SuiteInfrastructure infra, SuiteDatabase database, string displayText)
+        where TProject : IProjectMetadata, new() =>
+        builder.AddSuiteService<TProject>(name)
+            .WithEnvironment($"ConnectionStrings__{database.ResourceName}", infra.ConnectionString(database, ConnectionBudget.Emulator))
+            .WithReferenceRelationship(infra.Database(database).Resource)
+            .WaitForCompletion(infra.DatabaseSetup)
+            .WithUrlForEndpoint("http", url => url.DisplayText = displayText)
+            .WithFaultCommands();
+
     /// <summary>Dashboard commands that switch the emulator's fault injection (its admin endpoint /_emulator/faults).</summary>
     public static IResourceBuilder<ProjectResource> WithFaultCommands(this IResourceBuilder<ProjectResource> emulator)
     {

@@ -16,11 +16,15 @@ public sealed class AppModel : IAsyncDisposable
     /// <summary>The suite's resources (Aspire's own hidden helpers, such as project rebuilders, left out).</summary>
     public IReadOnlyList<IResource> Resources => _builder.Resources.Where(r => !r.Name.EndsWith("-rebuilder")).ToList();
 
-    public static async Task<AppModel> CreateAsync(string mode, params string[] extraArgs)
+    /// <summary>The graph as <c>dotnet run</c> builds it (publish: as the manifest publisher and azd see it).</summary>
+    public static Task<AppModel> CreateAsync(string mode, params string[] extraArgs) => CreateAsync(mode, publish: false, extraArgs);
+
+    public static async Task<AppModel> CreateAsync(string mode, bool publish, params string[] extraArgs)
     {
         string[] args =
         [
             $"--Suite:Mode={mode}",
+            .. (publish ? ["--AppHost:Operation=publish", "--Publishing:Publisher=manifest"] : Array.Empty<string>()),
             // External mode points at a ministry's systems: the parameters need values to build the model.
             "--Parameters:fineract-url=https://fineract.example.org",
             "--Parameters:odk-central-url=https://odk.example.org",
@@ -35,10 +39,10 @@ public sealed class AppModel : IAsyncDisposable
         Resources.SingleOrDefault(r => r.Name == name) ?? throw new Xunit.Sdk.XunitException($"{Mode}: no resource named {name}");
 
     /// <summary>The environment a resource gets, as raw values (strings, parameters, expressions, endpoints).</summary>
-    public async Task<Dictionary<string, object>> EnvironmentAsync(IResource resource, bool publish = false)
+    public Task<Dictionary<string, object>> EnvironmentAsync(IResource resource) => EnvironmentOfAsync(resource, _builder.ExecutionContext);
+
+    public static async Task<Dictionary<string, object>> EnvironmentOfAsync(IResource resource, DistributedApplicationExecutionContext executionContext)
     {
-        var executionContext = new DistributedApplicationExecutionContext(
-            publish ? DistributedApplicationOperation.Publish : DistributedApplicationOperation.Run);
         var variables = new Dictionary<string, object>();
         var context = new EnvironmentCallbackContext(executionContext, resource, variables, TestContext.Current.CancellationToken);
         foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
@@ -53,6 +57,14 @@ public sealed class AppModel : IAsyncDisposable
         resource.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource);
 
     public static bool IsOneShot(IResource resource) => resource.Name is "db-setup" or "bootstrap" or "sandbox-prereqs" || resource.Name.EndsWith("-admin");
+
+    /// <summary>Resources this one waits to have completed (WaitForCompletion).</summary>
+    public static IEnumerable<IResource> WaitsToComplete(IResource resource) =>
+        resource.Annotations.OfType<WaitAnnotation>().Where(w => w.WaitType == WaitType.WaitForCompletion).Select(w => w.Resource);
+
+    /// <summary>A parameter's value as the graph resolves it (configuration first, then its default).</summary>
+    public async Task<string?> ParameterAsync(string name) =>
+        await ((ParameterResource)Resource(name)).GetValueAsync(TestContext.Current.CancellationToken);
 
     public ValueTask DisposeAsync() => _builder.DisposeAsync();
 }

@@ -13,7 +13,7 @@ public class ModelTests
     {
         await using var model = await AppModel.CreateAsync("full");
         string[] containers = ["postgres", "rabbitmq", "fineract", "mifos", "pyxform", "service", "odk-central", "odk-central-admin",
-            "fhir", "es", "ihris-redis", "ihris"];
+            "mail", "fhir", "es", "ihris-redis", "ihris"];
         foreach (var name in containers) Assert.IsAssignableFrom<ContainerResource>(model.Resource(name));
         foreach (var name in Infrastructure) model.Resource(name);
     }
@@ -33,9 +33,9 @@ public class ModelTests
     public async Task External_mode_points_at_existing_systems()
     {
         await using var model = await AppModel.CreateAsync("external");
-        foreach (var name in new[] { "fineract", "odk-central", "ihris" })
+        foreach (var name in new[] { "fineract", "odk-central", "ihris", "ihris-fhir" })
             Assert.IsType<ExternalServiceResource>(model.Resource(name));
-        Assert.DoesNotContain(model.Resources, r => r.Name is "mifos" or "service" or "fhir");
+        Assert.DoesNotContain(model.Resources, r => r.Name is "mifos" or "service" or "fhir" or "mail");
     }
 
     [Theory]
@@ -92,7 +92,7 @@ public class ModelTests
         var bootstrapWaits = AppModel.WaitsFor(model.Resource("bootstrap")).Select(r => r.Name).ToList();
         Assert.Contains("fineract", bootstrapWaits);
         Assert.Contains("odk-central", bootstrapWaits);
-        Assert.Contains("ihris", bootstrapWaits);
+        Assert.Contains(mode == "external" ? "ihris-fhir" : "ihris", bootstrapWaits); // the suite needs iHRIS's FHIR server
         if (mode != "external")
         {
             foreach (var name in new[] { "fineract", "odk-central", "ihris" })
@@ -145,7 +145,9 @@ public class ModelTests
                 if (!secretWords.Any(w => name.ToUpperInvariant().Contains(w))) continue;
                 // Empty settings that switch something off (SENTRY_KEY, S3 keys) carry no secret.
                 if (value is string s && s.Length == 0) continue;
-                if (name is "Bootstrap__FineractDefaultPassword" or "Bootstrap__IhrisDefaultPassword" or "Fineract__SeedPassword") continue; // upstream's published default, replaced at bootstrap
+                if (value is ReferenceExpression { ValueProviders.Count: 0, ValueExpression.Length: 0 }) continue;
+                if (name is "Bootstrap__FineractDefaultPassword" or "Fineract__SeedPassword") continue; // upstream's published default, replaced at bootstrap
+                if (name is "Ihris__EnforceAdminPassword") continue; // a switch, not a secret
                 Assert.True(ContainsSecretParameter(value), $"{mode}: {resource.Name} {name} is not a secret parameter");
             }
         }
@@ -206,33 +208,50 @@ public class ModelTests
     }
 
     [Fact]
-    public async Task Only_user_interfaces_are_external()
+    public async Task Once_deployed_every_user_interface_and_nothing_else_is_external()
     {
-        await using var model = await AppModel.CreateAsync("full");
-        // Fineract's API is external because the Mifos X web app calls it from the browser.
-        string[] external = ["mifos", "odk-central", "ihris", "rabbitmq", "fineract"];
-        foreach (var resource in model.Resources)
+        await using var model = await AppModel.CreateAsync("full", publish: true);
+        // The portal is the suite's front door; the Mifos X web app (with Fineract's API under its origin), ODK Central
+        // and iHRIS are where people work. Fineract's API, HAPI FHIR, the brokers and databases never are.
+        string[] userInterfaces = ["portal", "mifos", "odk-central", "ihris"];
+        var external = model.Resources.Where(r => r.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal)).Select(r => r.Name);
+        Assert.Equivalent(userInterfaces, external, strict: true);
+        foreach (var name in userInterfaces)
         {
-            foreach (var endpoint in resource.Annotations.OfType<EndpointAnnotation>().Where(e => e.IsExternal))
-            {
-                Assert.True(external.Contains(resource.Name), $"{resource.Name}/{endpoint.Name} is external");
-                Assert.NotEqual("tcp", endpoint.UriScheme); // AMQP and PostgreSQL never are
-            }
+            Assert.All(model.Resource(name).Annotations.OfType<EndpointAnnotation>().Where(e => e.IsExternal),
+                e => Assert.Equal("http", e.UriScheme)); // TLS by the platform's ingress
         }
-        Assert.DoesNotContain(model.Resource("fhir").Annotations.OfType<EndpointAnnotation>(), e => e.IsExternal);
-        Assert.Contains(model.Resource("mifos").Annotations.OfType<EndpointAnnotation>(), e => e.IsExternal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task Every_one_shot_is_waited_for(string mode)
+    {
+        await using var model = await AppModel.CreateAsync(mode);
+        var awaited = model.Resources.SelectMany(AppModel.WaitsToComplete).Select(r => r.Name).ToHashSet();
+        foreach (var oneShot in model.Resources.Where(AppModel.IsOneShot).Select(r => r.Name)
+                     )
+        {
+            Assert.Contains(oneShot, awaited);
+        }
+        // A failure creating ODK's administrator shows at bootstrap, not later as an ODK 401 in an adapter.
+        if (mode == "full") Assert.Contains(AppModel.WaitsToComplete(model.Resource("bootstrap")), r => r.Name == "odk-central-admin");
     }
 
     [Fact]
-    public async Task Mifos_web_app_points_the_browser_at_fineract_on_its_fixed_host_port()
+    public async Task Administrator_emails_are_parameters_a_ministry_can_set()
     {
-        await using var model = await AppModel.CreateAsync("full");
-        var fineractPort = model.Resource("fineract").Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == "http").Port;
-        Assert.NotNull(fineractPort);
-        var environment = await model.EnvironmentAsync(model.Resource("mifos"));
-        var url = Assert.IsType<ReferenceExpression>(environment["FINERACT_API_URL"]);
-        Assert.Equal($"http://localhost:{fineractPort}", url.ValueExpression);
-        Assert.Equal("/fineract-provider/api", environment["FINERACT_API_PROVIDER"]);
+        await using var model = await AppModel.CreateAsync("full",
+            "--Parameters:odk-admin-email=data.manager@health.example.gov", "--Parameters:ihris-admin-email=hr.admin@health.example.gov");
+        Assert.Equal("data.manager@health.example.gov", await model.ParameterAsync("odk-admin-email"));
+        Assert.Equal("hr.admin@health.example.gov", await model.ParameterAsync("ihris-admin-email"));
+        var bootstrap = await model.EnvironmentAsync(model.Resource("bootstrap"));
+        Assert.Equal("odk-admin-email", ((ParameterResource)((ReferenceExpression)bootstrap["Odk__Email"]).ValueProviders.Single()).Name);
+        Assert.Equal("ihris-admin-email", ((ParameterResource)((ReferenceExpression)bootstrap["Ihris__AdminEmail"]).ValueProviders.Single()).Name);
+
+        await using var unset = await AppModel.CreateAsync("full");
+        Assert.Equal("admin@oneclicksuite.org", await unset.ParameterAsync("odk-admin-email"));
+        Assert.Equal("admin@ihris.org", await unset.ParameterAsync("ihris-admin-email"));
     }
 
     [Theory]
@@ -242,7 +261,7 @@ public class ModelTests
         await using var model = await AppModel.CreateAsync(mode);
         var environment = await model.EnvironmentAsync(model.Resource("bootstrap"));
         foreach (var key in new[] { "Fineract__BaseUrl", "Fineract__Username", "Fineract__Password", "Fineract__Tenant",
-                     "Odk__BaseUrl", "Odk__Email", "Odk__Password", "Ihris__BaseUrl", "Ihris__Email", "Ihris__Password" })
+                     "Odk__BaseUrl", "Odk__Email", "Odk__Password", "Ihris__FhirUrl", "Ihris__BaseUrl", "Ihris__AdminEmail", "Ihris__AdminPassword" })
         {
             Assert.True(environment.ContainsKey(key), $"{mode}: bootstrap lacks {key}");
         }
@@ -257,13 +276,14 @@ public class ModelTests
         {
             ["ihris-adapter"] = "Ihris", ["fineract-adapter"] = "Fineract", ["odk-adapter"] = "Odk", ["payroll"] = "Fineract",
         };
+        var baseUrlKey = new Dictionary<string, string> { ["Ihris"] = "FhirUrl", ["Fineract"] = "BaseUrl", ["Odk"] = "BaseUrl" };
         foreach (var (name, section) in upstreamOf)
         {
             var service = Assert.IsType<ProjectResource>(model.Resource(name));
             var environment = await model.EnvironmentAsync(service);
             Assert.True(environment.ContainsKey("ConnectionStrings__suite-db"), $"{name} has no suite-db");
             Assert.True(environment.ContainsKey("ConnectionStrings__rabbitmq"), $"{name} has no rabbitmq");
-            Assert.True(environment.ContainsKey($"{section}__BaseUrl"), $"{name} does not know where {section} is");
+            Assert.True(environment.ContainsKey($"{section}__{baseUrlKey[section]}"), $"{name} does not know where {section} is");
             var waits = AppModel.WaitsFor(service).Select(r => r.Name).ToList();
             foreach (var needed in new[] { "bootstrap", "db-setup", "rabbitmq" }) Assert.Contains(needed, waits);
         }

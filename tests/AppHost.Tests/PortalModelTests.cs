@@ -34,7 +34,12 @@ public class PortalModelTests
         {
             Assert.True(environment.ContainsKey($"{section}__BaseUrl"), $"{mode}: the portal does not know where {section} is");
         }
-        Assert.Equal(mode == "full", environment.ContainsKey("Portal__Links__Fineract")); // the Mifos X web app exists in full mode only
+        foreach (var section in new[] { "Fineract", "Odk", "Ihris" })
+        {
+            Assert.True(environment.ContainsKey($"Portal__Links__{section}"), $"{mode}: the portal has no link to {section}'s own UI");
+            Assert.True(environment.ContainsKey($"Portal__SignIn__{section}"), $"{mode}: the portal cannot say how to sign in to {section}");
+        }
+        if (mode == "full") Assert.Equal("{mifos.bindings.http.url}", ((IManifestExpressionProvider)environment["Portal__Links__Fineract"]).ValueExpression);
 
         var waits = AppModel.WaitsFor(portal).Select(r => r.Name).ToList();
         foreach (var needed in new[] { "db-setup", "payroll", "ihris-adapter", "fineract-adapter", "odk-adapter" }) Assert.Contains(needed, waits);
