@@ -546,11 +546,17 @@ public sealed class FhirStore(NpgsqlDataSource dataSource)
         var snapshot = await CurrentSequenceAsync(connection, ct);
         var total = await count(connection, snapshot);
         var search = new StoredSearch(Guid.NewGuid().ToString(), kind, type, id, query, snapshot, total);
+        await using (var expire = new NpgsqlCommand("""
+            WITH gone AS (DELETE FROM fhir_search WHERE last_returned < now() - $1 RETURNING uuid)
+            DELETE FROM fhir_search_cursor c USING gone WHERE c.uuid = gone.uuid
+            """, connection))
+        {
+            expire.Parameters.Add(new() { Value = retain });
+            await expire.ExecuteNonQueryAsync(ct);
+        }
         await using var insert = new NpgsqlCommand("""
-            DELETE FROM fhir_search_cursor c USING fhir_search s WHERE s.uuid = c.uuid AND s.last_returned < now() - $8;
-            DELETE FROM fhir_search WHERE last_returned < now() - $8;
             INSERT INTO fhir_search (uuid, kind, res_type, res_id, query, cache_key, snapshot, total, created, last_returned)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $9, now(), now())
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $9, now(), now() + $8 * 0)
             """, connection);
         insert.Parameters.Add(new() { Value = search.Uuid });
         insert.Parameters.Add(new() { Value = kind });
