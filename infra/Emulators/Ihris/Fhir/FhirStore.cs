@@ -556,7 +556,7 @@ public sealed class FhirStore(NpgsqlDataSource dataSource)
         }
         await using var insert = new NpgsqlCommand("""
             INSERT INTO fhir_search (uuid, kind, res_type, res_id, query, cache_key, snapshot, total, created, last_returned)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $9, now(), now() + $8 * 0)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now())
             """, connection);
         insert.Parameters.Add(new() { Value = search.Uuid });
         insert.Parameters.Add(new() { Value = kind });
@@ -565,7 +565,6 @@ public sealed class FhirStore(NpgsqlDataSource dataSource)
         insert.Parameters.Add(new() { Value = query });
         insert.Parameters.Add(new() { Value = cacheKey });
         insert.Parameters.Add(new() { Value = snapshot });
-        insert.Parameters.Add(new() { Value = retain });
         insert.Parameters.Add(new() { Value = total });
         await insert.ExecuteNonQueryAsync(ct);
         return search;
