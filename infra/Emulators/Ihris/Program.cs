@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using OneClickSuite.Emulators;
 using OneClickSuite.Emulators.Ihris;
 using OneClickSuite.Emulators.Ihris.Auth;
+using OneClickSuite.Emulators.Ihris.Backend;
 using OneClickSuite.Emulators.Ihris.Fhir;
+using OneClickSuite.Emulators.Ihris.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +12,7 @@ builder.AddServiceDefaults();
 builder.AddEmulatorDatabase("hapi-db");
 builder.AddEmulatorFaults();
 
+var options = builder.Configuration.GetSection(IhrisOptions.Section).Get<IhrisOptions>() ?? new IhrisOptions();
 builder.Services.Configure<IhrisOptions>(builder.Configuration.GetSection(IhrisOptions.Section));
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<AccessTokens>();
@@ -17,25 +20,30 @@ builder.Services.AddSingleton<FhirStore>();
 builder.Services.AddSingleton<CapabilityStatementProvider>();
 // Loading a workforce in one transaction Bundle needs more than Kestrel's 30 MB default.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 512L * 1024 * 1024);
+if (options.FhirPort is int fhirPort) builder.ListenOnBothPorts(fhirPort);
 
 var app = builder.Build();
 
 await app.EnsureEmulatorSchemaAsync(FhirSchema.Ddl);
-await UseTokenSecretAsync(app);
+await UseTokenSecretAsync(app, options);
+if (!options.AppInstalled)
+{
+    await IhrisUsers.LoadDefaultsAsync(app.Services.GetRequiredService<FhirStore>(), CancellationToken.None);
+}
 
-app.MapDefaultEndpoints();
-app.UseEmulatorFaults("/fhir", "/auth", "/config");
+app.UseSurfaces(options);
+app.UseEmulatorFaults("/fhir", "/auth", "/config", Surfaces.HapiPrefix);
+app.UseRouting();
 app.UseFhirErrors();
-app.UseIhrisLoginGate();
-app.MapIhrisBackendEndpoints();
+app.UseIhrisBackend();
+app.MapDefaultEndpoints();
 app.MapFhirEndpoints();
 
 app.Run();
 
 // Every replica must accept the tokens of every other: an unconfigured secret is generated once, in the database.
-static async Task UseTokenSecretAsync(WebApplication app)
+static async Task UseTokenSecretAsync(WebApplication app, IhrisOptions options)
 {
-    var options = app.Configuration.GetSection(IhrisOptions.Section).Get<IhrisOptions>() ?? new IhrisOptions();
     var secret = options.TokenSecret;
     if (string.IsNullOrEmpty(secret))
     {

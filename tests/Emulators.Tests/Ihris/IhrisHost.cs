@@ -11,50 +11,60 @@ using OneClickSuite.Testing;
 
 namespace OneClickSuite.Emulators.Ihris.Tests;
 
-/// <summary>The emulator in-process on a real PostgreSQL database, with a client logged in through /auth/token.</summary>
+/// <summary>
+/// The emulator in-process on a real PostgreSQL database, in its one-port layout: the iHRIS backend at the root and
+/// HAPI FHIR at /hapi/fhir. <see cref="SendAsync"/> sends "/fhir/..." to the HAPI surface.
+/// </summary>
 public sealed class IhrisHost : IAsyncDisposable
 {
     public const string AdminEmail = "admin@ihris.org";
-    public const string AdminPassword = "test-admin-password";
+    public const string DefaultPassword = "ihris";
+    public const string HapiBase = "http://localhost/hapi/fhir";
 
     private readonly WebApplicationFactory<Program> _factory;
 
-    private IhrisHost(string connectionString, bool anonymousFhir)
+    private IhrisHost(string connectionString, IReadOnlyDictionary<string, string>? settings)
     {
         ConnectionString = connectionString;
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseSetting("ConnectionStrings:hapi-db", connectionString);
-            web.UseSetting("Ihris:AdminPassword", AdminPassword);
-            web.UseSetting("Ihris:AnonymousFhir", anonymousFhir ? "true" : "false");
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>()) web.UseSetting(key, value);
         });
-        Anonymous = _factory.CreateClient();
+        Client = _factory.CreateClient();
+        Backend = _factory.CreateClient();
     }
 
     public string ConnectionString { get; }
 
-    /// <summary>A client without a token.</summary>
-    public HttpClient Anonymous { get; }
+    /// <summary>A client of the HAPI surface (no authentication, as HAPI).</summary>
+    public HttpClient Client { get; }
 
-    /// <summary>A client with the administrator's Bearer token, set by <see cref="StartAsync"/>.</summary>
-    public HttpClient Client { get; private set; } = null!;
+    /// <summary>A client of the iHRIS backend surface, without a token.</summary>
+    public HttpClient Backend { get; }
 
-    public static async Task<IhrisHost> StartAsync(string? connectionString = null, bool anonymousFhir = false)
+    public static async Task<IhrisHost> StartAsync(string? connectionString = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         if (connectionString is null)
         {
             var pg = await PostgresServer.StartSharedAsync();
             connectionString = await pg.CreateDatabaseAsync("hapi");
         }
-        var host = new IhrisHost(connectionString, anonymousFhir);
-        host.Client = await host.LoginAsync();
-        return host;
+        return new IhrisHost(connectionString, settings);
     }
 
-    public async Task<HttpClient> LoginAsync()
+    /// <summary>POST /auth/token as iHRIS's parser reads it (Content-Type exactly application/json).</summary>
+    public async Task<HttpResponseMessage> RequestTokenAsync(string email, string password)
     {
-        var response = await Anonymous.PostAsJsonAsync("/auth/token", new { email = AdminEmail, password = AdminPassword },
-            TestContext.Current.CancellationToken);
+        var content = new StringContent(new JsonObject { ["email"] = email, ["password"] = password }.ToJsonString(), Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return await Backend.PostAsync("/auth/token", content, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>A backend client with the administrator's Bearer token.</summary>
+    public async Task<HttpClient> LoginAsync(string password = DefaultPassword)
+    {
+        var response = await RequestTokenAsync(AdminEmail, password);
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken);
         var client = _factory.CreateClient();
@@ -70,7 +80,7 @@ public sealed class IhrisHost : IAsyncDisposable
 
     public async Task<(int Status, JsonNode? Body)> SendAsync(HttpMethod method, string url, HttpContent? content = null)
     {
-        using var request = new HttpRequestMessage(method, url) { Content = content };
+        using var request = new HttpRequestMessage(method, ToHapi(url)) { Content = content };
         var response = await Client.SendAsync(request, TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         JsonNode? body = null;
@@ -79,6 +89,9 @@ public sealed class IhrisHost : IAsyncDisposable
     }
 
     public Task<(int Status, JsonNode? Body)> GetAsync(string url) => SendAsync(HttpMethod.Get, url);
+
+    /// <summary>"/fhir/..." is the HAPI surface's "/hapi/fhir/..."; absolute URLs (paging links) are kept.</summary>
+    public static string ToHapi(string url) => url.StartsWith("/fhir", StringComparison.Ordinal) ? "/hapi" + url : url;
 
     public async Task<JsonNode> GetOkAsync(string url)
     {

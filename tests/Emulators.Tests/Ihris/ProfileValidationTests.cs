@@ -34,7 +34,10 @@ public sealed class ProfileValidationTests
             "/fhir/PractitionerRole?_include=PractitionerRole:practitioner&_include=PractitionerRole:location&_count=200");
         Assert.Equal(DemoWorkforce.Workers.Count, IhrisHost.Entries(roles, "match").Count());
         Assert.Equal(DemoWorkforce.Workers.Count + DemoWorkforce.Facilities.Count, IhrisHost.Entries(roles, "include").Count());
+        // The Basic resources iHRIS itself loads at start (the roles of its default users) are not salaries.
         var salaries = await host.GetOkAsync("/fhir/Basic?_include=Basic:practitioner&_count=200");
+        var roles_ = salaries["entry"]!.AsArray().Where(e => ((string?)e!["resource"]!["id"])!.StartsWith("ihris-role-", StringComparison.Ordinal)).ToList();
+        foreach (var role in roles_) salaries["entry"]!.AsArray().Remove(role);
         var salaried = DemoWorkforce.Workers.Count(w => w.MonthlySalary is not null);
         Assert.Equal(salaried, IhrisHost.Entries(salaries, "match").Count());
         Assert.Equal(salaried, IhrisHost.Entries(salaries, "include").Count());

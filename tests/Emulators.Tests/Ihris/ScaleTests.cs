@@ -16,7 +16,7 @@ public sealed class ScaleTests
         {
             Assert.Skip("Set IHRIS_SCALE_TEST=1 to load 50,000 workers and time the roster search.");
         }
-        await using var host = await IhrisHost.StartAsync(anonymousFhir: true);
+        await using var host = await IhrisHost.StartAsync();
         var load = Stopwatch.StartNew();
         for (var start = 0; start < Workers; start += 5_000)
         {

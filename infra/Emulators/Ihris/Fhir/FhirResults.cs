@@ -10,7 +10,7 @@ public static class FhirResults
 {
     public const string FhirJson = "application/fhir+json;charset=utf-8";
 
-    public static string BaseUrl(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}/fhir";
+    public static string BaseUrl(HttpRequest request) => OneClickSuite.Emulators.Ihris.Hosting.Surfaces.HapiBaseUrl(request.HttpContext);
 
     public static string FormatInstant(DateTimeOffset instant) =>
         instant.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+00:00'", CultureInfo.InvariantCulture);
@@ -38,11 +38,11 @@ public static class FhirResults
         await response.Body.WriteAsync(buffer.WrittenMemory);
     }
 
-    public static void WriteBundleStart(Utf8JsonWriter writer, string type, int? total, IEnumerable<(string Relation, string Url)> links)
+    public static void WriteBundleStart(Utf8JsonWriter writer, string id, string type, int? total, IEnumerable<(string Relation, string Url)> links)
     {
         writer.WriteStartObject();
         writer.WriteString("resourceType", "Bundle");
-        writer.WriteString("id", Guid.NewGuid().ToString());
+        writer.WriteString("id", id);
         writer.WriteStartObject("meta");
         writer.WriteString("lastUpdated", FormatInstant(DateTimeOffset.UtcNow));
         writer.WriteEndObject();

@@ -7,15 +7,18 @@ public sealed record TokenEntry(string Param, string? System, string Value);
 
 public sealed record ReferenceEntry(string Param, string TargetType, string TargetId);
 
+public sealed record StringEntry(string Param, string Normalized, string Exact);
+
 /// <summary>Extracts the values of the indexed search parameters from a resource, as HAPI does on every write.</summary>
 public static class SearchIndexer
 {
     public const string PractitionerReferenceExtension = "http://ihris.org/fhir/StructureDefinition/ihris-practitioner-reference";
 
-    public static (List<TokenEntry> Tokens, List<ReferenceEntry> References) Index(Resource resource)
+    public static (List<TokenEntry> Tokens, List<ReferenceEntry> References, List<StringEntry> Strings) Index(Resource resource)
     {
         var tokens = new List<TokenEntry>();
         var references = new List<ReferenceEntry>();
+        var strings = new List<StringEntry>();
         switch (resource)
         {
             case Practitioner p:
@@ -24,8 +27,9 @@ public static class SearchIndexer
                 if (p.Gender is { } gender) tokens.Add(new("gender", "http://hl7.org/fhir/administrative-gender", gender.ToString().ToLowerInvariant()));
                 foreach (var phone in p.Telecom.Where(t => t.System == ContactPoint.ContactPointSystem.Phone && !string.IsNullOrEmpty(t.Value)))
                 {
-                    tokens.Add(new("phonenumber", null, phone.Value!));
+                    AddText(strings, "phonenumber", phone.Value);
                 }
+                AddNames(strings, p.Name);
                 break;
             case PractitionerRole role:
                 AddIdentifiers(tokens, role.Identifier);
@@ -43,6 +47,8 @@ public static class SearchIndexer
                 AddIdentifiers(tokens, location.Identifier);
                 if (location.Status is { } status) tokens.Add(new("status", "http://hl7.org/fhir/location-status", status.ToString().ToLowerInvariant()));
                 foreach (var type in location.Type) AddCodings(tokens, "type", type);
+                AddText(strings, "name", location.Name);
+                foreach (var alias in location.Alias) AddText(strings, "name", alias);
                 AddReference(references, "partof", location.PartOf, "Location");
                 AddReference(references, "organization", location.ManagingOrganization, "Organization");
                 break;
@@ -56,11 +62,11 @@ public static class SearchIndexer
                 break;
             case CodeSystem codeSystem:
                 AddString(tokens, "url", codeSystem.Url);
-                AddString(tokens, "name", codeSystem.Name);
+                AddText(strings, "name", codeSystem.Name);
                 break;
             case ValueSet valueSet:
                 AddString(tokens, "url", valueSet.Url);
-                AddString(tokens, "name", valueSet.Name);
+                AddText(strings, "name", valueSet.Name);
                 break;
             case StructureDefinition structureDefinition:
                 AddString(tokens, "url", structureDefinition.Url);
@@ -74,13 +80,56 @@ public static class SearchIndexer
                 {
                     tokens.Add(new("telecom", telecom.System?.ToString().ToLowerInvariant(), telecom.Value!));
                 }
+                foreach (var name in person.Name) AddHumanName(strings, "name", name);
                 break;
             case Organization organization:
                 AddIdentifiers(tokens, organization.Identifier);
+                AddText(strings, "name", organization.Name);
+                foreach (var alias in organization.Alias) AddText(strings, "name", alias);
                 AddReference(references, "partof", organization.PartOf, "Organization");
                 break;
         }
-        return (tokens, references);
+        return (tokens, references, strings);
+    }
+
+    /// <summary>
+    /// HAPI's string index (StringUtil.normalizeStringForSearchIndexing): accents removed, upper case; both the
+    /// normalized and the exact value are kept to 200 characters (ResourceIndexedSearchParamString.MAX_LENGTH).
+    /// </summary>
+    public static string Normalize(string value)
+    {
+        var decomposed = value.Normalize(System.Text.NormalizationForm.FormD);
+        var builder = new System.Text.StringBuilder(decomposed.Length);
+        foreach (var c in decomposed)
+        {
+            if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark) builder.Append(c);
+        }
+        return Truncate(builder.ToString().Normalize(System.Text.NormalizationForm.FormC).ToUpperInvariant());
+    }
+
+    private static string Truncate(string value) => value.Length > 200 ? value[..200] : value;
+
+    private static void AddText(List<StringEntry> strings, string param, string? value)
+    {
+        if (!string.IsNullOrEmpty(value)) strings.Add(new(param, Normalize(value), Truncate(value)));
+    }
+
+    /// <summary>R4 Practitioner.name / Person.name index every part of a HumanName; family and given their own.</summary>
+    private static void AddNames(List<StringEntry> strings, IEnumerable<HumanName> names)
+    {
+        foreach (var name in names)
+        {
+            AddHumanName(strings, "name", name);
+            AddText(strings, "family", name.Family);
+            foreach (var given in name.Given) AddText(strings, "given", given);
+        }
+    }
+
+    private static void AddHumanName(List<StringEntry> strings, string param, HumanName name)
+    {
+        AddText(strings, param, name.Text);
+        AddText(strings, param, name.Family);
+        foreach (var part in name.Given.Concat(name.Prefix).Concat(name.Suffix)) AddText(strings, param, part);
     }
 
     /// <summary>

@@ -5,7 +5,10 @@ namespace OneClickSuite.Emulators.Ihris.Fhir;
 
 public sealed record TokenValue(string? System, string Value);
 
-public sealed record ParameterFilter(SearchParamDefinition Definition, IReadOnlyList<TokenValue> AnyOf);
+public sealed record ParameterFilter(SearchParamDefinition Definition, IReadOnlyList<TokenValue> AnyOf, string Modifier = "");
+
+/// <summary>Unsorted searches come back in resource (PID) order, as HAPI's SQL reads them.</summary>
+public enum SearchOrder { Pid, LastUpdated, LastUpdatedDescending }
 
 /// <summary>A bound on _lastUpdated: "eq" is the range [Instant, End); the others compare with Instant.</summary>
 public sealed record DateBound(string Comparator, DateTimeOffset Instant)
@@ -27,7 +30,8 @@ public sealed partial class SearchRequest
     public List<IncludeSpec> Includes { get; } = [];
     public List<IncludeSpec> RevIncludes { get; } = [];
     public int? Count { get; private set; }
-    public bool Descending { get; private set; }
+    public SearchOrder Order { get; private set; }
+    public bool Descending => Order == SearchOrder.LastUpdatedDescending;
     public bool SummaryCount { get; private set; }
 
     /// <summary>The query string without paging parameters, kept in the paging token to rebuild the search.</summary>
@@ -74,10 +78,10 @@ public sealed partial class SearchRequest
                     request.Count = Math.Min(count, maxPageSize);
                     break;
                 case "_sort":
-                    request.Descending = value switch
+                    request.Order = value switch
                     {
-                        "_lastUpdated" => false,
-                        "-_lastUpdated" => true,
+                        "_lastUpdated" => SearchOrder.LastUpdated,
+                        "-_lastUpdated" => SearchOrder.LastUpdatedDescending,
                         _ => throw FhirException.BadRequest($"Unknown _sort parameter value \"{value}\" for resource type \"{resourceType}\" (this server sorts by _lastUpdated only)"),
                     };
                     break;
@@ -91,8 +95,13 @@ public sealed partial class SearchRequest
                     request.RevIncludes.Add(ParseInclude(value, resourceType, asReverse: true));
                     break;
                 default:
-                    var definition = definitions.FirstOrDefault(d => d.Name == name)
-                        ?? throw UnknownParameter(name, resourceType);
+                    var definition = definitions.FirstOrDefault(d => d.Name == name);
+                    if (definition is null)
+                    {
+                        throw FhirResourceTypes.RegisteredParameterNames(resourceType).Contains(name)
+                            ? FhirException.BadRequest($"Search parameter \"{name}\" of {resourceType} is known to HAPI but not indexed by this emulator")
+                            : UnknownParameter(name, resourceType);
+                    }
                     request.Filters.Add(ParseFilter(definition, modifier, value));
                     break;
             }
@@ -102,13 +111,23 @@ public sealed partial class SearchRequest
 
     private static FhirException UnknownParameter(string name, string resourceType)
     {
-        var valid = new[] { "_id", "_lastUpdated" }.Concat(FhirResourceTypes.ParametersOf(resourceType).Select(d => d.Name)).Order(StringComparer.Ordinal);
+        var valid = FhirResourceTypes.RegisteredParameterNames(resourceType);
         return FhirException.BadRequest(
             $"HAPI-0524: Unknown search parameter \"{name}\" for resource type \"{resourceType}\". Valid search parameters for this search are: [{string.Join(", ", valid)}]");
     }
 
     private static ParameterFilter ParseFilter(SearchParamDefinition definition, string modifier, string value)
     {
+        if (definition.Type == SearchParamKind.String)
+        {
+            // HAPI: no modifier = starts with, :exact = equal, :contains = anywhere (hapi.fhir.allow_contains_searches,
+            // true in the starter's AppProperties); the value is normalized like the index except for :exact.
+            if (modifier is not ("" or "exact" or "contains"))
+            {
+                throw FhirException.BadRequest($"Unsupported modifier \":{modifier}\" on search parameter \"{definition.Name}\"");
+            }
+            return new ParameterFilter(definition, [.. SplitOr(value).Select(v => new TokenValue(null, v))], modifier);
+        }
         if (modifier.Length > 0 && !(definition.Type == SearchParamKind.Reference && definition.Targets.Contains(modifier)))
         {
             throw FhirException.BadRequest($"Unsupported modifier \":{modifier}\" on search parameter \"{definition.Name}\"");

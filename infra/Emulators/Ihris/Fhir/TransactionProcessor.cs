@@ -11,17 +11,21 @@ namespace OneClickSuite.Emulators.Ihris.Fhir;
 /// </summary>
 public sealed class TransactionProcessor(FhirStore store, IhrisOptions options, string baseUrl)
 {
-    private sealed record Entry(int Index, string Method, string Url, JsonObject? Resource, string? FullUrl)
+    private sealed record Entry(int Index, string Method, string Url, JsonObject? Resource, string? FullUrl, string? IfNoneExist = null)
     {
         public WriteOperation? Operation { get; set; }
         public FhirException? Error { get; set; }
     }
 
-    public sealed class Response(string type, IReadOnlyList<(WriteResult? Result, FhirException? Error)> entries)
+    public sealed class Response(string type, IReadOnlyList<(WriteResult? Result, FhirException? Error)> entries, string baseUrl, long millis)
     {
+        /// <summary>
+        /// TransactionProcessor response entries: status, location "Type/id/_history/v", etag as the bare version,
+        /// lastModified, and the write's informational outcome (HAPI 6.x).
+        /// </summary>
         public void WriteTo(Utf8JsonWriter writer)
         {
-            FhirResults.WriteBundleStart(writer, type, null, []);
+            FhirResults.WriteBundleStart(writer, Guid.NewGuid().ToString(), type, null, [("self", baseUrl)]);
             writer.WriteStartArray("entry");
             foreach (var (result, error) in entries)
             {
@@ -33,15 +37,17 @@ public sealed class TransactionProcessor(FhirStore store, IhrisOptions options, 
                     if (!result.Deleted)
                     {
                         writer.WriteString("location", $"{result.Type}/{result.Id}/_history/{result.Version}");
-                        writer.WriteString("etag", FhirResults.ETag(result.Version));
+                        writer.WriteString("etag", result.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
                         writer.WriteString("lastModified", FhirResults.FormatInstant(result.LastUpdated));
                     }
+                    writer.WritePropertyName("outcome");
+                    OperationOutcomeJson.Write(writer, "information", "informational", [result.Message(millis)], result.Code);
                 }
                 else if (error is not null)
                 {
                     writer.WriteString("status", $"{error.StatusCode} {ReasonPhrase(error.StatusCode)}");
                     writer.WritePropertyName("outcome");
-                    writer.WriteRawValue(OperationOutcomeJson.Create("error", error.IssueCode, error.Message));
+                    writer.WriteRawValue(OperationOutcomeJson.Create("error", "processing", error.Diagnostics));
                 }
                 writer.WriteEndObject();
                 writer.WriteEndObject();
@@ -55,6 +61,8 @@ public sealed class TransactionProcessor(FhirStore store, IhrisOptions options, 
 
     public async Task<Response> ProcessAsync(string body, CancellationToken ct)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var requestId = FhirStore.NewRequestId();
         JsonObject bundle;
         try
         {
@@ -112,6 +120,7 @@ public sealed class TransactionProcessor(FhirStore store, IhrisOptions options, 
                     {
                         Method = operation.Method, Type = operation.Type, Id = operation.Id,
                         Conditional = operation.Conditional, IfMatchVersion = operation.IfMatchVersion, Resource = resource,
+                        IfNoneExist = operation.IfNoneExist, MatchUrl = operation.MatchUrl,
                     };
                 }
                 planned.Add((entry, operation));
@@ -126,7 +135,7 @@ public sealed class TransactionProcessor(FhirStore store, IhrisOptions options, 
         foreach (var entry in entries.Where(e => e.Error is not null)) outcomes[entry.Index] = (null, entry.Error);
         if (isTransaction)
         {
-            var results = await store.WriteAsync(planned.Select(p => p.Operation).ToList(), ct);
+            var results = await store.WriteAsync(planned.Select(p => p.Operation).ToList(), requestId, ct);
             for (var i = 0; i < planned.Count; i++) outcomes[planned[i].Entry.Index] = (results[i], null);
         }
         else
@@ -135,7 +144,7 @@ public sealed class TransactionProcessor(FhirStore store, IhrisOptions options, 
             {
                 try
                 {
-                    outcomes[entry.Index] = ((await store.WriteAsync([operation], ct))[0], null);
+                    outcomes[entry.Index] = ((await store.WriteAsync([operation], requestId, ct))[0], null);
                 }
                 catch (FhirException ex)
                 {
@@ -143,7 +152,7 @@ public sealed class TransactionProcessor(FhirStore store, IhrisOptions options, 
                 }
             }
         }
-        return new Response(isTransaction ? "transaction-response" : "batch-response", outcomes);
+        return new Response(isTransaction ? "transaction-response" : "batch-response", outcomes, baseUrl, watch.ElapsedMilliseconds);
     }
 
     private static List<Entry> ReadEntries(JsonObject bundle)
@@ -161,7 +170,8 @@ public sealed class TransactionProcessor(FhirStore store, IhrisOptions options, 
             var method = request["method"]?.GetValueKind() == JsonValueKind.String ? (string)request["method"]! : "";
             var url = request["url"]?.GetValueKind() == JsonValueKind.String ? (string)request["url"]! : "";
             var fullUrl = entry["fullUrl"]?.GetValueKind() == JsonValueKind.String ? (string?)entry["fullUrl"] : null;
-            entries.Add(new Entry(index, method, url, entry["resource"] as JsonObject, fullUrl));
+            var ifNoneExist = request["ifNoneExist"]?.GetValueKind() == JsonValueKind.String ? (string?)request["ifNoneExist"] : null;
+            entries.Add(new Entry(index, method, url, entry["resource"] as JsonObject, fullUrl, ifNoneExist));
         }
         return entries;
     }
@@ -183,6 +193,12 @@ public sealed class TransactionProcessor(FhirStore store, IhrisOptions options, 
         {
             case "POST" when segments.Length == 1:
                 RequireResource(entry, type, resourceType);
+                if (!string.IsNullOrEmpty(entry.IfNoneExist))
+                {
+                    var mark = entry.IfNoneExist.IndexOf('?');
+                    var ifNoneExist = SearchRequest.Parse(type, FhirEndpoints.ParseQueryString(mark < 0 ? entry.IfNoneExist : entry.IfNoneExist[(mark + 1)..]), int.MaxValue);
+                    return new WriteOperation { Method = WriteMethod.Create, Type = type, IfNoneExist = ifNoneExist, MatchUrl = entry.IfNoneExist };
+                }
                 return new WriteOperation { Method = WriteMethod.Create, Type = type };
             case "PUT" when segments.Length == 2:
                 RequireResource(entry, type, resourceType);
@@ -206,7 +222,7 @@ public sealed class TransactionProcessor(FhirStore store, IhrisOptions options, 
                     Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query)
                         .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))),
                     options.MaxPageSize);
-                return new WriteOperation { Method = WriteMethod.Update, Type = type, Conditional = conditional };
+                return new WriteOperation { Method = WriteMethod.Update, Type = type, Conditional = conditional, MatchUrl = url };
             case "DELETE" when segments.Length == 2:
                 return new WriteOperation { Method = WriteMethod.Delete, Type = type, Id = segments[1] };
             default:
