@@ -133,9 +133,7 @@ public sealed class SandboxDemoTests
             ["Odk:BaseUrl"] = Url(app, "odk-central"),
             ["Odk:Email"] = await ParameterValueAsync(app, "odk-admin-email", ct),
             ["Odk:Password"] = await ParameterValueAsync(app, "odk-admin-password", ct),
-            ["Ihris:BaseUrl"] = Url(app, "ihris"),
-            ["Ihris:Email"] = await ParameterValueAsync(app, "ihris-admin-email", ct),
-            ["Ihris:Password"] = await ParameterValueAsync(app, "ihris-admin-password", ct),
+            ["Ihris:FhirUrl"] = Url(app, "ihris", "fhir") + "/fhir",
             ["Demo:PayrollUrl"] = Url(app, "payroll"),
             ["Demo:IhrisAdapterUrl"] = Url(app, "ihris-adapter"),
             ["Demo:OdkAdapterUrl"] = Url(app, "odk-adapter"),
@@ -151,7 +149,8 @@ public sealed class SandboxDemoTests
         return builder.Build();
     }
 
-    private static string Url(DistributedApplication app, string resource) => app.GetEndpoint(resource, "http").ToString();
+    private static string Url(DistributedApplication app, string resource, string endpoint = "http") =>
+        app.GetEndpoint(resource, endpoint).ToString().TrimEnd('/');
 
     private static async Task<string> ParameterValueAsync(DistributedApplication app, string name, CancellationToken ct)
     {

@@ -171,16 +171,11 @@ public sealed class PortalBrowserTests(SandboxPortal suite) : IClassFixture<Sand
         await anonymous.Context.CloseAsync();
     }
 
-    private async Task<IhrisClient> IhrisAsync()
+    /// <summary>iHRIS's FHIR server in the sandbox: the emulator's "fhir" endpoint.</summary>
+    private Task<IhrisClient> IhrisAsync()
     {
-        var url = suite.App.GetEndpoint("ihris", "http").ToString().TrimEnd('/');
-        var options = new IhrisOptions
-        {
-            BaseUrl = url,
-            Email = await suite.ParameterAsync("ihris-admin-email"),
-            Password = await suite.ParameterAsync("ihris-admin-password"),
-        };
-        return new IhrisClient(new HttpClient { BaseAddress = new Uri(url + "/") }, Options.Create(options), new IhrisSession());
+        var url = suite.App.GetEndpoint("ihris", "fhir").ToString().TrimEnd('/') + "/fhir";
+        return Task.FromResult(new IhrisClient(new HttpClient { BaseAddress = new Uri(url + "/") }, Options.Create(new IhrisOptions { FhirUrl = url })));
     }
 
     /// <summary>A community health worker at one of the demo facilities, written to iHRIS as FHIR resources.</summary>

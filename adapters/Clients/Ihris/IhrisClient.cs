@@ -149,6 +149,9 @@ public sealed class IhrisClient
         using var request = new HttpRequestMessage(method, FhirLinks.Resolve(_http.BaseAddress!, path));
         request.Headers.Authorization = _authorization;
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(FhirJson));
+        // HAPI answers an identical search within 60 s from its cache (starter reuse_cached_search_results_millis):
+        // a poll would miss what was written since. no-cache makes it search again, as iHRIS's own fhirAxios does.
+        if (method == HttpMethod.Get) request.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, body.GetType(), new MediaTypeHeaderValue(FhirJson), FhirOptions);

@@ -32,7 +32,7 @@ public sealed class AdministratorGuard(IServiceScopeFactory scopes, IOptions<Ihr
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await EnsureAsync(scope.ServiceProvider.GetRequiredService<IhrisClient>(), o.AdminEmail, o.AdminPassword, stoppingToken);
+                await EnsureAsync(scope.ServiceProvider.GetRequiredService<IhrisClient>(), o.AdminEmail, o.AdminPassword, logger, stoppingToken);
             }
             catch (UpstreamException ex)
             {
@@ -42,7 +42,7 @@ public sealed class AdministratorGuard(IServiceScopeFactory scopes, IOptions<Ihr
     }
 
     /// <summary>One check; true when something had to be put right.</summary>
-    public async Task<bool> EnsureAsync(IhrisClient ihris, string email, string password, CancellationToken ct)
+    public static async Task<bool> EnsureAsync(IhrisClient ihris, string email, string password, ILogger logger, CancellationToken ct)
     {
         var changed = false;
         // Absent until iHRIS's first start has loaded its users.

@@ -21,6 +21,7 @@ public sealed partial class WorkerRecordBuilder(RosterOptions options, JobCatalo
 {
     public const string IhrisBase = "http://ihris.org/fhir";
     public const string SalaryExtension = IhrisBase + "/StructureDefinition/ihris-salary";
+    public const string FacilityProfile = IhrisBase + "/StructureDefinition/ihris-facility";
     public const string RoleSalaryExtension = IhrisBase + "/StructureDefinition/ihris-practitionerrole-salary";
     public const string PractitionerReferenceExtension = IhrisBase + "/StructureDefinition/ihris-practitioner-reference";
     public const string EmployeeNumberSystem = "urn:oneclicksuite:employee-number";
@@ -76,6 +77,12 @@ public sealed partial class WorkerRecordBuilder(RosterOptions options, JobCatalo
         if (!source.Locations.TryGetValue(locationId, out var location))
         {
             return (null, new QuarantineReason(roleRef, "location", $"{roleRef}: location {locationRef} is not a known facility"));
+        }
+        // HAPI refuses a reference to a Location that does not exist (referential integrity on write), but a role can
+        // point at a jurisdiction (a district) instead of a facility: nobody is paid at a district.
+        if (location.Meta?.Profile?.Contains(FacilityProfile) != true)
+        {
+            return (null, new QuarantineReason(roleRef, "location", $"{roleRef}: location {locationRef} is not a facility (profile ihris-facility)"));
         }
 
         var coding = role.Code.SelectMany(c => c.Coding).FirstOrDefault(c => c.System == JobCatalog.JobSystem)

@@ -82,7 +82,7 @@ public sealed class ObservabilityTests(RosterSuite suite)
         await using var stuck = suite.StartIhrisAdapter(new()
         {
             ["ConnectionStrings:suite-db"] = database,
-            ["Ihris:BaseUrl"] = $"http://127.0.0.1:{OneClickSuite.Testing.ServerProcess.FreePort()}",
+            ["Ihris:FhirUrl"] = $"http://127.0.0.1:{OneClickSuite.Testing.ServerProcess.FreePort()}/fhir",
             ["Roster:StaleAfter"] = "00:00:02",
         });
         using var http = stuck.CreateClient();

@@ -62,19 +62,18 @@ public sealed class RosterSuite : IAsyncLifetime
             ["Odk:AdminPassword"] = Password,
             ["Odk:PublicUrl"] = "http://odk.suite.test",
         });
+        // In process the emulator serves its HAPI surface under /hapi/fhir (no second port).
         IhrisUrl = StartEmulator<OneClickSuite.Emulators.Ihris.Auth.AccessTokens>(new()
         {
             ["ConnectionStrings:hapi-db"] = hapiDb,
-            ["Ihris:AdminEmail"] = AdminEmail,
-            ["Ihris:AdminPassword"] = Password,
-        });
+        }) + "/hapi/fhir";
 
         Fineract = new FineractClient(new HttpClient { BaseAddress = new Uri(FineractUrl + "/fineract-provider/api/v1/") },
             Options.Create(new FineractOptions { BaseUrl = FineractUrl, Password = Password }));
         Odk = new OdkClient(new HttpClient { BaseAddress = new Uri(OdkUrl + "/v1/") },
             Options.Create(new OdkOptions { BaseUrl = OdkUrl, Email = AdminEmail, Password = Password }), new OdkSession());
         Ihris = new IhrisClient(new HttpClient { BaseAddress = new Uri(IhrisUrl + "/") },
-            Options.Create(new IhrisOptions { BaseUrl = IhrisUrl, Email = AdminEmail, Password = Password }), new IhrisSession());
+            Options.Create(new IhrisOptions { FhirUrl = IhrisUrl }));
 
         await SeedAsync();
         Rabbit = await rabbit;
@@ -103,6 +102,7 @@ public sealed class RosterSuite : IAsyncLifetime
         ["ConnectionStrings:suite-db"] = SuiteDb,
         ["ConnectionStrings:rabbitmq"] = Rabbit.ConnectionString,
         [$"{clientSection}:BaseUrl"] = baseUrl,
+        ["Ihris:FhirUrl"] = IhrisUrl,
         [$"{clientSection}:Username"] = "mifos",
         [$"{clientSection}:Email"] = AdminEmail,
         [$"{clientSection}:Password"] = Password,

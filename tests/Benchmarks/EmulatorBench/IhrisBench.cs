@@ -11,32 +11,26 @@ namespace OneClickSuite.Benchmarks.Emulators;
 /// <summary>iHRIS's hottest call: the roster page the iHRIS adapter walks, roles with their practitioners and facilities.</summary>
 public static class IhrisBench
 {
-    private const string AdminEmail = "admin@ihris.org";
-    private const string AdminPassword = "bench-admin-password";
     private const int Workers = 5_000;
     private const int Facilities = 50;
     private const string RosterPage =
-        "fhir/PractitionerRole?_count=200&_include=PractitionerRole:practitioner&_include=PractitionerRole:location";
+        "hapi/fhir/PractitionerRole?_count=200&_include=PractitionerRole:practitioner&_include=PractitionerRole:location";
 
     public static async Task<IReadOnlyList<Measurement>> RunAsync(string connectionString, LoadSettings settings, List<string> notes)
     {
         await using var host = EmulatorHost<IhrisProgram>.Start(_ => new Dictionary<string, string>
         {
             ["ConnectionStrings:hapi-db"] = connectionString,
-            ["Ihris:AdminEmail"] = AdminEmail,
-            ["Ihris:AdminPassword"] = AdminPassword,
         });
+        // In process the emulator serves its HAPI surface (no authentication, as HAPI) under /hapi/fhir.
         using var http = host.NewClient(settings.Clients);
-        var token = Http.Expect("log in", await Http.PostAsync(http, "auth/token",
-            Http.Json($$"""{"email":"{{AdminEmail}}","password":"{{AdminPassword}}"}""")));
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
 
         for (var start = 0; start < Workers; start += 1_000)
         {
-            Http.Expect("load workforce", await Http.PostAsync(http, "fhir",
+            Http.Expect("load workforce", await Http.PostAsync(http, "hapi/fhir",
                 new StringContent(WorkforceBundle(start, Math.Min(Workers, start + 1_000)), Encoding.UTF8, "application/fhir+json")));
         }
-        var total = Http.Expect("count roles", await Http.GetAsync(http, "fhir/PractitionerRole?_summary=count")).GetProperty("total").GetInt32();
+        var total = Http.Expect("count roles", await Http.GetAsync(http, "hapi/fhir/PractitionerRole?_summary=count")).GetProperty("total").GetInt32();
         if (total != Workers) notes.Add($"iHRIS: {total} PractitionerRoles after loading {Workers}.");
 
         return [await LoadRun.RunAsync("ihris.fhir.practitionerrole-page-200", "iHRIS",

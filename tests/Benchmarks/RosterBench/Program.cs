@@ -49,16 +49,15 @@ var odkHost = EmulatorHost<OdkEmulator>.Start(origin => new Dictionary<string, s
 var ihrisHost = EmulatorHost<IhrisEmulator>.Start(_ => new Dictionary<string, string>
 {
     ["ConnectionStrings:hapi-db"] = hapiDb,
-    ["Ihris:AdminEmail"] = AdminEmail,
-    ["Ihris:AdminPassword"] = Password,
 });
+// In process the emulator serves its HAPI surface under /hapi/fhir (no second port).
+var ihrisFhir = ihrisHost.Origin + "/hapi/fhir";
 
 var fineract = new FineractClient(Http(fineractHost.Origin + "/fineract-provider/api/v1/"),
     Options.Create(new FineractOptions { BaseUrl = fineractHost.Origin, Password = Password }));
 var odk = new OdkClient(Http(odkHost.Origin + "/v1/"),
     Options.Create(new OdkOptions { BaseUrl = odkHost.Origin, Email = AdminEmail, Password = Password }), new OdkSession());
-var ihris = new IhrisClient(Http(ihrisHost.Origin + "/"),
-    Options.Create(new IhrisOptions { BaseUrl = ihrisHost.Origin, Email = AdminEmail, Password = Password }), new IhrisSession());
+var ihris = new IhrisClient(Http(ihrisFhir + "/"), Options.Create(new IhrisOptions { FhirUrl = ihrisFhir }));
 
 // What Bootstrap does for the roster: the salary product, the ODK project with its entity list, the facilities.
 var productId = await fineract.CreateSavingsProductAsync("Staff salary account", "STAF", "USD", ct: ct);
@@ -113,6 +112,7 @@ Dictionary<string, string> AdapterSettings(string section, string baseUrl) => ne
     ["ConnectionStrings:suite-db"] = suiteDb,
     ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
     [$"{section}:BaseUrl"] = baseUrl,
+    ["Ihris:FhirUrl"] = ihrisFhir,
     [$"{section}:Username"] = "mifos",
     [$"{section}:Email"] = AdminEmail,
     [$"{section}:Password"] = Password,

@@ -14,6 +14,7 @@ public static class IhrisUsers
     public const string PasswordExtension = "http://ihris.org/fhir/StructureDefinition/ihris-password";
     public const string AdminId = "ihris-user-admin";
     public const string LoggedOutId = "ihris-user-loggedout";
+    public const string DemoId = "ihris-user-demo";
 
     // ihris-backend-site/ig/input/fsh/IhrisUser.fsh, Instance ihris-user-admin: the hash of "ihris" with this salt.
     public const string DefaultAdminHash = "0da67ef3726a1e0adfbd3c3880c00f33167daeab1f8c728e10b547d382c2b91a96402958209d6af3c947ae9ab53d879dddb79ad046454ade2b12257fe792f8fa";
@@ -57,6 +58,20 @@ public static class IhrisUsers
          "name":[{"use":"official","text":"Logged Out"}],"telecom":[{"system":"email","value":"loggedout@ihris.org"}]}
         """;
 
+    /// <summary>IhrisUser.fsh Instance ihris-user-demo: the same published password as the administrator, role hrmanager.</summary>
+    public static string DemoJson => $$$"""
+        {"resourceType":"Person","id":"{{{DemoId}}}","meta":{"profile":["http://ihris.org/fhir/StructureDefinition/bw-person-user"]},
+         "extension":[{"url":"{{{PasswordExtension}}}","extension":[{"url":"password","valueString":"{{{DefaultAdminHash}}}"},{"url":"salt","valueString":"{{{DefaultAdminSalt}}}"}]},
+                      {"url":"http://ihris.org/fhir/StructureDefinition/ihris-assign-role","valueReference":{"reference":"Basic/ihris-role-hrmanager"}}],
+         "name":[{"use":"official","text":"iHRIS Demo User"}],"telecom":[{"system":"email","value":"demo@ihris.org"}]}
+        """;
+
+    public static string HrManagerRoleJson => """
+        {"resourceType":"Basic","id":"ihris-role-hrmanager","meta":{"profile":["http://ihris.org/fhir/StructureDefinition/ihris-role"]},
+         "code":{"coding":[{"code":"role","system":"http://ihris.org/fhir/CodeSystem/ihris-resource-codesystem"}]},
+         "extension":[{"url":"http://ihris.org/fhir/StructureDefinition/ihris-basic-name","valueString":"HR Manager"}]}
+        """;
+
     public static string OpenRoleJson => """
         {"resourceType":"Basic","id":"ihris-role-open","meta":{"profile":["http://ihris.org/fhir/StructureDefinition/ihris-role"]},
          "code":{"coding":[{"code":"role","system":"http://ihris.org/fhir/CodeSystem/ihris-resource-codesystem"}]},
@@ -71,7 +86,7 @@ public static class IhrisUsers
     public static async Task LoadDefaultsAsync(FhirStore store, CancellationToken ct)
     {
         var requestId = FhirStore.NewRequestId();
-        foreach (var json in new[] { AdminRoleJson, OpenRoleJson, AdminJson, LoggedOutJson })
+        foreach (var json in new[] { AdminRoleJson, OpenRoleJson, HrManagerRoleJson, AdminJson, LoggedOutJson, DemoJson })
         {
             var resource = FhirEndpoints.ParseResource(json);
             await store.WriteAsync([new WriteOperation { Method = WriteMethod.Update, Type = resource.TypeName, Id = resource.Id, Resource = resource }],
