@@ -121,6 +121,14 @@ public sealed class OdkClient
     public Task DeleteEntityAsync(long projectId, string dataset, string uuid, CancellationToken ct = default) =>
         SendAsync<JsonNode>(HttpMethod.Delete, $"projects/{projectId}/datasets/{Esc(dataset)}/entities/{Esc(uuid)}", null, ct);
 
+    /// <summary>
+    /// Brings a deleted entity back, as it was when deleted (central-backend lib/resources/entities.js
+    /// <c>POST …/entities/:uuid/restore</c>; 404 when no deleted entity has that uuid). Central refuses to create an
+    /// entity with a deleted one's uuid (409.19), so this is how a uuid comes back into use.
+    /// </summary>
+    public Task RestoreEntityAsync(long projectId, string dataset, string uuid, CancellationToken ct = default) =>
+        SendAsync<JsonNode>(HttpMethod.Post, $"projects/{projectId}/datasets/{Esc(dataset)}/entities/{Esc(uuid)}/restore", null, ct);
+
     // Forms
 
     public Task<OdkForm?> GetFormAsync(long projectId, string xmlFormId, CancellationToken ct = default) =>
@@ -153,10 +161,12 @@ public sealed class OdkClient
     /// (<see cref="OdkOData.ChangedSince"/>); Central refuses filters on form fields (501.5).
     /// </summary>
     public async Task<OdkSubmissionPage> GetSubmissionsPageAsync(
-        long projectId, string xmlFormId, string? filter = null, string? skipToken = null, int top = 250, CancellationToken ct = default)
+        long projectId, string xmlFormId, string? filter = null, string? skipToken = null, int top = 250, CancellationToken ct = default,
+        string? select = null)
     {
         var query = new List<string> { "$top=" + top, "$count=true" };
         if (filter is not null) query.Add("$filter=" + Uri.EscapeDataString(filter));
+        if (select is not null) query.Add("$select=" + Uri.EscapeDataString(select));
         if (skipToken is not null) query.Add("$skiptoken=" + Uri.EscapeDataString(skipToken));
         var page = await SendAsync<JsonObject>(HttpMethod.Get,
             $"projects/{projectId}/forms/{Esc(xmlFormId)}.svc/Submissions?{string.Join('&', query)}", null, ct);

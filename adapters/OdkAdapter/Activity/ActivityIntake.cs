@@ -40,7 +40,9 @@ public sealed class ActivityIntakeOptions
 /// Reads CHW activity reports from ODK Central incrementally: OData filtered on <c>__system/updatedAt</c> (and
 /// <c>submissionDate</c> for never-changed ones) after a cursor kept in PostgreSQL, paged with <c>$skiptoken</c>.
 /// Each report is mapped from its entity uuid back to the worker; it counts when approved; a change of counts, worker,
-/// period or review is published again (<see cref="ActivityCountedV1"/> or <see cref="ActivityWithdrawnV1"/>).
+/// period or review is published again (<see cref="ActivityCountedV1"/> or <see cref="ActivityWithdrawnV1"/>). A
+/// report deleted in Central (it sets only <c>__system/deletedAt</c>) is withdrawn; one restored from Central's trash
+/// (which changes no timestamp) is found by comparing the trash with what was withdrawn, and counts again.
 /// Unreadable reports, unknown workers and impossible values are quarantined with a reason. The cursor, the stored
 /// state and the published events commit together (outbox).
 /// </summary>
@@ -74,6 +76,7 @@ public sealed class ActivityIntake(
             counted      boolean NOT NULL,
             version      bigint NOT NULL,
             updated_at   timestamptz NOT NULL DEFAULT now());
+        ALTER TABLE activity_submissions ADD COLUMN IF NOT EXISTS deleted boolean NOT NULL DEFAULT false;
         CREATE TABLE IF NOT EXISTS activity_quarantine (
             instance_id    text PRIMARY KEY,
             reason         text NOT NULL,
@@ -152,11 +155,59 @@ public sealed class ActivityIntake(
         {
             var page = await odk.GetSubmissionsPageAsync(projectId, settings.FormId, filter, skipToken, settings.PageSize, ct);
             read += page.Submissions.Count;
-            await ApplyPageAsync(projectId, page.Submissions, ct);
+            await ApplyPageAsync(projectId, page.Submissions, restored: false, ct);
             skipToken = page.NextSkipToken;
         } while (skipToken is not null);
+        read += await ApplyRestoresAsync(odk, projectId, ct);
         activity?.SetTag("activity.read", read);
         return read;
+    }
+
+    /// <summary>
+    /// Reports withdrawn because they were deleted, and no longer in Central's trash: restored (they are in the feed
+    /// again, and count as they did), or purged (gone for good; nothing more will happen to them).
+    /// </summary>
+    private async Task<int> ApplyRestoresAsync(OdkClient odk, long projectId, CancellationToken ct)
+    {
+        var formId = options.Value.FormId;
+        List<string> withdrawn = [];
+        await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
+        await using (var command = new NpgsqlCommand($"SELECT instance_id FROM \"{database.Schema}\".activity_submissions WHERE deleted", connection))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) withdrawn.Add(reader.GetString(0));
+        }
+        if (withdrawn.Count == 0) return 0;
+
+        var trash = new HashSet<string>(StringComparer.Ordinal);
+        string? skipToken = null;
+        do
+        {
+            var page = await odk.GetSubmissionsPageAsync(projectId, formId, OdkOData.Deleted, skipToken, options.Value.PageSize, ct, select: "__id");
+            foreach (var row in page.Submissions) if ((string?)row["__id"] is { } id) trash.Add(id);
+            skipToken = page.NextSkipToken;
+        } while (skipToken is not null);
+
+        var applied = 0;
+        foreach (var instanceId in withdrawn.Where(id => !trash.Contains(id)))
+        {
+            var found = await odk.GetSubmissionsPageAsync(projectId, formId, OdkOData.Submission(instanceId), null, 1, ct);
+            if (found.Submissions.Count > 0)
+            {
+                logger.LogInformation("Activity report {InstanceId} was restored in ODK Central", instanceId);
+                await ApplyPageAsync(projectId, found.Submissions, restored: true, ct);
+                applied++;
+                continue;
+            }
+            await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+            await using var forget = new NpgsqlCommand($"DELETE FROM \"{database.Schema}\".activity_submissions WHERE instance_id = $1 AND deleted", connection)
+            {
+                Parameters = { new() { Value = instanceId } },
+            };
+            await forget.ExecuteNonQueryAsync(ct);
+            logger.LogInformation("Activity report {InstanceId} was purged from ODK Central's trash", instanceId);
+        }
+        return applied;
     }
 
     private async Task<DateTimeOffset?> CursorAsync(string formId, CancellationToken ct)
@@ -169,7 +220,11 @@ public sealed class ActivityIntake(
         return await command.ExecuteScalarAsync(ct) is DateTime value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
     }
 
-    private async Task ApplyPageAsync(long projectId, IReadOnlyList<JsonObject> submissions, CancellationToken ct)
+    /// <param name="restored">
+    /// The reports were restored from Central's trash: a restore changes no timestamp, so they are applied as a version
+    /// newer than the deletion, taken from the clock.
+    /// </param>
+    private async Task ApplyPageAsync(long projectId, IReadOnlyList<JsonObject> submissions, bool restored, CancellationToken ct)
     {
         var settings = options.Value;
         var schema = $"\"{database.Schema}\"";
@@ -179,6 +234,7 @@ public sealed class ActivityIntake(
         {
             var report = ActivityReport.Read(submission, settings, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
             if (report.ChangedAt is { } changed && (newest is null || changed > newest)) newest = changed;
+            if (restored) report = report with { Version = Math.Max(report.Version, clock.GetUtcNow().ToUnixTimeMilliseconds()) };
             if (report.InstanceId is null) continue; // without an id there is nothing to key it by; Central always sends one
 
             // The stored state of this submission, if any; an equal or newer version was already applied.
@@ -199,20 +255,21 @@ public sealed class ActivityIntake(
             }
 
             string? workerId = null;
-            var problem = report.Problem;
-            if (problem is null)
+            var problem = report.Deleted ? null : report.Problem;
+            if (problem is null && !report.Deleted)
             {
                 workerId = await WorkerOfAsync(tx, projectId, report.EntityUuid!.Value, ct);
                 if (workerId is null) problem = ("the selected worker is not on the roster (unknown entity uuid)", "worker");
             }
 
-            var counts = problem is null ? report.Counts : null;
+            var counts = problem is null && !report.Deleted ? report.Counts : null;
             var countsNow = problem is null && report.CountsUnder(settings);
             await using (var upsert = tx.Command($"""
-                INSERT INTO {schema}.activity_submissions (instance_id, worker_id, period, counts, review_state, counted, version)
-                VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
+                INSERT INTO {schema}.activity_submissions (instance_id, worker_id, period, counts, review_state, counted, version, deleted)
+                VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)
                 ON CONFLICT (instance_id) DO UPDATE SET worker_id = excluded.worker_id, period = excluded.period, counts = excluded.counts,
-                    review_state = excluded.review_state, counted = excluded.counted, version = excluded.version, updated_at = now()
+                    review_state = excluded.review_state, counted = excluded.counted, version = excluded.version, deleted = excluded.deleted,
+                    updated_at = now()
                 """))
             {
                 upsert.Parameters.Add(new() { Value = report.InstanceId });
@@ -222,6 +279,7 @@ public sealed class ActivityIntake(
                 upsert.Parameters.Add(new() { Value = (object?)report.ReviewState ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                 upsert.Parameters.Add(new() { Value = countsNow });
                 upsert.Parameters.Add(new() { Value = report.Version });
+                upsert.Parameters.Add(new() { Value = report.Deleted });
                 await upsert.ExecuteNonQueryAsync(ct);
             }
 
@@ -256,7 +314,8 @@ public sealed class ActivityIntake(
             }
             else if (wasCounted && previousWorker is not null && previousPeriod is not null)
             {
-                var reason = problem?.Reason ?? (report.ReviewState is null ? "no longer approved" : $"review state is now {report.ReviewState}");
+                var reason = report.Deleted ? "deleted in ODK Central"
+                    : problem?.Reason ?? (report.ReviewState is null ? "no longer approved" : $"review state is now {report.ReviewState}");
                 await tx.PublishAsync(new ActivityWithdrawnV1(report.InstanceId, previousWorker, previousPeriod.Value, reason, report.Version));
                 Withdrawn.Add(1);
             }
@@ -296,22 +355,26 @@ public sealed record ActivityReport(
     DateTimeOffset? ChangedAt,
     (string Reason, string? Field)? Problem)
 {
+    /// <summary>Deleted in Central (<c>__system/deletedAt</c> set): it counts no more, whatever it says.</summary>
+    public bool Deleted { get; init; }
+
     /// <summary>Whether the report counts towards pay: approved (or, when configured, anything not rejected).</summary>
     public bool CountsUnder(ActivityIntakeOptions options) =>
-        Problem is null && (options.ApprovedOnly ? ReviewState == "approved" : ReviewState != "rejected");
+        Problem is null && !Deleted && (options.ApprovedOnly ? ReviewState == "approved" : ReviewState != "rejected");
 
     public static ActivityReport Read(JsonObject row, ActivityIntakeOptions options, DateOnly today)
     {
         var system = row["__system"] as JsonObject;
         var submittedAt = Instant(system?["submissionDate"]);
-        // updatedAt stays null until a submission is first edited or reviewed (upstreams.md).
-        var changedAt = Instant(system?["updatedAt"]) ?? submittedAt;
+        // updatedAt stays null until a submission is first edited or reviewed (upstreams.md); a deletion sets deletedAt only.
+        var deletedAt = Instant(system?["deletedAt"]);
+        var changedAt = Latest(Instant(system?["updatedAt"]) ?? submittedAt, deletedAt);
         var version = changedAt?.ToUnixTimeMilliseconds() ?? 0;
         var review = Text(system?["reviewState"]);
         var instanceId = Text(row["__id"]) ?? Text(row["meta"]?["instanceID"]);
 
         ActivityReport Bad(string reason, string field, Guid? uuid = null, DateOnly? period = null) =>
-            new(instanceId, uuid, period, null, review, version, submittedAt, changedAt, (reason, field));
+            new(instanceId, uuid, period, null, review, version, submittedAt, changedAt, (reason, field)) { Deleted = deletedAt is not null };
 
         if (instanceId is null) return Bad("unreadable: no instance id", "__id");
         if (!Guid.TryParse(Text(row["worker"]), out var entityUuid)) return Bad("unreadable: worker is not an entity uuid", "worker");
@@ -332,8 +395,10 @@ public sealed record ActivityReport(
             if (value > options.MaxPlausibleCount) return Bad($"impossible: {field} is {value}, above {options.MaxPlausibleCount}", field, entityUuid, period);
             counts[field] = value;
         }
-        return new ActivityReport(instanceId, entityUuid, period, counts, review, version, submittedAt, changedAt, null);
+        return new ActivityReport(instanceId, entityUuid, period, counts, review, version, submittedAt, changedAt, null) { Deleted = deletedAt is not null };
     }
+
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     private static string? Text(JsonNode? node) =>
         node is JsonValue value ? (value.TryGetValue<string>(out var text) ? text : value.ToJsonString().Trim('"')) : null;

@@ -137,10 +137,12 @@ public sealed class EntityListSync(
             Synced.Add(creates.Count);
             return;
         }
-        catch (OdkException ex) when (ex.Code == "409.3")
+        catch (OdkException ex) when (ex.Code is "409.3" or "409.19")
         {
-            // Some already exist (an earlier create whose answer was lost): Central created none, so go one by one.
-            activity?.AddEvent(new ActivityEvent("409.3: falling back to one by one"));
+            // Some already exist (an earlier create whose answer was lost, 409.3) or belong to deleted entities (a
+            // leaver coming back, or the suite's own state lost while Central kept its entities, 409.19 since v2025.1):
+            // Central created none, so go one by one; each is then updated or restored as it needs.
+            activity?.AddEvent(new ActivityEvent($"{ex.Code}: falling back to one by one"));
         }
         catch (Exception ex) when (ex is OdkException or HttpRequestException or TimeoutException)
         {
@@ -232,6 +234,12 @@ internal sealed class EntityWriter(OdkClient odk, long projectId, string entityL
                 catch (OdkException ex) when (ex.Code == "409.3" && attempt < 3)
                 {
                     continue; // created meanwhile (a lost answer): read it and compare
+                }
+                catch (OdkException ex) when (ex.Code == "409.19" && attempt < 3)
+                {
+                    // The uuid is a deleted entity's (the worker left and came back): restore it, then bring it up to date.
+                    await odk.RestoreEntityAsync(projectId, entityList, uuid, ct);
+                    continue;
                 }
             }
             var version = current.CurrentVersion?.Version ?? 1;

@@ -65,11 +65,9 @@ public sealed class RosterEventsHandler(SuiteDatabase database, OdkProject proje
                 continue; // a duplicate or an older event: already recorded something newer
             }
             var present = message is not WorkerLeftV1 && worker.Active;
-            // A worker coming back after their entity was deleted needs a new uuid: Central never reuses one.
-            var generation = row is { Present: false, OdkVersion: null } previous && previous.SyncedRevision == previous.Revision && present
-                && previous.SyncedRevision > 0
-                ? previous.Generation + 1
-                : row?.Generation ?? 0;
+            // A worker keeps their entity's uuid: one who comes back after their entity was deleted gets it restored
+            // (EntityWriter). Rows written before restore was used may carry a later generation; they keep it.
+            var generation = row?.Generation ?? 0;
             var data = new Dictionary<string, string>
             {
                 ["worker_id"] = worker.WorkerId,

@@ -137,6 +137,18 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
         Assert.Equal("2026-10", adjustment.Period);
         Assert.Equal(-30.00m, adjustment.Amount);
         Assert.Equal(50.00m, (await payRuns.GetLineAsync(october.Id, line.Id, Ct)).Amount);
+
+        // A report deleted in Central (only __system/deletedAt changes) stops counting; restored from the trash (no
+        // timestamp changes at all), it counts again.
+        await SubmitAsync(http, project.Id, "uuid:report-deleted", entity, households: 12, referrals: 2);
+        await odk.SetReviewStateAsync(project.Id, "chw_activity", "uuid:report-deleted", OdkReviewState.Approved, Ct);
+        await UntilAsync(() => CountedAsync(suiteDb, "uuid:report-deleted", expected: true));
+        (await http.DeleteAsync($"projects/{project.Id}/forms/chw_activity/submissions/uuid:report-deleted", Ct)).EnsureSuccessStatusCode();
+        await UntilAsync(() => CountedAsync(suiteDb, "uuid:report-deleted", expected: false));
+        Assert.Contains(Assert.Single((await payrollApi.GetFromJsonAsync<PayrollWorkerView>("/workers/c1?period=2026-10", Ct))!.Activity,
+            a => a.SubmissionId == "uuid:report-deleted").ReviewState ?? "", "deleted");
+        (await http.PostAsync($"projects/{project.Id}/forms/chw_activity/submissions/uuid:report-deleted/restore", null, Ct)).EnsureSuccessStatusCode();
+        await UntilAsync(() => CountedAsync(suiteDb, "uuid:report-deleted", expected: true));
     }
 
     private static async Task SubmitAsync(HttpClient http, long projectId, string instanceId, Guid worker, int households, int referrals)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Contracts;
+using OneClickSuite.OdkAdapter.Roster;
 using OneClickSuite.Testing;
 using Wolverine;
 using Xunit;
@@ -55,6 +56,46 @@ public sealed class RosterFlowTests(RosterSuite suite)
         // Re-hired: the same client and account come back into use.
         await PutAsync([ended with { Ended = false }]);
         await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+    }
+
+    [Fact]
+    public async Task A_suite_that_lost_its_own_state_converges_on_the_entities_Central_kept()
+    {
+        var workers = Enumerable.Range(0, 3).Select(_ => RosterData.NewWorker("lost")).ToList();
+        await PutAsync(workers);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+
+        // Central keeps deleted entities' uuids for good (409.19 since v2025.1). Two of the three entities are deleted
+        // in Central, and the ODK adapter forgets all three, as if the suite's database had been lost.
+        foreach (var worker in workers.Take(2))
+            await suite.Odk.DeleteEntityAsync(suite.OdkProjectId, "health_workers", EntityIds.ForWorker(suite.OdkProjectId, worker.Id).ToString(), Ct);
+        var ids = workers.Select(w => w.Id).ToArray();
+        var events = new List<IRosterEvent>();
+        await using (var connection = new NpgsqlConnection(suite.SuiteDb))
+        {
+            await connection.ExecuteAsync("DELETE FROM odk_adapter.roster_entities WHERE worker_id = ANY(@ids)", new { ids });
+            foreach (var (json, revision) in await connection.QueryAsync<(string, long)>(
+                         "SELECT snapshot::text, revision FROM ihris_adapter.roster_workers WHERE worker_id = ANY(@ids)", new { ids }))
+            {
+                var snapshot = System.Text.Json.JsonSerializer.Deserialize<WorkerSnapshot>(json, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+                events.Add(new WorkerRegisteredV1(snapshot, revision, DateTimeOffset.UtcNow));
+            }
+        }
+
+        // Every worker published again in one batch: one bulk create, refused as a whole (409.19 and 409.3), then one
+        // by one, restoring the deleted entities and bringing them up to date.
+        using (var scope = suite.IhrisAdapter.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(RosterBatchV1.Of(events, DateTimeOffset.UtcNow));
+        }
+        await EventuallyAsync(async () =>
+        {
+            await using var connection = new NpgsqlConnection(suite.SuiteDb);
+            Assert.Equal(3, await connection.ExecuteScalarAsync<int>(
+                "SELECT count(*) FROM odk_adapter.roster_entities WHERE worker_id = ANY(@ids) AND synced_revision = revision", new { ids }));
+            await AssertMatchesRosterAsync(suite);
+        }, Deadline);
+        await AssertNoDeadLettersAsync();
     }
 
     [Fact]
@@ -241,7 +282,14 @@ public sealed class RosterFlowTests(RosterSuite suite)
 
         await PutAsync([good]);
         await EventuallyAsync(() => AssertMatchesRosterAsync(suite, [good]), Deadline);
-        await RosterData.PutAsync(suite.Ihris, unknownFacility, locationId: "no-such-facility");
+        // HAPI refuses a role that names a Location that does not exist (HAPI-1094), so the bad one is a district.
+        await suite.Ihris.UpdateAsync(new Hl7.Fhir.Model.Location
+        {
+            Id = "a-district",
+            Meta = new Hl7.Fhir.Model.Meta { Profile = ["http://ihris.org/fhir/StructureDefinition/ihris-jurisdiction"] },
+            Name = "A District",
+        }, Ct);
+        await RosterData.PutAsync(suite.Ihris, unknownFacility, locationId: "a-district");
         await PutAsync([noName, noIdentifier, badPhone, duplicate], track: false);
 
         using var http = suite.IhrisAdapter.CreateClient();
