@@ -44,6 +44,11 @@ public static partial class EntityEndpoints
         app.MapGet("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}", GetEntity);
         app.MapPatch("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}", UpdateEntity);
         app.MapDelete("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}", DeleteEntity);
+        app.MapPost("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}/restore", RestoreEntity);
+        app.MapPost("/v1/projects/{projectId:int}/datasets/{name}/entities/bulk-delete", (int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            BulkDeleteOrRestore(projectId, name, restore: false, context, db, ct));
+        app.MapPost("/v1/projects/{projectId:int}/datasets/{name}/entities/bulk-restore", (int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            BulkDeleteOrRestore(projectId, name, restore: true, context, db, ct));
     }
 
     private static async Task<IResult> CreateDataset(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -287,6 +292,17 @@ public static partial class EntityEndpoints
     private static async Task InsertEntitiesAsync(NpgsqlDataSource db, DatasetRow dataset, List<EntityInput> entities, int creatorId,
         string? userAgent, JsonObject? source, CancellationToken ct)
     {
+        // central-backend lib/model/query/entities.js createNew/createMany: a uuid of a deleted (or purged) entity
+        // is refused with 409.19 before anything is inserted.
+        await using (var deleted = db.CreateCommand("SELECT uuid FROM odk.entities WHERE deleted_at IS NOT NULL AND uuid = ANY(@uuids)"))
+        {
+            deleted.Parameters.Add(new NpgsqlParameter("uuids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = entities.Select(e => e.Uuid).Distinct().ToArray() });
+            var found = new List<string>();
+            await using var reader = await deleted.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) found.Add(reader.GetGuid(0).ToString());
+            if (found.Count > 0) throw Problems.EntityUuidOfDeleted(found);
+        }
+
         await using var command = db.CreateCommand("""
             WITH now AS (SELECT clock_timestamp() AS ts),
             input AS (
@@ -372,17 +388,23 @@ public static partial class EntityEndpoints
     }
 
     private static async Task<JsonObject?> EntityJsonAsync(NpgsqlDataSource db, DatasetRow dataset, Guid uuid, bool full,
-        IReadOnlyCollection<string> properties, CancellationToken ct)
+        IReadOnlyCollection<string> properties, CancellationToken ct, bool deleted = false)
     {
-        await using var command = db.CreateCommand(EntitySelect + " WHERE e.dataset_id = @dataset AND e.uuid = @uuid AND e.deleted_at IS NULL");
+        await using var command = db.CreateCommand(EntitySelect + $" WHERE e.dataset_id = @dataset AND e.uuid = @uuid AND e.deleted_at IS {(deleted ? "NOT " : "")}NULL");
         command.Parameters.AddWithValue("dataset", dataset.Id);
         command.Parameters.AddWithValue("uuid", uuid);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? EntityJson(reader, full, properties) : null;
     }
 
-    private static Guid ParseUuidOrNotFound(string uuid) =>
-        UuidPattern().Match(uuid) is { Success: true } match ? Guid.Parse(match.Groups[2].Value) : throw Problems.NotFound();
+    /// <summary>central-backend lib/data/entity.js normalizeUuid: blank is 400.2, anything but a v4 uuid 400.11.</summary>
+    private static Guid ParseUuidOrNotFound(string uuid)
+    {
+        if (string.IsNullOrWhiteSpace(uuid)) throw Problems.MissingParameter("uuid");
+        return UuidPattern().Match(uuid) is { Success: true } match
+            ? Guid.Parse(match.Groups[2].Value)
+            : throw Problems.InvalidDataType("uuid", "valid version 4 UUID");
+    }
 
     private static async Task<IResult> ListEntities(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
@@ -402,7 +424,9 @@ public static partial class EntityEndpoints
         context.RequireUser();
         var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
         var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
-        return Http.Json(await EntityJsonAsync(db, dataset, ParseUuidOrNotFound(uuid), full: true, properties, ct) ?? throw Problems.NotFound());
+        // Entities.getById with argData: ?deleted=true reads a deleted entity (and only a deleted one).
+        var deleted = Http.IsTrue(context.Request.Query["deleted"]);
+        return Http.Json(await EntityJsonAsync(db, dataset, ParseUuidOrNotFound(uuid), full: true, properties, ct, deleted) ?? throw Problems.NotFound());
     }
 
     /// <summary>A new version on top of the current one; a stale baseVersion is 409.15 unless ?force=true.</summary>
@@ -483,6 +507,50 @@ public static partial class EntityEndpoints
         command.Parameters.AddWithValue("uuid", ParseUuidOrNotFound(uuid));
         if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
         return Http.Json(Http.Success());
+    }
+
+    /// <summary>
+    /// central-backend lib/resources/entities.js restore: only a deleted entity of this list is found (else 404.1);
+    /// deletedAt is cleared and updatedAt bumped (Entities.restore); the answer is {"success":true}.
+    /// </summary>
+    private static async Task<IResult> RestoreEntity(int projectId, string name, string uuid, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        await using var command = db.CreateCommand("""
+            UPDATE odk.entities SET deleted_at = NULL, updated_at = clock_timestamp()
+            WHERE dataset_id = @dataset AND uuid = @uuid AND deleted_at IS NOT NULL
+            """);
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        command.Parameters.AddWithValue("uuid", ParseUuidOrNotFound(uuid));
+        if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
+        return Http.Json(Http.Success());
+    }
+
+    /// <summary>
+    /// central-backend lib/resources/entities.js bulk-delete / bulk-restore: {"ids":[...]} answers {"count":N}, the
+    /// entities of this list actually changed (deleteByIds / restoreByIds; restoring leaves updatedAt alone).
+    /// </summary>
+    private static async Task<IResult> BulkDeleteOrRestore(int projectId, string name, bool restore, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var body = await Http.ReadJsonObjectAsync(context.Request);
+        // Upstream hands a missing ids array straight to SQL, which fails as a plain 500.
+        if (body["ids"] is not JsonArray ids) throw Problems.InternalServerError();
+        var uuids = new List<Guid>();
+        foreach (var id in ids)
+        {
+            if (id is not JsonValue v || !v.TryGetValue<string>(out var text) || !Guid.TryParse(text, out var g)) throw Problems.InternalServerError();
+            uuids.Add(g);
+        }
+        await using var command = db.CreateCommand(restore
+            ? "UPDATE odk.entities SET deleted_at = NULL WHERE deleted_at IS NOT NULL AND uuid = ANY(@uuids) AND dataset_id = @dataset"
+            : "UPDATE odk.entities SET deleted_at = now() WHERE deleted_at IS NULL AND uuid = ANY(@uuids) AND dataset_id = @dataset");
+        command.Parameters.Add(new NpgsqlParameter("uuids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = uuids.ToArray() });
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        var count = await command.ExecuteNonQueryAsync(ct);
+        return Http.Json(new JsonObject { ["count"] = count });
     }
 
     private static async Task<IResult> EntitiesCsv(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)

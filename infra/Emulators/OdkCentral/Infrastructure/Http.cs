@@ -94,7 +94,7 @@ public static class Http
     }
 }
 
-/// <summary>Turns thrown problems into ODK's error bodies and keeps every other failure a generic 500.1.</summary>
+/// <summary>Turns thrown problems into ODK's error bodies; every other failure is the bare {"message":"Internal Server Error"} 500.</summary>
 public sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -119,7 +119,7 @@ public sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddl
         catch (Exception ex)
         {
             logger.LogError(ex, "Unexpected failure on {Method} {Path}", context.Request.Method, context.Request.Path);
-            await WriteAsync(context, Problems.Unknown());
+            await WriteAsync(context, Problems.InternalServerError());
         }
     }
 

@@ -12,8 +12,12 @@ public sealed class OdkProblem(double code, string message, JsonObject? details 
     public JsonObject? Details { get; } = details;
     public int HttpStatus => (int)Math.Floor(Code);
 
+    /// <summary>A failure that is not one of Central's Problems: only a message, no code (lib/http/endpoint.js defaultErrorWriter).</summary>
+    public bool Bare { get; init; }
+
     public JsonObject ToJson()
     {
+        if (Bare) return new JsonObject { ["message"] = Message };
         var body = new JsonObject { ["message"] = Message, ["code"] = Code };
         if (Details is not null) body["details"] = Details.DeepClone();
         return body;
@@ -117,6 +121,14 @@ public static class Problems
         new(409.3, $"A resource already exists with instanceID value(s) of {instanceId}.",
             new JsonObject { ["fields"] = "instanceID", ["values"] = instanceId });
 
+    /// <summary>central-backend lib/util/problem.js entityUniquenessViolationWithDeleted (since v2025.1).</summary>
+    public static OdkProblem EntityUuidOfDeleted(IEnumerable<string> uuids)
+    {
+        var list = uuids.ToArray();
+        return new(409.19, $"The following UUID(s) cannot be used because they are associated with deleted Entities: ({string.Join(", ", list)}).",
+            new JsonObject { ["entityUuids"] = new JsonArray(list.Select(u => (JsonNode?)u).ToArray()) });
+    }
+
     public static OdkProblem VersionUniquenessViolation(string xmlFormId, string version) =>
         new(409.6, $"You tried to publish the form '{xmlFormId}' with version '{version}', but a published form has already existed in this project with those identifiers. Please choose a new name and try again. You can re-request with ?version=xyz to have the version changed in-place for you.",
             new JsonObject { ["xmlFormId"] = xmlFormId, ["version"] = version });
@@ -131,6 +143,9 @@ public static class Problems
         if (provided is not null) details["provided"] = provided;
         return new(409.15, $"Current version of the Entity is '{current}' and you provided '{provided ?? "undefined"}'. Please correct the version number or pass '?force=true' in the URL to forcefully update the Entity.", details);
     }
+
+    /// <summary>What Central answers for any error that is not a Problem (lib/http/endpoint.js defaultErrorWriter).</summary>
+    public static OdkProblem InternalServerError() => new(500, "Internal Server Error") { Bare = true };
 
     public static OdkProblem Unknown() => new(500.1, "An unknown internal problem has occurred. Please try again later.");
 
