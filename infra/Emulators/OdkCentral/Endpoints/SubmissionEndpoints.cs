@@ -47,6 +47,8 @@ public static class SubmissionEndpoints
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", GetSubmission);
         app.MapPut("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", RestEdit);
         app.MapPatch("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", Review);
+        app.MapDelete("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", DeleteSubmission);
+        app.MapPost("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}/restore", RestoreSubmission);
 
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}.svc", ServiceDocument);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}.svc/$metadata", Metadata);
@@ -302,7 +304,9 @@ public static class SubmissionEndpoints
     {
         context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
-        await using var command = db.CreateCommand($"SELECT {SubmissionColumnsSql} FROM odk.submissions s WHERE s.form_id = @form AND s.deleted_at IS NULL ORDER BY s.created_at DESC, s.id DESC");
+        // Submissions.getAllForFormByIds: ?deleted=true lists only the deleted ones, otherwise only live ones.
+        var deleted = Http.IsTrue(context.Request.Query["deleted"]);
+        await using var command = db.CreateCommand($"SELECT {SubmissionColumnsSql} FROM odk.submissions s WHERE s.form_id = @form AND s.deleted_at IS {(deleted ? "NOT " : "")}NULL ORDER BY s.created_at DESC, s.id DESC");
         command.Parameters.AddWithValue("form", form.Id);
         var list = new JsonArray();
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -338,6 +342,37 @@ public static class SubmissionEndpoints
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
         return Http.Json(SubmissionJson(reader));
+    }
+
+    /// <summary>
+    /// central-backend lib/resources/submissions.js DELETE: a live submission gets deletedAt (markDeleted: now(),
+    /// updatedAt untouched) and answers {"success":true}; it then leaves the REST list and the OData feed unless
+    /// asked for (?deleted=true, or a $filter on __system/deletedAt). Unknown or already deleted: 404.1.
+    /// </summary>
+    private static async Task<IResult> DeleteSubmission(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await using var command = db.CreateCommand("UPDATE odk.submissions SET deleted_at = now() WHERE form_id = @form AND instance_id = @instance AND deleted_at IS NULL");
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("instance", instanceId);
+        if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
+        return Http.Json(Http.Success());
+    }
+
+    /// <summary>
+    /// central-backend lib/resources/submissions.js restore: only a deleted submission is found (Submissions.getDeleted,
+    /// else 404.1); markUndeleted clears deletedAt and leaves updatedAt alone; answers {"success":true}.
+    /// </summary>
+    private static async Task<IResult> RestoreSubmission(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await using var command = db.CreateCommand("UPDATE odk.submissions SET deleted_at = NULL WHERE form_id = @form AND instance_id = @instance AND deleted_at IS NOT NULL");
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("instance", instanceId);
+        if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
+        return Http.Json(Http.Success());
     }
 
     private static async Task<IResult> ServiceDocument(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
