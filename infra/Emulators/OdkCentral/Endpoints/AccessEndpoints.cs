@@ -18,9 +18,9 @@ public static class AccessEndpoints
             await using var command = db.CreateCommand("SELECT 1");
             await command.ExecuteScalarAsync(ct);
             return Http.Json(new JsonObject());
-        });
+        }).WithMetadata(new OdkAnonymous());
 
-        app.MapPost("/v1/sessions", CreateSession);
+        app.MapPost("/v1/sessions", CreateSession).WithMetadata(new OdkAnonymous());
         app.MapDelete("/v1/sessions/{token}", DeleteSession);
         app.MapGet("/v1/users/current", CurrentUser);
 
@@ -31,6 +31,24 @@ public static class AccessEndpoints
         app.MapPost("/v1/projects/{projectId:int}/app-users", CreateAppUser);
         app.MapGet("/v1/projects/{projectId:int}/app-users", ListAppUsers);
         app.MapPost("/v1/projects/{projectId:int}/forms/{xmlFormId}/assignments/{role}/{actorId:int}", AssignToForm);
+    }
+
+    /// <summary>
+    /// Routing fall-throughs are 404.1 (lib/http/service.js), "/v1" alone is 404.2 (lib/http/middleware.js
+    /// versionParser). A project id that is not an integer reaches PostgreSQL upstream, whose cast error becomes
+    /// 400.11 (lib/util/db.js, 22P02), after authentication.
+    /// </summary>
+    public static void MapFallbacks(this IEndpointRouteBuilder app)
+    {
+        app.Map("/v1", () => Http.Json(Problems.MissingApiVersion().ToJson(), 404)).WithMetadata(new OdkAnonymous());
+        app.MapFallback("/v1/projects/{projectId}/{**rest}", (string projectId, HttpContext context) =>
+        {
+            if (int.TryParse(projectId, out _)) return Http.Json(Problems.NotFound().ToJson(), 404);
+            if (OdkAuthenticationMiddleware.Failure(context) is { } failure) throw failure;
+            context.RequireAnyCaller();
+            throw Problems.InvalidInputSyntax(projectId, "type integer");
+        }).WithMetadata(new OdkAnonymous());
+        app.MapFallback("/v1/{**path}", () => Http.Json(Problems.NotFound().ToJson(), 404)).WithMetadata(new OdkAnonymous());
     }
 
     private static async Task<IResult> CreateSession(HttpContext context, NpgsqlDataSource db, IConfiguration configuration, CancellationToken ct)
@@ -74,13 +92,15 @@ public static class AccessEndpoints
         command.Parameters.AddWithValue("token", token);
         command.Parameters.AddWithValue("actor", caller.ActorId);
         command.Parameters.AddWithValue("isUser", caller.IsUser);
-        if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
+        // lib/resources/sessions.js: an unknown token is 403.1, never 404, so nothing leaks.
+        if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.InsufficientRights();
         return Http.Json(Http.Success());
     }
 
     private static async Task<IResult> CurrentUser(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        var caller = context.RequireUser();
+        // Users.getByActorId: an app user is no user, so 404.1 (lib/resources/users.js).
+        var caller = context.RequireAnyCaller();
         await using var command = db.CreateCommand("""
             SELECT a.id, a.type, a.display_name, a.created_at, a.updated_at, a.deleted_at, u.email, u.last_login_at
             FROM odk.actors a JOIN odk.users u ON u.actor_id = a.id WHERE a.id = @id
@@ -132,10 +152,10 @@ public static class AccessEndpoints
 
     private static async Task<IResult> ListProjects(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
+        // Projects.getAll lists what the caller may project.read; an app user's role is on forms, not the project.
         var caller = context.RequireAnyCaller();
-        await using var command = db.CreateCommand($"SELECT {ProjectColumns} FROM odk.projects WHERE deleted_at IS NULL AND (@all OR id = @project) ORDER BY name, id");
+        await using var command = db.CreateCommand($"SELECT {ProjectColumns} FROM odk.projects WHERE deleted_at IS NULL AND @all ORDER BY name, id");
         command.Parameters.AddWithValue("all", caller.IsUser);
-        command.Parameters.AddWithValue("project", caller.ProjectId ?? 0);
         var list = new JsonArray();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) list.Add(ProjectJson(reader));

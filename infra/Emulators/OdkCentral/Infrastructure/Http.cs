@@ -47,6 +47,29 @@ public static class Http
         return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
     }
 
+    /// <summary>JavaScript parseInt: leading whitespace, a sign, then at least one digit; the rest is ignored.</summary>
+    public static bool TryParseIntPrefix(string? text, out long value)
+    {
+        value = 0;
+        if (text is null) return false;
+        var s = text.TrimStart();
+        var i = 0;
+        var negative = false;
+        if (i < s.Length && (s[i] == '+' || s[i] == '-')) { negative = s[i] == '-'; i++; }
+        var start = i;
+        while (i < s.Length && char.IsAsciiDigit(s[i]) && i - start < 18) { value = value * 10 + (s[i] - '0'); i++; }
+        if (i == start) return false;
+        if (negative) value = -value;
+        return true;
+    }
+
+    /// <summary>lib/http/endpoint.js isJsonType / isXmlType.</summary>
+    public static bool IsJsonType(string value) =>
+        System.Text.RegularExpressions.Regex.IsMatch(value, "(^|,)(application/json|json)($|;|,)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+
+    public static bool IsXmlType(string value) =>
+        System.Text.RegularExpressions.Regex.IsMatch(value, "(^|,)(application/(atom(svc)?\\+)?xml|atom|xml)($|;|,)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+
     /// <summary>central-backend util/http.js isTrue: a non-blank string equal to "true", any case.</summary>
     public static bool IsTrue(string? value) => value is not null && value.Equals("true", StringComparison.OrdinalIgnoreCase);
 

@@ -56,6 +56,16 @@ public static class Problems
         new(400.11, $"Invalid input data type: expected ({field}) to be ({expected})",
             new JsonObject { ["field"] = field, ["expected"] = expected });
 
+    /// <summary>400.11 as raised from a query option or a PostgreSQL cast: "expected "value" to be (...)" or "(field)".</summary>
+    public static OdkProblem InvalidDataTypeOfParameter(string field, string expected) =>
+        new(400.11, $"Invalid input data type: expected ({field}) to be ({expected})",
+            new JsonObject { ["field"] = field, ["expected"] = expected });
+
+    /// <summary>PostgreSQL's 22P02 read back by lib/util/db.js: details are {value, expected}.</summary>
+    public static OdkProblem InvalidInputSyntax(string value, string expected) =>
+        new(400.11, $"Invalid input data type: expected \"{value}\" to be ({expected})",
+            new JsonObject { ["value"] = value, ["expected"] = expected });
+
     public static OdkProblem UnparseableODataExpression(string reason) =>
         new(400.18, $"The OData filter expression you provided could not be parsed: {reason}",
             new JsonObject { ["reason"] = reason });
@@ -89,6 +99,22 @@ public static class Problems
 
     public static OdkProblem InsufficientRights() =>
         new(403.1, "The authentication you provided does not have rights to perform that action.");
+
+    public static OdkProblem MissingApiVersion() => new(404.2, "Expected an API version (eg /v1) at the start of the request URL.");
+
+    public static OdkProblem UnexpectedApiVersion(string got) =>
+        new(404.3, $"Unexpected an API version (accepts: 1) (got: {got}).", new JsonObject { ["got"] = got });
+
+    public static OdkProblem UnacceptableFormat(string[] allowed) =>
+        new(406.1, $"Requested format not acceptable; this resource allows: {string.Join(",", allowed)}.",
+            new JsonObject { ["allowed"] = new JsonArray(allowed.Select(a => (JsonNode?)a).ToArray()) });
+
+    public static OdkProblem UnsupportedODataExpand(string text) =>
+        new(501.6, $"The given OData expand expression is not supported by this server: \"{text}\". Currently, only \"$expand=*\" is supported.",
+            new JsonObject { ["text"] = text });
+
+    public static OdkProblem UnsupportedODataSelectExpand() =>
+        new(501.11, "This server doesn't support $select query parameter with $expand.");
 
     public static OdkProblem NotFound() => new(404.1, "Could not find the resource you were looking for.");
 
