@@ -25,6 +25,14 @@ public static partial class EntityEndpoints
         ["__system/conflict"] = new("e.conflict", ColumnType.Text),
     };
 
+    /// <summary>central-backend lib/data/dataset.js validateDatasetName.</summary>
+    [GeneratedRegex(@"^(?!__)[\p{L}:_][\p{L}:\d_-]*$")]
+    private static partial Regex DatasetNamePattern();
+
+    /// <summary>central-backend lib/data/dataset.js validatePropertyName (applied to the lower-cased name).</summary>
+    [GeneratedRegex(@"^(?!__)(?!name$)(?!label$)[\p{L}_][\p{L}\d._-]*$")]
+    private static partial Regex PropertyNamePattern();
+
     [GeneratedRegex("^(uuid:)?([0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12})$", RegexOptions.IgnoreCase)]
     private static partial Regex UuidPattern();
 
@@ -56,8 +64,19 @@ public static partial class EntityEndpoints
         context.RequireUser();
         await Catalog.EnsureProjectAsync(db, projectId, ct);
         var body = await Http.ReadJsonObjectAsync(context.Request);
-        if (body["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name) || string.IsNullOrWhiteSpace(name))
-            throw Problems.MissingParameter("name");
+        // lib/resources/datasets.js: a missing or invalid name is 400.8 "This is not a valid dataset name."
+        var nameNode = body["name"];
+        var nameText = nameNode is JsonValue nv && nv.TryGetValue<string>(out var t) ? t : nameNode?.ToJsonString().Trim('"');
+        if (nameNode is null || nameText is null || !DatasetNamePattern().IsMatch(nameText))
+            throw Problems.UnexpectedValue("name", nameNode, "This is not a valid dataset name.");
+        var name = nameText;
+        // Datasets.createPublishedDataset: the same name in other capitalization is 409.16.
+        await using (var similar = db.CreateCommand("SELECT name FROM odk.datasets WHERE project_id = @project AND lower(name) = lower(@name) AND name <> @name LIMIT 1"))
+        {
+            similar.Parameters.AddWithValue("project", projectId);
+            similar.Parameters.AddWithValue("name", name);
+            if (await similar.ExecuteScalarAsync(ct) is string current) throw Problems.DatasetNameConflict(current, name);
+        }
         var approvalRequired = body["approvalRequired"] is JsonValue a && a.TryGetValue<bool>(out var flag) && flag;
         await using var command = db.CreateCommand("INSERT INTO odk.datasets (project_id, name, approval_required) VALUES (@project, @name, @approval)");
         command.Parameters.AddWithValue("project", projectId);
@@ -69,7 +88,7 @@ public static partial class EntityEndpoints
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw Problems.UniquenessViolation(["name", "projectId"], [name, projectId.ToString()], "datasets");
+            throw Problems.UniquenessViolation(["name", "projectId"], [name, projectId], "datasets");
         }
         return Http.Json(await DatasetMetadataAsync(db, await Catalog.GetDatasetAsync(db, projectId, name, ct), ct));
     }
@@ -152,7 +171,7 @@ public static partial class EntityEndpoints
                 {
                     ["name"] = propertyName,
                     ["publishedAt"] = Http.Timestamp(publishedAt),
-                    ["odataName"] = propertyName,
+                    ["odataName"] = Http.ODataName(propertyName),
                     ["forms"] = new JsonArray(),
                 });
             }
@@ -180,8 +199,20 @@ public static partial class EntityEndpoints
         context.RequireUser();
         var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
         var body = await Http.ReadJsonObjectAsync(context.Request);
-        if (body["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var propertyName) || string.IsNullOrWhiteSpace(propertyName))
-            throw Problems.MissingParameter("name");
+        // lib/resources/datasets.js: missing or invalid is 400.8; a non-string name fails name.toLowerCase() upstream (500).
+        var nameNode = body["name"];
+        if (nameNode is null) throw Problems.UnexpectedValue("name", (JsonNode?)null, "This is not a valid property name.");
+        if (nameNode is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var propertyName)) throw Problems.InternalServerError();
+        if (!PropertyNamePattern().IsMatch(propertyName.ToLowerInvariant()))
+            throw Problems.UnexpectedValue("name", nameNode, "This is not a valid property name.");
+        // Datasets.createPublishedProperty: a name equal but for capitalization is 409.3 naming the existing one.
+        await using (var similar = db.CreateCommand("SELECT name FROM odk.ds_properties WHERE dataset_id = @dataset AND lower(name) = lower(@name) LIMIT 1"))
+        {
+            similar.Parameters.AddWithValue("dataset", dataset.Id);
+            similar.Parameters.AddWithValue("name", propertyName);
+            if (await similar.ExecuteScalarAsync(ct) is string existing)
+                throw Problems.UniquenessViolation(["name", "datasetId"], [existing, dataset.Id], "ds_properties");
+        }
         await using var command = db.CreateCommand("INSERT INTO odk.ds_properties (dataset_id, name) VALUES (@dataset, @name)");
         command.Parameters.AddWithValue("dataset", dataset.Id);
         command.Parameters.AddWithValue("name", propertyName);
@@ -191,7 +222,7 @@ public static partial class EntityEndpoints
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw Problems.UniquenessViolation(["name", "datasetId"], [propertyName, dataset.Id.ToString()], "ds_properties");
+            throw Problems.UniquenessViolation(["name", "datasetId"], [propertyName, dataset.Id], "ds_properties");
         }
         return Http.Json(Http.Success());
     }
@@ -589,7 +620,7 @@ public static partial class EntityEndpoints
                     <Property Name="label" Type="Edm.String"/>
 
             """);
-        foreach (var property in properties) xml.Append($"        <Property Name=\"{Http.XmlEscape(property)}\" Type=\"Edm.String\"/>\n");
+        foreach (var property in properties) xml.Append($"        <Property Name=\"{Http.XmlEscape(Http.ODataName(property))}\" Type=\"Edm.String\"/>\n");
         xml.Append("""
                   </EntityType>
                   <EntityContainer Name="org.opendatakit.entity">
@@ -622,7 +653,7 @@ public static partial class EntityEndpoints
         if (query["$select"].ToString() is { Length: > 0 } select && select != "*")
         {
             selected = select.Split(',').Select(s => s.Trim()).ToHashSet();
-            foreach (var p in selected.Where(p => p != "__id" && p != "__system" && !EntityColumns.ContainsKey(p) && !properties.Contains(p)))
+            foreach (var p in selected.Where(p => p != "__id" && p != "__system" && !EntityColumns.ContainsKey(p) && !properties.Select(Http.ODataName).Contains(p)))
                 throw Problems.PropertyNotFound(p);
         }
 
@@ -710,8 +741,11 @@ public static partial class EntityEndpoints
 
         var data = JsonNode.Parse(reader.GetString(2))!.AsObject();
         foreach (var property in properties)
-            if (selected is null || selected.Contains(property))
-                row[property] = data[property]?.DeepClone() ?? "";
+        {
+            var odataName = Http.ODataName(property);
+            if (selected is null || selected.Contains(odataName))
+                row[odataName] = data[property]?.DeepClone() ?? "";
+        }
         return row;
     }
 }

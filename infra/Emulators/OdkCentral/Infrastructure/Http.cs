@@ -47,6 +47,11 @@ public static class Http
         return await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
     }
 
+    /// <summary>central-backend lib/util/util.js sanitizeOdataIdentifier: how a property is named in OData.</summary>
+    public static string ODataName(string name) =>
+        System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Replace(name, "^([^a-zA-Z_])", "_$1"), "[^a-zA-Z0-9_]+", "_");
+
     /// <summary>JavaScript parseInt: leading whitespace, a sign, then at least one digit; the rest is ignored.</summary>
     public static bool TryParseIntPrefix(string? text, out long value)
     {

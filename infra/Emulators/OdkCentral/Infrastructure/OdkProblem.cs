@@ -52,6 +52,20 @@ public static class Problems
         new(400.8, $"Unexpected {field} value {value}; {reason}",
             new JsonObject { ["field"] = field, ["value"] = value, ["reason"] = reason });
 
+    /// <summary>400.8 for a value as given in JSON: absent (undefined upstream) leaves "value" out of the details.</summary>
+    public static OdkProblem UnexpectedValue(string field, JsonNode? value, string reason)
+    {
+        var details = new JsonObject { ["field"] = field };
+        if (value is not null) details["value"] = value.DeepClone();
+        details["reason"] = reason;
+        var shown = value switch { null => "undefined", JsonValue v when v.TryGetValue<string>(out var text) => text, _ => value.ToJsonString() };
+        return new(400.8, $"Unexpected {field} value {shown}; {reason}", details);
+    }
+
+    public static OdkProblem DatasetNameConflict(string current, string provided) =>
+        new(409.16, $"A dataset named '{current}' exists and you provided '{provided}' with the same name but different capitalization.",
+            new JsonObject { ["current"] = current, ["provided"] = provided });
+
     public static OdkProblem InvalidDataType(string field, string expected) =>
         new(400.11, $"Invalid input data type: expected ({field}) to be ({expected})",
             new JsonObject { ["field"] = field, ["expected"] = expected });
@@ -134,11 +148,15 @@ public static class Problems
 
     /// <summary>Fields and values as PostgreSQL reports the violated key (central-backend lib/util/db.js).</summary>
     public static OdkProblem UniquenessViolation(string[] fields, string[] values, string? table) =>
-        new(409.3, $"A resource already exists with {string.Join(",", fields)} value(s) of {string.Join(",", values)}.",
+        UniquenessViolation(fields, values.Select(v => (JsonNode?)v).ToArray(), table);
+
+    /// <summary>The same, with values as the code raising it passes them (numbers stay numbers).</summary>
+    public static OdkProblem UniquenessViolation(string[] fields, JsonNode?[] values, string? table) =>
+        new(409.3, $"A resource already exists with {string.Join(",", fields)} value(s) of {string.Join(",", values.Select(v => v is JsonValue jv && jv.TryGetValue<string>(out var t) ? t : v?.ToJsonString()))}.",
             new JsonObject
             {
                 ["fields"] = new JsonArray(fields.Select(f => (JsonNode?)f).ToArray()),
-                ["values"] = new JsonArray(values.Select(v => (JsonNode?)v).ToArray()),
+                ["values"] = new JsonArray(values.ToArray()),
                 ["table"] = table,
             });
 
