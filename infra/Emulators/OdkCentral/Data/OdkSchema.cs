@@ -171,5 +171,8 @@ public static class OdkSchema
             created_at     timestamptz(3) NOT NULL,
             CONSTRAINT submission_defs_instance_unique UNIQUE (form_id, instance_id)
         );
+        ALTER TABLE odk.submission_defs ADD COLUMN IF NOT EXISTS device_id text;
+        ALTER TABLE odk.submission_defs ADD COLUMN IF NOT EXISTS user_agent text;
+        ALTER TABLE odk.submission_defs ADD COLUMN IF NOT EXISTS instance_name text;
         """;
 }

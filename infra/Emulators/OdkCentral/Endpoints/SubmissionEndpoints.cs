@@ -44,7 +44,15 @@ public static class SubmissionEndpoints
 
         app.MapPost("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions", RestSubmission);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions", ListSubmissions);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}.xml", GetSubmissionXml);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", GetSubmission);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}/versions", ListVersions);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{rootId}/versions/{instanceId}.xml", (int projectId, string xmlFormId, string rootId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            GetVersion(projectId, xmlFormId, rootId, instanceId, xml: true, context, db, ct));
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{rootId}/versions/{instanceId}", (int projectId, string xmlFormId, string rootId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            GetVersion(projectId, xmlFormId, rootId, instanceId, xml: false, context, db, ct));
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}/attachments", EmptyListForSubmission);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}/comments", EmptyListForSubmission);
         app.MapPut("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", RestEdit);
         app.MapPatch("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", Review);
         app.MapDelete("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", DeleteSubmission);
@@ -57,9 +65,9 @@ public static class SubmissionEndpoints
 
     /// <summary>The form and the version the submission names; Central refuses unknown versions and closed forms.</summary>
     private static async Task<(FormRow Form, List<FormField> Fields)> FormForSubmissionAsync(NpgsqlDataSource db, int projectId,
-        SubmissionXml submission, CancellationToken ct)
+        SubmissionXml submission, CancellationToken ct, string? xmlFormId = null)
     {
-        var form = await Catalog.GetFormAsync(db, projectId, submission.XmlFormId, ct);
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId ?? submission.XmlFormId, ct);
         await using var command = db.CreateCommand("""
             SELECT fields::text FROM odk.form_defs WHERE form_id = @form AND published_at IS NOT NULL AND version = @version
             ORDER BY id DESC LIMIT 1
@@ -73,13 +81,16 @@ public static class SubmissionEndpoints
 
     private static async Task<IResult> RestSubmission(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        var caller = context.RequireUser();
+        // lib/resources/submissions.js restSubmission: parse, find the URL's form at the submission's version
+        // (404.1, 404.6, 409.2), check rights (an app user assigned to the form may submit), then the form id.
+        var caller = context.RequireAnyCaller();
         var submission = SubmissionXml.Parse(await Http.ReadTextAsync(context.Request));
-        var (form, fields) = await FormForSubmissionAsync(db, projectId, submission, ct);
+        var (form, fields) = await FormForSubmissionAsync(db, projectId, submission, ct, xmlFormId);
+        await FormEndpoints.EnsureCanReadAsync(context, db, form, ct);
         if (submission.XmlFormId != xmlFormId)
             throw Problems.UnexpectedValue("form id", submission.XmlFormId, "did not match the form ID in the URL");
         await CreateAsync(db, form, fields, submission, caller, context, ct);
-        return Http.Json(await SubmissionJsonAsync(db, form, submission.InstanceId, ct));
+        return Http.Json(await SubmissionJsonAsync(db, form, submission.InstanceId, SubmissionShape.Created, context, ct));
     }
 
     private static async Task CreateAsync(NpgsqlDataSource db, FormRow form, List<FormField> fields, SubmissionXml submission,
@@ -91,9 +102,10 @@ public static class SubmissionEndpoints
                 VALUES (@form, @instance, @instance, @version, @submitter, @device, @agent, @xml, @odata, clock_timestamp())
                 RETURNING id, created_at
             )
-            INSERT INTO odk.submission_defs (submission_id, form_id, instance_id, xml, submitter_id, current, created_at)
-            SELECT id, @form, @instance, @xml, @submitter, true, created_at FROM submission
+            INSERT INTO odk.submission_defs (submission_id, form_id, instance_id, xml, submitter_id, current, created_at, device_id, user_agent, instance_name)
+            SELECT id, @form, @instance, @xml, @submitter, true, created_at, @device, @agent, @name FROM submission
             """);
+        command.Parameters.AddWithValue("name", (object?)submission.InstanceName ?? DBNull.Value);
         command.Parameters.AddWithValue("form", form.Id);
         command.Parameters.AddWithValue("instance", submission.InstanceId);
         command.Parameters.AddWithValue("version", submission.Version);
@@ -167,7 +179,7 @@ public static class SubmissionEndpoints
             }
             else
             {
-                await CreateVersionAsync(db, form, fields, submission, caller, ct);
+                await CreateVersionAsync(db, form, fields, submission, caller, context, ct);
             }
         }
         else
@@ -206,7 +218,7 @@ public static class SubmissionEndpoints
     /// reviewState "edited" and counts one more edit (Central's Submissions.createVersion).
     /// </summary>
     private static async Task CreateVersionAsync(NpgsqlDataSource db, FormRow form, List<FormField> fields, SubmissionXml submission,
-        Caller caller, CancellationToken ct)
+        Caller caller, HttpContext context, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -230,8 +242,8 @@ public static class SubmissionEndpoints
             WITH old AS (
                 UPDATE odk.submission_defs SET current = false WHERE submission_id = @submission AND current
             ), def AS (
-                INSERT INTO odk.submission_defs (submission_id, form_id, instance_id, xml, submitter_id, current, created_at)
-                VALUES (@submission, @form, @instance, @xml, @submitter, true, clock_timestamp())
+                INSERT INTO odk.submission_defs (submission_id, form_id, instance_id, xml, submitter_id, current, created_at, device_id, user_agent, instance_name)
+                VALUES (@submission, @form, @instance, @xml, @submitter, true, clock_timestamp(), @device, @agent, @name)
                 RETURNING created_at
             )
             UPDATE odk.submissions SET current_instance_id = @instance, xml = @xml, odata = @odata,
@@ -244,6 +256,9 @@ public static class SubmissionEndpoints
         command.Parameters.AddWithValue("xml", submission.Xml);
         command.Parameters.AddWithValue("submitter", caller.ActorId);
         command.Parameters.AddWithValue("odata", submission.ToODataFields(fields));
+        command.Parameters.AddWithValue("device", (object?)NonBlank(context.Request.Query["deviceID"]) ?? DBNull.Value);
+        command.Parameters.AddWithValue("agent", (object?)NonBlank(context.Request.Headers.UserAgent) ?? DBNull.Value);
+        command.Parameters.AddWithValue("name", (object?)submission.InstanceName ?? DBNull.Value);
         try
         {
             await command.ExecuteNonQueryAsync(ct);
@@ -272,32 +287,80 @@ public static class SubmissionEndpoints
             if (currentId != deprecatedId) throw Problems.DeprecatingOldSubmission(deprecatedId);
         }
         var (_, fields) = await FormForSubmissionAsync(db, projectId, submission, ct);
-        await CreateVersionAsync(db, form, fields, submission, caller, ct);
-        return Http.Json(await SubmissionJsonAsync(db, form, instanceId, ct));
+        await CreateVersionAsync(db, form, fields, submission, caller, context, ct);
+        return Http.Json(await SubmissionJsonAsync(db, form, instanceId, SubmissionShape.Full, context, ct));
     }
 
-    private const string SubmissionColumnsSql = "s.instance_id, s.submitter_id, s.device_id, s.created_at, s.updated_at, s.review_state, s.user_agent, s.deleted_at";
+    private enum SubmissionShape { Created, Full }
 
-    private static JsonObject SubmissionJson(NpgsqlDataReader reader) => new()
+    /// <summary>The submission, its current version (def) and both submitters, as lib/model/query/submissions.js _get reads them.</summary>
+    private const string SubmissionSelect = """
+        SELECT s.instance_id, s.submitter_id, s.device_id, s.created_at, s.updated_at, s.review_state, s.user_agent, s.deleted_at,
+               d.instance_id, d.submitter_id, d.device_id, d.user_agent, d.created_at, d.instance_name,
+               sa.id, sa.type, sa.display_name, sa.created_at, sa.updated_at, sa.deleted_at,
+               da.id, da.type, da.display_name, da.created_at, da.updated_at, da.deleted_at
+        FROM odk.submissions s
+        JOIN odk.submission_defs d ON d.submission_id = s.id AND d.current
+        LEFT JOIN odk.actors sa ON sa.id = s.submitter_id
+        LEFT JOIN odk.actors da ON da.id = d.submitter_id
+        """;
+
+    /// <summary>An actor as Central writes it (lib/model/frames/actor.js readable fields).</summary>
+    public static JsonObject? ActorJson(NpgsqlDataReader reader, int offset) => reader.IsDBNull(offset) ? null : new JsonObject
     {
-        ["instanceId"] = reader.GetString(0),
-        ["submitterId"] = reader.IsDBNull(1) ? null : reader.GetInt32(1),
-        ["deviceId"] = reader.IsDBNull(2) ? null : reader.GetString(2),
-        ["createdAt"] = Http.Timestamp(reader.GetDateTime(3)),
-        ["updatedAt"] = Http.Timestamp(reader.IsDBNull(4) ? null : reader.GetDateTime(4)),
-        ["reviewState"] = reader.IsDBNull(5) ? null : reader.GetString(5),
-        ["userAgent"] = reader.IsDBNull(6) ? null : reader.GetString(6),
-        ["deletedAt"] = Http.Timestamp(reader.IsDBNull(7) ? null : reader.GetDateTime(7)),
+        ["id"] = reader.GetInt32(offset),
+        ["type"] = reader.GetString(offset + 1),
+        ["displayName"] = reader.GetString(offset + 2),
+        ["createdAt"] = Http.Timestamp(reader.GetDateTime(offset + 3)),
+        ["updatedAt"] = Http.Timestamp(reader.IsDBNull(offset + 4) ? null : reader.GetDateTime(offset + 4)),
+        ["deletedAt"] = Http.Timestamp(reader.IsDBNull(offset + 5) ? null : reader.GetDateTime(offset + 5)),
     };
 
-    private static async Task<JsonObject> SubmissionJsonAsync(NpgsqlDataSource db, FormRow form, string instanceId, CancellationToken ct)
+    /// <summary>
+    /// A submission as Central answers it (lib/model/frames/submission.js readable fields). A fresh one from
+    /// POST has no reviewState/deletedAt (Submissions.createNew builds it without them); GET, lists and PUT
+    /// carry them; X-Extended-Metadata adds the submitters.
+    /// </summary>
+    private static JsonObject SubmissionJson(NpgsqlDataReader reader, SubmissionShape shape, bool extended)
     {
-        await using var command = db.CreateCommand($"SELECT {SubmissionColumnsSql} FROM odk.submissions s WHERE s.form_id = @form AND s.instance_id = @instance AND s.deleted_at IS NULL");
+        var current = new JsonObject
+        {
+            ["instanceId"] = reader.GetString(8),
+            ["submitterId"] = reader.IsDBNull(9) ? null : reader.GetInt32(9),
+            ["deviceId"] = reader.IsDBNull(10) ? null : reader.GetString(10),
+            ["userAgent"] = reader.IsDBNull(11) ? null : reader.GetString(11),
+            ["createdAt"] = Http.Timestamp(reader.GetDateTime(12)),
+            ["instanceName"] = reader.IsDBNull(13) ? null : reader.GetString(13),
+            ["current"] = true,
+        };
+        if (extended) current["submitter"] = ActorJson(reader, 20);
+        var body = new JsonObject
+        {
+            ["instanceId"] = reader.GetString(0),
+            ["submitterId"] = reader.IsDBNull(1) ? null : reader.GetInt32(1),
+            ["deviceId"] = reader.IsDBNull(2) ? null : reader.GetString(2),
+            ["createdAt"] = Http.Timestamp(reader.GetDateTime(3)),
+            ["updatedAt"] = Http.Timestamp(reader.IsDBNull(4) ? null : reader.GetDateTime(4)),
+        };
+        if (shape == SubmissionShape.Full) body["reviewState"] = reader.IsDBNull(5) ? null : reader.GetString(5);
+        body["userAgent"] = reader.IsDBNull(6) ? null : reader.GetString(6);
+        if (shape == SubmissionShape.Full) body["deletedAt"] = Http.Timestamp(reader.IsDBNull(7) ? null : reader.GetDateTime(7));
+        body["currentVersion"] = current;
+        if (extended) body["submitter"] = ActorJson(reader, 14);
+        return body;
+    }
+
+    private static bool Extended(HttpContext context) => Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]);
+
+    private static async Task<JsonObject> SubmissionJsonAsync(NpgsqlDataSource db, FormRow form, string instanceId, SubmissionShape shape,
+        HttpContext context, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(SubmissionSelect + " WHERE s.form_id = @form AND s.instance_id = @instance AND s.deleted_at IS NULL");
         command.Parameters.AddWithValue("form", form.Id);
         command.Parameters.AddWithValue("instance", instanceId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
-        return SubmissionJson(reader);
+        return SubmissionJson(reader, shape, shape == SubmissionShape.Full && Extended(context));
     }
 
     private static async Task<IResult> ListSubmissions(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -306,11 +369,14 @@ public static class SubmissionEndpoints
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
         // Submissions.getAllForFormByIds: ?deleted=true lists only the deleted ones, otherwise only live ones.
         var deleted = Http.IsTrue(context.Request.Query["deleted"]);
-        await using var command = db.CreateCommand($"SELECT {SubmissionColumnsSql} FROM odk.submissions s WHERE s.form_id = @form AND s.deleted_at IS {(deleted ? "NOT " : "")}NULL ORDER BY s.created_at DESC, s.id DESC");
+        var paging = "";
+        if (Http.TryParseIntPrefix(context.Request.Query["limit"], out var limit)) paging += $" LIMIT {Math.Max(0, limit)}";
+        if (Http.TryParseIntPrefix(context.Request.Query["offset"], out var offset)) paging += $" OFFSET {Math.Max(0, offset)}";
+        await using var command = db.CreateCommand(SubmissionSelect + $" WHERE s.form_id = @form AND s.deleted_at IS {(deleted ? "NOT " : "")}NULL ORDER BY s.created_at DESC, s.id DESC" + paging);
         command.Parameters.AddWithValue("form", form.Id);
         var list = new JsonArray();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) list.Add(SubmissionJson(reader));
+        while (await reader.ReadAsync(ct)) list.Add(SubmissionJson(reader, SubmissionShape.Full, Extended(context)));
         return Http.Json(list);
     }
 
@@ -318,7 +384,92 @@ public static class SubmissionEndpoints
     {
         context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
-        return Http.Json(await SubmissionJsonAsync(db, form, instanceId, ct));
+        return Http.Json(await SubmissionJsonAsync(db, form, instanceId, SubmissionShape.Full, context, ct));
+    }
+
+    /// <summary>lib/resources/submissions.js GET :instanceId.xml: the current version's XML.</summary>
+    private static async Task<IResult> GetSubmissionXml(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await using var command = db.CreateCommand("""
+            SELECT d.xml FROM odk.submissions s JOIN odk.submission_defs d ON d.submission_id = s.id AND d.current
+            WHERE s.form_id = @form AND s.instance_id = @instance AND s.deleted_at IS NULL
+            """);
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("instance", instanceId);
+        var xml = await command.ExecuteScalarAsync(ct) as string ?? throw Problems.NotFound();
+        return Http.Xml(xml, contentType: "application/xml; charset=utf-8");
+    }
+
+    private const string VersionSelect = """
+        SELECT d.instance_id, d.submitter_id, d.device_id, d.user_agent, d.created_at, d.instance_name, d.current, d.xml,
+               a.id, a.type, a.display_name, a.created_at, a.updated_at, a.deleted_at
+        FROM odk.submission_defs d JOIN odk.submissions s ON s.id = d.submission_id AND s.deleted_at IS NULL
+        LEFT JOIN odk.actors a ON a.id = d.submitter_id
+        """;
+
+    /// <summary>A submission version (lib/model/frames/submission.js Submission.Def readable fields).</summary>
+    private static JsonObject VersionJson(NpgsqlDataReader reader, bool extended)
+    {
+        var body = new JsonObject
+        {
+            ["instanceId"] = reader.GetString(0),
+            ["submitterId"] = reader.IsDBNull(1) ? null : reader.GetInt32(1),
+            ["deviceId"] = reader.IsDBNull(2) ? null : reader.GetString(2),
+            ["userAgent"] = reader.IsDBNull(3) ? null : reader.GetString(3),
+            ["createdAt"] = Http.Timestamp(reader.GetDateTime(4)),
+            ["instanceName"] = reader.IsDBNull(5) ? null : reader.GetString(5),
+            ["current"] = reader.GetBoolean(6),
+        };
+        if (extended) body["submitter"] = ActorJson(reader, 8);
+        return body;
+    }
+
+    /// <summary>lib/resources/submissions.js GET :rootId/versions: every version, newest first (getDefsByFormAndLogicalId).</summary>
+    private static async Task<IResult> ListVersions(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await using var command = db.CreateCommand(VersionSelect + " WHERE s.form_id = @form AND s.instance_id = @instance ORDER BY d.id DESC");
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("instance", instanceId);
+        var list = new JsonArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(VersionJson(reader, Extended(context)));
+        if (list.Count == 0) throw Problems.NotFound();
+        return Http.Json(list);
+    }
+
+    /// <summary>lib/resources/submissions.js GET :rootId/versions/:instanceId(.xml): the root must exist, the version is looked up in the form.</summary>
+    private static async Task<IResult> GetVersion(int projectId, string xmlFormId, string rootId, string instanceId, bool xml, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await using (var root = db.CreateCommand("SELECT 1 FROM odk.submissions WHERE form_id = @form AND instance_id = @instance AND deleted_at IS NULL"))
+        {
+            root.Parameters.AddWithValue("form", form.Id);
+            root.Parameters.AddWithValue("instance", rootId);
+            if (await root.ExecuteScalarAsync(ct) is null) throw Problems.NotFound();
+        }
+        await using var command = db.CreateCommand(VersionSelect + " WHERE s.form_id = @form AND d.instance_id = @instance");
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("instance", instanceId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
+        return xml ? Http.Xml(reader.GetString(7), contentType: "application/xml; charset=utf-8") : Http.Json(VersionJson(reader, Extended(context)));
+    }
+
+    /// <summary>
+    /// Attachments and comments of an existing submission: the emulator stores neither (forms with media fields
+    /// and comments are not emulated), so Central's answer for such a submission, [], is the only one.
+    /// </summary>
+    private static async Task<IResult> EmptyListForSubmission(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await SubmissionJsonAsync(db, form, instanceId, SubmissionShape.Full, context, ct);
+        return Http.Json(new JsonArray());
     }
 
     private static async Task<IResult> Review(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -330,10 +481,13 @@ public static class SubmissionEndpoints
         if (state is not null && (state is not JsonValue value || !value.TryGetValue<string>(out var text) || !ReviewStates.Contains(text)))
             throw Problems.UnexpectedValue("reviewState", state.ToJsonString(), "not a recognized review state");
 
-        await using var command = db.CreateCommand($"""
-            UPDATE odk.submissions s SET review_state = CASE WHEN @set THEN @state ELSE review_state END, updated_at = clock_timestamp()
+        // Submissions.update (lib/util/db.js updater): no writable field given changes nothing and answers {};
+        // otherwise the updated row, which has no userAgent (that lives on the submission's first version).
+        await using var command = db.CreateCommand("""
+            UPDATE odk.submissions s SET review_state = CASE WHEN @set THEN @state ELSE review_state END,
+                updated_at = CASE WHEN @set THEN clock_timestamp() ELSE updated_at END
             WHERE s.form_id = @form AND s.instance_id = @instance AND s.deleted_at IS NULL
-            RETURNING {SubmissionColumnsSql}
+            RETURNING s.instance_id, s.submitter_id, s.device_id, s.created_at, s.updated_at, s.review_state, s.deleted_at
             """);
         command.Parameters.AddWithValue("set", state is not null);
         command.Parameters.AddWithValue("state", state?.GetValue<string>() ?? "");
@@ -341,7 +495,17 @@ public static class SubmissionEndpoints
         command.Parameters.AddWithValue("instance", instanceId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
-        return Http.Json(SubmissionJson(reader));
+        if (state is null) return Http.Json(new JsonObject());
+        return Http.Json(new JsonObject
+        {
+            ["instanceId"] = reader.GetString(0),
+            ["submitterId"] = reader.IsDBNull(1) ? null : reader.GetInt32(1),
+            ["deviceId"] = reader.IsDBNull(2) ? null : reader.GetString(2),
+            ["createdAt"] = Http.Timestamp(reader.GetDateTime(3)),
+            ["updatedAt"] = Http.Timestamp(reader.IsDBNull(4) ? null : reader.GetDateTime(4)),
+            ["reviewState"] = reader.IsDBNull(5) ? null : reader.GetString(5),
+            ["deletedAt"] = Http.Timestamp(reader.IsDBNull(6) ? null : reader.GetDateTime(6)),
+        });
     }
 
     /// <summary>
