@@ -588,6 +588,10 @@ public static partial class EntityEndpoints
     {
         context.RequireUser();
         var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        // lib/resources/datasets.js entities.csv: a strong ETag of the list's OpenRosa hash (the one the manifest
+        // gives); a matching If-None-Match is 304.
+        var hash = Http.Md5(await EntityCsv.AttachmentAsync(db, dataset, ct));
+        if (Http.WithEtag(context, hash, weak: false)) return Http.NotModified();
         var csv = await EntityCsv.ExportAsync(db, dataset, ct);
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.csv\"";
         return Results.Text(csv, "text/csv; charset=utf-8", Encoding.UTF8);

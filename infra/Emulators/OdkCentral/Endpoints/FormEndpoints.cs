@@ -420,6 +420,8 @@ public static class FormEndpoints
             dataset = new DatasetRow(reader.GetInt32(0), projectId, reader.GetString(1), false, false, default);
         }
         var csv = await EntityCsv.AttachmentAsync(db, dataset, ct);
+        // lib/resources/forms.js streamAttachment: strong ETag of the attachment's OpenRosa hash (the manifest's md5).
+        if (Http.WithEtag(context, Http.Md5(csv), weak: false)) return Http.NotModified();
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
         return Results.Text(csv, "text/csv; charset=utf-8", Encoding.UTF8);
     }

@@ -377,6 +377,8 @@ public static class SubmissionEndpoints
         var list = new JsonArray();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) list.Add(SubmissionJson(reader, SubmissionShape.Full, Extended(context)));
+        // lib/resources/submissions.js: a weak ETag of the selection; the same selection unchanged is 304.
+        if (Http.WithEtag(context, Http.Md5(list.ToJsonString()), weak: true)) return Http.NotModified();
         return Http.Json(list);
     }
 
@@ -673,7 +675,11 @@ public static class SubmissionEndpoints
         }
         if (count is not null) body.Append(",\"@odata.count\":").Append(count.Value);
         body.Append('}');
-        return Results.Text(body.ToString(), "application/json; charset=utf-8", Encoding.UTF8);
+        // lib/resources/odata.js: a weak ETag of the selection (not for the count-only $top=0&$count=true answer).
+        var text = body.ToString();
+        var countOnly = paging.Top == 0 && paging.Count;
+        if (!countOnly && Http.WithEtag(context, Http.Md5(text), weak: true)) return Http.NotModified();
+        return Results.Text(text, "application/json; charset=utf-8", Encoding.UTF8);
     }
 
     private static void AppendRow(StringBuilder body, NpgsqlDataReader reader, string instanceId, Selection selection)

@@ -20,10 +20,25 @@ public static class Http
     public static JsonNode? Timestamp(DateTime? value) => value is null ? null : JsonValue.Create(Timestamp(value.Value));
 
     public static IResult Json(JsonNode? body, int status = 200) =>
-        Results.Text(body?.ToJsonString() ?? "null", "application/json; charset=utf-8", Encoding.UTF8, status);
+        new SentResult(body?.ToJsonString() ?? "null", "application/json; charset=utf-8", status);
 
     public static IResult Xml(string body, int status = 200, string contentType = "text/xml; charset=utf-8") =>
-        Results.Text(body, contentType, Encoding.UTF8, status);
+        new SentResult(body, contentType, status);
+
+    /// <summary>
+    /// central-backend lib/util/http.js withEtag: the ETag is set, and an If-None-Match equal to it (strong or
+    /// weak form) makes the answer 304 without a body. Returns true when the caller should answer 304.
+    /// </summary>
+    public static bool WithEtag(HttpContext context, string serverEtag, bool weak)
+    {
+        context.Response.Headers.ETag = $"{(weak ? "W/" : "")}\"{serverEtag}\"";
+        var client = context.Request.Headers.IfNoneMatch.ToString();
+        return client == $"\"{serverEtag}\"" || client == $"W/\"{serverEtag}\"";
+    }
+
+    public static IResult NotModified() => Results.StatusCode(304);
+
+    public static string Md5(string text) => Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>Reads the body as a JSON object; anything unparseable is ODK's 400.1, never a 500.</summary>
     public static async Task<JsonObject> ReadJsonObjectAsync(HttpRequest request)
@@ -119,6 +134,53 @@ public static class Http
         AddOpenRosaHeaders(context.Response);
         var version = context.Request.Headers["X-OpenRosa-Version"].ToString();
         if (version != "1.0") throw Problems.InvalidHeader("X-OpenRosa-Version", string.IsNullOrEmpty(version) ? null : version);
+    }
+}
+
+/// <summary>
+/// A body sent the way Express's res.send sends it: with a weak ETag of the body (the etag package: byte length in
+/// hex and 27 characters of the base64 SHA-1) unless one is set already, and 304 without a body when a GET/HEAD
+/// with a 2xx answer is fresh for the request's If-None-Match (the fresh package).
+/// </summary>
+public sealed class SentResult(string body, string contentType, int status) : IResult
+{
+    public async Task ExecuteAsync(HttpContext context)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = contentType;
+        if (string.IsNullOrEmpty(response.Headers.ETag)) response.Headers.ETag = WeakEtag(bytes);
+        var method = context.Request.Method;
+        if ((HttpMethods.IsGet(method) || HttpMethods.IsHead(method)) && status is >= 200 and < 300 && IsFresh(context.Request, response.Headers.ETag.ToString()))
+        {
+            response.StatusCode = 304;
+            response.Headers.Remove("Content-Type");
+            response.Headers.Remove("Content-Length");
+            return;
+        }
+        response.ContentLength = bytes.Length;
+        if (!HttpMethods.IsHead(method)) await response.Body.WriteAsync(bytes, context.RequestAborted);
+    }
+
+    public static string WeakEtag(byte[] bytes)
+    {
+        var hash = Convert.ToBase64String(System.Security.Cryptography.SHA1.HashData(bytes))[..27];
+        return $"W/\"{bytes.Length:x}-{hash}\"";
+    }
+
+    private static bool IsFresh(HttpRequest request, string etag)
+    {
+        var noneMatch = request.Headers.IfNoneMatch.ToString();
+        if (noneMatch.Length == 0) return false;
+        if (System.Text.RegularExpressions.Regex.IsMatch(request.Headers.CacheControl.ToString(), @"(?:^|,)\s*?no-cache\s*?(?:,|$)")) return false;
+        if (noneMatch == "*") return true;
+        foreach (var raw in noneMatch.Split(','))
+        {
+            var match = raw.Trim();
+            if (match == etag || "W/" + match == etag || match == "W/" + etag) return true;
+        }
+        return false;
     }
 }
 
