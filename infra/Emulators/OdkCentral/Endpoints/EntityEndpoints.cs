@@ -637,46 +637,66 @@ public static partial class EntityEndpoints
         return Http.Xml(xml.ToString(), contentType: "application/xml; charset=utf-8");
     }
 
-    /// <summary>The Entities feed: system-field $filter, $top/$skip/$count, $skiptoken paging, $select and $orderby.</summary>
+    /// <summary>
+    /// The Entities feed (lib/resources/odata-entities.js, lib/data/entity.js streamEntityOdata): system-field
+    /// $filter, $search, $top/$skip/$count, $skiptoken paging, $select and $orderby, checked in Central's order.
+    /// A next link is given while rows remain past this page: skiptoken ? rowsAfterCursor - top : count - (top + skip).
+    /// </summary>
     private static async Task<IResult> EntityFeed(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         context.RequireUser();
+        await Catalog.EnsureProjectAsync(db, projectId, ct);
         var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
         var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
         var query = context.Request.Query;
+        var paging = ODataPaging.From(query);
+        var order = query["$orderby"].ToString();
+        if (query.ContainsKey("$orderby") && paging.Skiptoken is not null) throw Problems.NotImplemented("using $orderby and $skiptoken together");
+
         var filter = query["$filter"].ToString();
         var parameters = new List<NpgsqlParameter>();
         var where = ODataFilter.ToSql(filter, EntityColumns, parameters);
         if (!ODataFilter.MentionsDeletedAt(filter)) where += " AND e.deleted_at IS NULL";
-
-        var paging = ODataPaging.From(query);
-        var orderBy = query["$orderby"].ToString() is { Length: > 0 } order
-            ? ODataFilter.OrderBy(order, EntityColumns, "e.id")
-            : "ORDER BY e.created_at DESC, e.id DESC";
-        HashSet<string>? selected = null;
-        if (query["$select"].ToString() is { Length: > 0 } select && select != "*")
+        if (query.ContainsKey("$search"))
         {
-            selected = select.Split(',').Select(s => s.Trim()).ToHashSet();
-            foreach (var p in selected.Where(p => p != "__id" && p != "__system" && !EntityColumns.ContainsKey(p) && !properties.Select(Http.ODataName).Contains(p)))
-                throw Problems.PropertyNotFound(p);
+            // Entities searchClause: PostgreSQL full-text search over the string values and the label.
+            where += " AND (jsonb_to_tsvector('simple', e.data, '[\"string\"]') || to_tsvector('simple', e.label)) @@ websearch_to_tsquery('simple', @search)";
+            parameters.Add(new NpgsqlParameter("search", query["$search"].ToString()));
         }
 
         var cursor = "";
         if (paging.Skiptoken is not null)
         {
-            if (paging.Skiptoken["uuid"] is not JsonValue u || !Guid.TryParse(u.ToString(), out var cursorUuid)) throw Problems.InvalidSkiptoken();
+            // The cursor's uuid goes to SQL as ::uuid: missing is a bare 500, malformed a 400.11 cast error.
+            if (paging.Skiptoken["uuid"] is not JsonValue u || !u.TryGetValue<string>(out var cursorText)) throw Problems.InternalServerError();
+            if (!Guid.TryParse(cursorText, out var cursorUuid)) throw Problems.InvalidInputSyntax(cursorText, "type uuid");
             parameters.Add(new NpgsqlParameter("cursor", cursorUuid));
-            cursor = " AND (e.created_at, e.id) < (SELECT created_at, id FROM odk.entities WHERE uuid = @cursor)";
+            cursor = " AND e.created_at <= (SELECT created_at FROM odk.entities WHERE uuid = @cursor) AND e.id < (SELECT id FROM odk.entities WHERE uuid = @cursor)";
+        }
+        paging.CheckNumbers();
+        var orderBy = order.Length > 0 ? ODataFilter.OrderBy(order, EntityColumns, "e.id") : "ORDER BY e.created_at DESC, e.id DESC";
+
+        HashSet<string>? selected = null;
+        if (query["$select"].ToString() is { Length: > 0 } select && select != "*")
+        {
+            selected = select.Split(',').Select(s => s.Trim()).ToHashSet();
+            foreach (var p in selected.Where(p => p != "__id" && p != "__system" && !EntityColumns.ContainsKey(p) && !properties.Contains(p)))
+                throw Problems.PropertyNotFound(p);
         }
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        long? count = null;
-        if (paging.Count)
+        long total, remainingAfterCursor;
+        await using (var countCommand = new NpgsqlCommand($"""
+            SELECT (SELECT count(*) FROM odk.entities e WHERE e.dataset_id = @dataset AND {where}),
+                   (SELECT count(*) FROM odk.entities e WHERE e.dataset_id = @dataset AND {where}{cursor})
+            """, connection))
         {
-            await using var countCommand = new NpgsqlCommand($"SELECT count(*) FROM odk.entities e WHERE e.dataset_id = @dataset AND {where}", connection);
             countCommand.Parameters.AddWithValue("dataset", dataset.Id);
-            foreach (var p in parameters.Where(p => p.ParameterName != "cursor")) countCommand.Parameters.Add(p.Clone());
-            count = (long)(await countCommand.ExecuteScalarAsync(ct))!;
+            foreach (var p in parameters) countCommand.Parameters.Add(p.Clone());
+            await using var reader = await countCommand.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            total = reader.GetInt64(0);
+            remainingAfterCursor = reader.GetInt64(1);
         }
 
         await using var command = new NpgsqlCommand($"""
@@ -688,17 +708,15 @@ public static partial class EntityEndpoints
             """, connection);
         command.Parameters.AddWithValue("dataset", dataset.Id);
         foreach (var p in parameters) command.Parameters.Add(p.Clone());
-        command.Parameters.AddWithValue("limit", paging.Top is null ? long.MaxValue : paging.Top.Value + 1L);
-        command.Parameters.AddWithValue("offset", paging.Skiptoken is null ? paging.Skip : 0);
+        command.Parameters.AddWithValue("limit", paging.Top ?? long.MaxValue);
+        command.Parameters.AddWithValue("offset", paging.Skip);
 
         var rows = new JsonArray();
         string? lastUuid = null;
-        var more = false;
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
-                if (paging.Top is { } top && rows.Count == top) { more = true; break; }
                 lastUuid = reader.GetGuid(0).ToString();
                 rows.Add(EntityRow(reader, lastUuid, properties, selected));
             }
@@ -709,9 +727,15 @@ public static partial class EntityEndpoints
             ["value"] = rows,
             ["@odata.context"] = $"{Http.PublicOrigin(context)}/v1/projects/{projectId}/datasets/{Uri.EscapeDataString(name)}.svc/$metadata#Entities",
         };
-        if (more && lastUuid is not null)
-            result["@odata.nextLink"] = ODataPaging.NextLink(context, ODataFilter.Skiptoken(new JsonObject { ["uuid"] = lastUuid }.ToJsonString()));
-        if (count is not null) result["@odata.count"] = count;
+        var remaining = paging.Top is not { } top ? -1
+            : paging.Skiptoken is not null ? remainingAfterCursor - top : total - (top + paging.Skip);
+        if (remaining > 0)
+        {
+            var token = new JsonObject();
+            if (lastUuid is not null) token["uuid"] = lastUuid;
+            result["@odata.nextLink"] = ODataPaging.NextLink(context, ODataFilter.Skiptoken(token.ToJsonString()));
+        }
+        if (paging.Count) result["@odata.count"] = total;
         return Http.Json(result);
     }
 
@@ -745,11 +769,8 @@ public static partial class EntityEndpoints
 
         var data = JsonNode.Parse(reader.GetString(2))!.AsObject();
         foreach (var property in properties)
-        {
-            var odataName = Http.ODataName(property);
-            if (selected is null || selected.Contains(odataName))
-                row[odataName] = data[property]?.DeepClone() ?? "";
-        }
+            if (selected is null || selected.Contains(property))
+                row[Http.ODataName(property)] = data[property]?.DeepClone() ?? "";
         return row;
     }
 }

@@ -601,41 +601,62 @@ public static class SubmissionEndpoints
     }
 
     /// <summary>
-    /// The OData feed: one page query (plus a count when asked). Rows newest first; the $skiptoken names the
-    /// last row delivered, and the next page holds the rows older than it, so paging is stable under inserts.
+    /// The OData feed (lib/resources/odata.js, lib/formats/odata.js rowStreamToOData), checked in Central's
+    /// order: $skiptoken, $orderby with $skiptoken (501.1), $top=0 count-only answers, $select against the form's
+    /// fields (400.23), $filter, then the SQL's own failures ($top/$skip, cursor). Rows newest first; the
+    /// $skiptoken names the last row delivered. With paging, a next link is given while
+    /// (skiptoken ? rowsAfterCursor : count) - rowsDelivered is positive, as upstream computes it.
     /// </summary>
     private static async Task<IResult> SubmissionFeed(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        if (form.CurrentDefId is null) throw Problems.NotFound();
         var query = context.Request.Query;
+        var paging = ODataPaging.From(query);
+        var order = query["$orderby"].ToString();
+        if (query.ContainsKey("$orderby") && paging.Skiptoken is not null) throw Problems.NotImplemented("using $orderby and $skiptoken together");
+        var serviceRoot = $"{Http.PublicOrigin(context)}/v1/projects/{projectId}/forms/{Uri.EscapeDataString(xmlFormId)}.svc";
+
         var filter = query["$filter"].ToString();
         var parameters = new List<NpgsqlParameter>();
         var where = ODataFilter.ToSql(filter, SubmissionColumns, parameters);
         if (!ODataFilter.MentionsDeletedAt(filter)) where += " AND s.deleted_at IS NULL";
-        var paging = ODataPaging.From(query);
-        var order = query["$orderby"].ToString();
-        if (order.Length > 0 && paging.Skiptoken is not null) throw Problems.NotImplemented("using $orderby and $skiptoken together");
-        var orderBy = order.Length > 0 ? ODataFilter.OrderBy(order, SubmissionColumns, "s.id") : "ORDER BY s.created_at DESC, s.id DESC";
+
+        await using var connection = await db.OpenConnectionAsync(ct);
+        async Task<long> CountAsync(string extra)
+        {
+            await using var countCommand = new NpgsqlCommand($"SELECT count(*) FROM odk.submissions s WHERE s.form_id = @form AND {where}{extra}", connection);
+            countCommand.Parameters.AddWithValue("form", form.Id);
+            foreach (var p in parameters) countCommand.Parameters.Add(p.Clone());
+            return (long)(await countCommand.ExecuteScalarAsync(ct))!;
+        }
+
+        // countOnlyToOData: $top=0 answers no rows and no next link, with the count only when asked for.
+        if (paging.TopGiven && paging.Top == 0)
+        {
+            var countOnly = new StringBuilder("{\"value\":[],\"@odata.context\":").Append(JsonSerializer.Serialize(serviceRoot + "/$metadata#Submissions"));
+            if (paging.Count) countOnly.Append(",\"@odata.count\":").Append(await CountAsync(""));
+            return Results.Text(countOnly.Append('}').ToString(), "application/json; charset=utf-8", Encoding.UTF8);
+        }
+
+        var def = await Catalog.GetDefAsync(db, form.CurrentDefId.Value, ct);
         var selection = Selection.Parse(query["$select"].ToString());
+        selection.Validate(def.Fields);
 
         var cursor = "";
         if (paging.Skiptoken is not null)
         {
-            if (paging.Skiptoken["instanceId"] is not JsonValue id || !id.TryGetValue<string>(out var cursorId)) throw Problems.InvalidSkiptoken();
+            // joinOnSkiptoken puts the instanceId into SQL as given: missing is a bare 500; an unknown one matches nothing.
+            if (paging.Skiptoken["instanceId"] is not JsonValue id || !id.TryGetValue<string>(out var cursorId)) throw Problems.InternalServerError();
             parameters.Add(new NpgsqlParameter("cursor", cursorId));
-            cursor = " AND (s.created_at, s.id) < (SELECT created_at, id FROM odk.submissions WHERE form_id = @form AND instance_id = @cursor)";
+            cursor = """
+                 AND EXISTS (SELECT 1 FROM odk.submissions c WHERE c.form_id = @form AND c.instance_id = @cursor
+                    AND (s.created_at < c.created_at OR (s.created_at = c.created_at AND s.id < c.id)))
+                """;
         }
-
-        await using var connection = await db.OpenConnectionAsync(ct);
-        long? count = null;
-        if (paging.Count)
-        {
-            await using var countCommand = new NpgsqlCommand($"SELECT count(*) FROM odk.submissions s WHERE s.form_id = @form AND {where}", connection);
-            countCommand.Parameters.AddWithValue("form", form.Id);
-            foreach (var p in parameters.Where(p => p.ParameterName != "cursor")) countCommand.Parameters.Add(p.Clone());
-            count = (long)(await countCommand.ExecuteScalarAsync(ct))!;
-        }
+        paging.CheckNumbers();
+        var orderBy = order.Length > 0 ? ODataFilter.OrderBy(order, SubmissionColumns, "s.id") : "ORDER BY s.created_at DESC, s.id DESC";
 
         await using var command = new NpgsqlCommand($"""
             SELECT s.instance_id, s.odata, s.created_at, s.updated_at, s.submitter_id, a.display_name, s.review_state,
@@ -647,18 +668,16 @@ public static class SubmissionEndpoints
             """, connection);
         command.Parameters.AddWithValue("form", form.Id);
         foreach (var p in parameters) command.Parameters.Add(p.Clone());
-        command.Parameters.AddWithValue("limit", paging.Top is null ? long.MaxValue : paging.Top.Value + 1L);
-        command.Parameters.AddWithValue("offset", paging.Skiptoken is null ? paging.Skip : 0);
+        command.Parameters.AddWithValue("limit", paging.Top ?? long.MaxValue);
+        command.Parameters.AddWithValue("offset", paging.Skip);
 
         var body = new StringBuilder("{\"value\":[");
         string? lastId = null;
         var rows = 0;
-        var more = false;
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
-                if (paging.Top is { } top && rows == top) { more = true; break; }
                 if (rows > 0) body.Append(',');
                 lastId = reader.GetString(0);
                 AppendRow(body, reader, lastId, selection);
@@ -666,19 +685,29 @@ public static class SubmissionEndpoints
             }
         }
 
-        var serviceRoot = $"{Http.PublicOrigin(context)}/v1/projects/{projectId}/forms/{Uri.EscapeDataString(xmlFormId)}.svc";
+        long? count = null;
+        long remaining = 0;
+        if (paging.HasPaging)
+        {
+            count = await CountAsync("");
+            remaining = (paging.Skiptoken is null ? count.Value : await CountAsync(cursor)) - rows;
+        }
+        else if (paging.Count)
+        {
+            count = rows;
+        }
+
         body.Append("],\"@odata.context\":").Append(JsonSerializer.Serialize(serviceRoot + "/$metadata#Submissions"));
-        if (more && lastId is not null)
+        if (remaining > 0)
         {
             var token = ODataFilter.Skiptoken(new JsonObject { ["instanceId"] = lastId }.ToJsonString());
             body.Append(",\"@odata.nextLink\":").Append(JsonSerializer.Serialize(ODataPaging.NextLink(context, token)));
         }
-        if (count is not null) body.Append(",\"@odata.count\":").Append(count.Value);
+        if (paging.Count) body.Append(",\"@odata.count\":").Append(count ?? rows);
         body.Append('}');
-        // lib/resources/odata.js: a weak ETag of the selection (not for the count-only $top=0&$count=true answer).
+        // lib/resources/odata.js: a weak ETag of the selection; an unchanged selection is 304.
         var text = body.ToString();
-        var countOnly = paging.Top == 0 && paging.Count;
-        if (!countOnly && Http.WithEtag(context, Http.Md5(text), weak: true)) return Http.NotModified();
+        if (Http.WithEtag(context, Http.Md5(text), weak: true)) return Http.NotModified();
         return Results.Text(text, "application/json; charset=utf-8", Encoding.UTF8);
     }
 
@@ -742,6 +771,32 @@ public static class SubmissionEndpoints
             new(select is "" or "*" ? [] : select.Split(',').Select(p => p.Trim()).Where(p => p.Length > 0).ToHashSet());
 
         public bool Includes(string path) => _paths.Contains(path);
+
+        private static readonly HashSet<string> SystemNames =
+        [
+            "__id", "__system", "__system/submissionDate", "__system/updatedAt", "__system/submitterId", "__system/submitterName",
+            "__system/attachmentsPresent", "__system/attachmentsExpected", "__system/status", "__system/reviewState",
+            "__system/deviceId", "__system/edits", "__system/formVersion", "__system/deletedAt",
+        ];
+
+        /// <summary>lib/formats/odata.js filterFields: every name must be a system field or a field path of the form.</summary>
+        public void Validate(IReadOnlyList<FormField> fields)
+        {
+            if (All) return;
+            var paths = new HashSet<string>();
+            void Walk(IEnumerable<FormField> level, string prefix)
+            {
+                foreach (var field in level)
+                {
+                    var path = prefix.Length == 0 ? field.Name : prefix + "/" + field.Name;
+                    paths.Add(path);
+                    if (field.Children is not null) Walk(field.Children, path);
+                }
+            }
+            Walk(fields, "");
+            foreach (var path in _paths)
+                if (!SystemNames.Contains(path) && !paths.Contains(path)) throw Problems.PropertyNotFound(path);
+        }
 
         public JsonObject Pick(JsonObject fields, string prefix = "")
         {

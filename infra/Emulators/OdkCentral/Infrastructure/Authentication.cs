@@ -153,6 +153,7 @@ public sealed class OdkEndpointGate(RequestDelegate next)
     /// <summary>lib/http/endpoint.js odataPreprocessor.</summary>
     private static void CheckODataRequest(HttpContext context, bool xml)
     {
+        if (xml) context.Items[Http.ODataXmlItem] = true;
         var query = context.Request.Query;
         var format = query["$format"].ToString();
         var accept = context.Request.Headers.Accept.ToString();
@@ -160,7 +161,7 @@ public sealed class OdkEndpointGate(RequestDelegate next)
         var isJson = Http.IsJsonType(probe);
         var isXml = Http.IsXmlType(probe);
         if ((isJson && xml) || (isXml && !xml))
-            throw Problems.UnacceptableFormat(xml ? ["application/xml", "atom"] : ["application/json", "json"]);
+            throw Problems.UnacceptableFormat(xml ? ["application/xml", "atom"] : ["application/json", "json"], probe);
         var maxVersion = context.Request.Headers["OData-MaxVersion"].ToString();
         if (maxVersion.Length > 0 && double.TryParse(maxVersion, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v < 4.0)
             throw Problems.NotFound();

@@ -11,6 +11,9 @@ public static class Http
 {
     public const string OpenRosaItem = "odk.openrosa";
 
+    /// <summary>Set on OData XML endpoints ($metadata), whose problems Central writes as XML (odataXmlErrorWriter).</summary>
+    public const string ODataXmlItem = "odk.odataxml";
+
     public static JsonObject Success() => new() { ["success"] = true };
 
     /// <summary>ODK Central writes instants in UTC with milliseconds, e.g. 2026-11-27T20:53:52.147Z.</summary>
@@ -218,7 +221,19 @@ public sealed class ProblemMiddleware(RequestDelegate next, ILogger<ProblemMiddl
         if (context.Response.HasStarted) return;
         context.Response.Clear();
         context.Response.StatusCode = problem.HttpStatus;
-        if (context.Items.ContainsKey(Http.OpenRosaItem))
+        if (context.Items.ContainsKey(Http.ODataXmlItem) && !problem.Bare && problem.HttpStatus != 500)
+        {
+            // lib/formats/odata.js odataXmlError; the details object renders as mustache renders an object.
+            context.Response.ContentType = "text/xml; charset=utf-8";
+            await context.Response.WriteAsync($"""
+                <?xml version="1.0" encoding="UTF-8"?>
+                <error code="{problem.Code.ToString(CultureInfo.InvariantCulture)}">
+                  <message>{System.Net.WebUtility.HtmlEncode(problem.Message)}</message>
+                  <details>{(problem.Details is null ? "" : "[object Object]")}</details>
+                </error>
+                """);
+        }
+        else if (context.Items.ContainsKey(Http.OpenRosaItem))
         {
             Http.AddOpenRosaHeaders(context.Response);
             context.Response.ContentType = "text/xml; charset=utf-8";

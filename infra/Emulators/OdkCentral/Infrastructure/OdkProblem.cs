@@ -119,9 +119,9 @@ public static class Problems
     public static OdkProblem UnexpectedApiVersion(string got) =>
         new(404.3, $"Unexpected an API version (accepts: 1) (got: {got}).", new JsonObject { ["got"] = got });
 
-    public static OdkProblem UnacceptableFormat(string[] allowed) =>
+    public static OdkProblem UnacceptableFormat(string[] allowed, string got) =>
         new(406.1, $"Requested format not acceptable; this resource allows: {string.Join(",", allowed)}.",
-            new JsonObject { ["allowed"] = new JsonArray(allowed.Select(a => (JsonNode?)a).ToArray()) });
+            new JsonObject { ["allowed"] = new JsonArray(allowed.Select(a => (JsonNode?)a).ToArray()), ["got"] = got });
 
     public static OdkProblem UnsupportedODataExpand(string text) =>
         new(501.6, $"The given OData expand expression is not supported by this server: \"{text}\". Currently, only \"$expand=*\" is supported.",
