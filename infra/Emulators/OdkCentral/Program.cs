@@ -33,6 +33,7 @@ app.MapAccessEndpoints();
 app.MapFormEndpoints();
 app.MapEntityEndpoints();
 app.MapSubmissionEndpoints();
+app.MapAuditEndpoints();
 app.MapFallbacks();
 app.MapDefaultEndpoints();
 

@@ -36,6 +36,7 @@ public sealed class AuthenticationAnswerTests : IAsyncLifetime
     [InlineData("POST", "projects")]
     [InlineData("GET", "projects/{pid}/forms/nope/submissions")]
     [InlineData("GET", "projects/{pid}/forms/nope.svc/Submissions")]
+    [InlineData("GET", "audits")]
     public async Task A_request_without_credentials_is_401_2_even_for_missing_resources(string method, string path)
     {
         var (status, body) = await SendAsync(_host.Anonymous(), new HttpMethod(method), path.Replace("{pid}", _pid.ToString()),

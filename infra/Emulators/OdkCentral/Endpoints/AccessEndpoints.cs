@@ -75,6 +75,9 @@ public static class AccessEndpoints
         command.Parameters.AddWithValue("lifetime", lifetime);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
+        // lib/http/sessions.js createUserSession logs user.session.create with the user agent.
+        await AuditLog.WriteAsync(db, user.ActorId, "user.session.create", AuditLog.Actee.Actor, user.ActorId,
+            new JsonObject { ["userAgent"] = context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null }, ct);
         return Http.Json(new JsonObject
         {
             ["token"] = reader.GetString(0),
@@ -123,7 +126,7 @@ public static class AccessEndpoints
 
     private const string ProjectColumns = "id, name, description, archived, created_at, updated_at, deleted_at";
 
-    private static JsonObject ProjectJson(NpgsqlDataReader reader) => new()
+    public static JsonObject ProjectJson(NpgsqlDataReader reader) => new()
     {
         ["id"] = reader.GetInt32(0),
         ["name"] = reader.GetString(1),
@@ -142,12 +145,18 @@ public static class AccessEndpoints
         if (body["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name) || string.IsNullOrWhiteSpace(name))
             throw Problems.MissingParameter("name");
         var description = body["description"] is JsonValue d && d.TryGetValue<string>(out var text) ? text : null;
-        await using var command = db.CreateCommand($"INSERT INTO odk.projects (name, description) VALUES (@name, @description) RETURNING {ProjectColumns}");
+        await using var command = db.CreateCommand($"INSERT INTO odk.projects (name, description) VALUES (@name, @description) RETURNING {ProjectColumns}, actee_id");
         command.Parameters.AddWithValue("name", name);
         command.Parameters.AddWithValue("description", (object?)description ?? DBNull.Value);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return Http.Json(ProjectJson(reader));
+        // The created project is answered as inserted, acteeId included (lib/model/query/projects.js create).
+        var project = ProjectJson(reader);
+        project["acteeId"] = reader.GetGuid(7).ToString();
+        var data = new JsonObject { ["name"] = name };
+        if (description is not null) data["description"] = description;
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "project.create", AuditLog.Actee.Project, reader.GetInt32(0), new JsonObject { ["data"] = data }, ct);
+        return Http.Json(project);
     }
 
     private static async Task<IResult> ListProjects(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -198,6 +207,7 @@ public static class AccessEndpoints
         command.Parameters.AddWithValue("expires", NeverExpires);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "field_key.create", AuditLog.Actee.Actor, reader.GetInt32(0), null, ct);
         return Http.Json(new JsonObject
         {
             ["projectId"] = projectId,
@@ -243,10 +253,19 @@ public static class AccessEndpoints
         return Http.Json(list);
     }
 
+    /// <summary>Central's system roles (GET /v1/roles): a role is named by id or system name.</summary>
+    private static readonly Dictionary<string, int> Roles = new()
+    {
+        ["admin"] = 1, ["app-user"] = 2, ["pwreset"] = 3, ["manager"] = 5, ["viewer"] = 6, ["formview"] = 7, ["formfill"] = 8, ["pub-link"] = 9,
+    };
+
     private static async Task<IResult> AssignToForm(int projectId, string xmlFormId, string role, int actorId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        context.RequireUser();
+        var caller = context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        // lib/resources/assignments.js: the role (by id or system name) and the actor must exist, else 404.1.
+        var roleId = int.TryParse(role, out var id) && Roles.ContainsValue(id) ? id : Roles.TryGetValue(role, out var named) ? named : throw Problems.NotFound();
+        role = Roles.First(r => r.Value == roleId).Key;
         await using var command = db.CreateCommand("""
             INSERT INTO odk.form_assignments (form_id, actor_id, role)
             SELECT @form, id, @role FROM odk.actors WHERE id = @actor AND deleted_at IS NULL
@@ -257,9 +276,17 @@ public static class AccessEndpoints
         command.Parameters.AddWithValue("role", role);
         await command.ExecuteNonQueryAsync(ct);
 
-        await using var check = db.CreateCommand("SELECT 1 FROM odk.actors WHERE id = @actor AND deleted_at IS NULL");
+        await using var check = db.CreateCommand("SELECT type FROM odk.actors WHERE id = @actor AND deleted_at IS NULL");
         check.Parameters.AddWithValue("actor", actorId);
-        if (await check.ExecuteScalarAsync(ct) is null) throw Problems.NotFound();
+        var type = await check.ExecuteScalarAsync(ct) as string ?? throw Problems.NotFound();
+        // Assignments.grant logs {type}.assignment.create on the actor, naming the role and the form's actee.
+        await using (var formActee = db.CreateCommand("SELECT actee_id FROM odk.forms WHERE id = @form"))
+        {
+            formActee.Parameters.AddWithValue("form", form.Id);
+            var granted = (Guid)(await formActee.ExecuteScalarAsync(ct))!;
+            await AuditLog.WriteAsync(db, caller.ActorId, $"{type}.assignment.create", AuditLog.Actee.Actor, actorId,
+                new JsonObject { ["roleId"] = roleId, ["grantedActeeId"] = granted.ToString() }, ct);
+        }
         return Http.Json(Http.Success());
     }
 }

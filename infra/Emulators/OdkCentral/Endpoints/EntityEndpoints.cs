@@ -53,6 +53,10 @@ public static partial class EntityEndpoints
         app.MapPatch("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}", UpdateEntity);
         app.MapDelete("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}", DeleteEntity);
         app.MapPost("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}/restore", RestoreEntity);
+        app.MapGet("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}/versions", EntityVersions);
+        app.MapGet("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}/diffs", EntityDiffs);
+        app.MapGet("/v1/projects/{projectId:int}/datasets/{name}/entities/{uuid}/audits", EntityAudits);
+        app.MapGet("/v1/projects/{projectId:int}/datasets/{name}/entities/creators", EntityCreators);
         app.MapPost("/v1/projects/{projectId:int}/datasets/{name}/entities/bulk-delete", (int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
             BulkDeleteOrRestore(projectId, name, restore: false, context, db, ct));
         app.MapPost("/v1/projects/{projectId:int}/datasets/{name}/entities/bulk-restore", (int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
@@ -90,7 +94,9 @@ public static partial class EntityEndpoints
         {
             throw Problems.UniquenessViolation(["name", "projectId"], [name, projectId], "datasets");
         }
-        return Http.Json(await DatasetMetadataAsync(db, await Catalog.GetDatasetAsync(db, projectId, name, ct), ct));
+        var created = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "dataset.create", AuditLog.Actee.Dataset, created.Id, new JsonObject { ["properties"] = new JsonArray() }, ct);
+        return Http.Json(await DatasetMetadataAsync(db, created, ct));
     }
 
     private static async Task<IResult> ListDatasets(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -224,6 +230,8 @@ public static partial class EntityEndpoints
         {
             throw Problems.UniquenessViolation(["name", "datasetId"], [propertyName, dataset.Id], "ds_properties");
         }
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "dataset.update", AuditLog.Actee.Dataset, dataset.Id,
+            new JsonObject { ["properties"] = new JsonArray(propertyName) }, ct);
         return Http.Json(Http.Success());
     }
 
@@ -296,6 +304,7 @@ public static partial class EntityEndpoints
         {
             var single = ParseEntity(body, properties, isUpdate: false);
             await InsertEntitiesAsync(db, dataset, [single], caller.ActorId, userAgent, source: null, ct);
+            await LogEntityEventAsync(db, caller.ActorId, "entity.create", dataset, single.Uuid, ct);
             return Http.Json(await EntityJsonAsync(db, dataset, single.Uuid, full: true, properties, ct) ?? throw Problems.NotFound());
         }
 
@@ -314,8 +323,12 @@ public static partial class EntityEndpoints
         if (sizeNode is not null) source["size"] = sizeNode.DeepClone();
         source["count"] = entities.Count;
         source["userAgent"] = userAgent;
+        long sourceId;
+        await using (var next = db.CreateCommand("SELECT nextval('odk.entity_sources')")) sourceId = (long)(await next.ExecuteScalarAsync(ct))!;
+        source["sourceId"] = sourceId;
 
         await InsertEntitiesAsync(db, dataset, entities, caller.ActorId, userAgent, source, ct);
+        await AuditLog.WriteAsync(db, caller.ActorId, "entity.bulk.create", AuditLog.Actee.Dataset, dataset.Id, new JsonObject { ["sourceId"] = sourceId }, ct);
         return Http.Json(Http.Success());
     }
 
@@ -377,12 +390,15 @@ public static partial class EntityEndpoints
 
     private const string EntitySelect = """
         SELECT e.uuid, e.creator_id, e.conflict, e.created_at, e.updated_at, e.deleted_at,
-               d.label, d.creator_id, d.user_agent, d.data::text, d.version, d.base_version, d.data_received::text, d.created_at
+               d.label, d.creator_id, d.user_agent, d.data::text, d.version, d.base_version, d.data_received::text, d.created_at,
+               ea.id, ea.type, ea.display_name, ea.created_at, ea.updated_at, ea.deleted_at,
+               da.id, da.type, da.display_name, da.created_at, da.updated_at, da.deleted_at
         FROM odk.entities e JOIN odk.entity_defs d ON d.entity_id = e.id AND d.current
+        LEFT JOIN odk.actors ea ON ea.id = e.creator_id LEFT JOIN odk.actors da ON da.id = d.creator_id
         """;
 
     /// <summary>Central's entity answer; <paramref name="full"/> adds the data (GET one, create, update).</summary>
-    private static JsonObject EntityJson(NpgsqlDataReader reader, bool full, IReadOnlyCollection<string> properties)
+    private static JsonObject EntityJson(NpgsqlDataReader reader, bool full, IReadOnlyCollection<string> properties, bool extended = false)
     {
         var current = new JsonObject
         {
@@ -405,8 +421,10 @@ public static partial class EntityEndpoints
         current["branchId"] = null;
         current["trunkVersion"] = null;
         current["branchBaseVersion"] = null;
+        // X-Extended-Metadata: the creators of the entity and of its current version (Entities._get extender).
+        if (extended) current["creator"] = SubmissionEndpoints.ActorJson(reader, 20);
 
-        return new JsonObject
+        var entity = new JsonObject
         {
             ["uuid"] = reader.GetGuid(0).ToString(),
             ["creatorId"] = reader.GetInt32(1),
@@ -416,16 +434,18 @@ public static partial class EntityEndpoints
             ["deletedAt"] = Http.Timestamp(reader.IsDBNull(5) ? null : reader.GetDateTime(5)),
             ["currentVersion"] = current,
         };
+        if (extended) entity["creator"] = SubmissionEndpoints.ActorJson(reader, 14);
+        return entity;
     }
 
     private static async Task<JsonObject?> EntityJsonAsync(NpgsqlDataSource db, DatasetRow dataset, Guid uuid, bool full,
-        IReadOnlyCollection<string> properties, CancellationToken ct, bool deleted = false)
+        IReadOnlyCollection<string> properties, CancellationToken ct, bool deleted = false, bool extended = false)
     {
         await using var command = db.CreateCommand(EntitySelect + $" WHERE e.dataset_id = @dataset AND e.uuid = @uuid AND e.deleted_at IS {(deleted ? "NOT " : "")}NULL");
         command.Parameters.AddWithValue("dataset", dataset.Id);
         command.Parameters.AddWithValue("uuid", uuid);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? EntityJson(reader, full, properties) : null;
+        return await reader.ReadAsync(ct) ? EntityJson(reader, full, properties, extended) : null;
     }
 
     /// <summary>central-backend lib/data/entity.js normalizeUuid: blank is 400.2, anything but a v4 uuid 400.11.</summary>
@@ -446,7 +466,8 @@ public static partial class EntityEndpoints
         command.Parameters.AddWithValue("dataset", dataset.Id);
         var list = new JsonArray();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) list.Add(EntityJson(reader, full: false, []));
+        var extended = Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]);
+        while (await reader.ReadAsync(ct)) list.Add(EntityJson(reader, full: false, [], extended));
         return Http.Json(list);
     }
 
@@ -457,7 +478,8 @@ public static partial class EntityEndpoints
         var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
         // Entities.getById with argData: ?deleted=true reads a deleted entity (and only a deleted one).
         var deleted = Http.IsTrue(context.Request.Query["deleted"]);
-        return Http.Json(await EntityJsonAsync(db, dataset, ParseUuidOrNotFound(uuid), full: true, properties, ct, deleted) ?? throw Problems.NotFound());
+        return Http.Json(await EntityJsonAsync(db, dataset, ParseUuidOrNotFound(uuid), full: true, properties, ct, deleted,
+            Http.IsTrue(context.Request.Headers["X-Extended-Metadata"])) ?? throw Problems.NotFound());
     }
 
     /// <summary>A new version on top of the current one; a stale baseVersion is 409.15 unless ?force=true.</summary>
@@ -522,8 +544,181 @@ public static partial class EntityEndpoints
             await update.ExecuteNonQueryAsync(ct);
             await tx.CommitAsync(ct);
         }
+        await LogEntityEventAsync(db, caller.ActorId, "entity.update.version", dataset, entityUuid, ct);
 
         return Http.Json(await EntityJsonAsync(db, dataset, entityUuid, full: true, properties, ct) ?? throw Problems.NotFound());
+    }
+
+    private sealed record EntityDef(long Id, int Version, int? BaseVersion, string Label, JsonObject Data, JsonObject DataReceived, int CreatorId,
+        string? UserAgent, DateTime CreatedAt, bool Current, JsonObject? Source, JsonObject? Creator);
+
+    /// <summary>Every version of a live entity of the list, oldest first (lib/model/query/entities.js getAllDefs).</summary>
+    private static async Task<List<EntityDef>> DefsAsync(NpgsqlDataSource db, DatasetRow dataset, Guid uuid, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT d.id, d.version, d.base_version, d.label, d.data::text, d.data_received::text, d.creator_id, d.user_agent, d.created_at, d.current, d.source::text,
+                   a.id, a.type, a.display_name, a.created_at, a.updated_at, a.deleted_at
+            FROM odk.entities e JOIN odk.entity_defs d ON d.entity_id = e.id LEFT JOIN odk.actors a ON a.id = d.creator_id
+            WHERE e.dataset_id = @dataset AND e.uuid = @uuid AND e.deleted_at IS NULL
+            ORDER BY d.created_at, d.id
+            """);
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        command.Parameters.AddWithValue("uuid", uuid);
+        var defs = new List<EntityDef>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var source = reader.IsDBNull(10) ? null : JsonNode.Parse(reader.GetString(10)) as JsonObject;
+            source?.Remove("sourceId");
+            defs.Add(new EntityDef(reader.GetInt64(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.GetString(3),
+                JsonNode.Parse(reader.GetString(4))!.AsObject(), JsonNode.Parse(reader.GetString(5))!.AsObject(), reader.GetInt32(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetDateTime(8), reader.GetBoolean(9), source,
+                SubmissionEndpoints.ActorJson(reader, 11)));
+        }
+        return defs;
+    }
+
+    /// <summary>lib/data/entity.js getDiffProp: received keys absent from, or different in, the other version (label included).</summary>
+    private static JsonArray DiffProps(JsonObject received, EntityDef other)
+    {
+        var diff = new JsonArray();
+        foreach (var (key, value) in received)
+        {
+            var otherValue = key == "label" ? other.Label : other.Data[key]?.GetValue<string>();
+            var mine = value?.GetValue<string>();
+            if ((key != "label" && !other.Data.ContainsKey(key)) || mine != otherValue) diff.Add(key);
+        }
+        return diff;
+    }
+
+    /// <summary>
+    /// lib/resources/entities.js GET :uuid/versions with lib/data/entity.js getWithConflictDetails. The emulator
+    /// makes no conflicting versions, so conflict is null, nothing is resolved or relevant to a conflict (and
+    /// ?relevantToConflict=true lists nothing), the last version is the last good one; baseDiff/serverDiff
+    /// compare what was received with the base and the previous version.
+    /// </summary>
+    private static async Task<IResult> EntityVersions(int projectId, string name, string uuid, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var defs = await DefsAsync(db, dataset, ParseUuidOrNotFound(uuid), ct);
+        if (defs.Count == 0) throw Problems.NotFound();
+        var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
+        var extended = Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]);
+        var list = new JsonArray();
+        foreach (var def in defs)
+        {
+            var data = def.Data.DeepClone().AsObject();
+            if (def.Current)
+                foreach (var key in data.Select(p => p.Key).Where(k => !properties.Contains(k)).ToList()) data.Remove(key);
+            var version = new JsonObject
+            {
+                ["label"] = def.Label,
+                ["data"] = data,
+                ["dataReceived"] = def.DataReceived.DeepClone(),
+                ["creatorId"] = def.CreatorId,
+                ["userAgent"] = def.UserAgent,
+                ["version"] = def.Version,
+                ["baseVersion"] = def.BaseVersion,
+                ["conflictingProperties"] = null,
+                ["createdAt"] = Http.Timestamp(def.CreatedAt),
+                ["current"] = def.Current,
+                ["branchId"] = null,
+                ["trunkVersion"] = null,
+                ["branchBaseVersion"] = null,
+                ["source"] = def.Source?.DeepClone() ?? new JsonObject(),
+                ["conflict"] = null,
+                ["resolved"] = false,
+                ["baseDiff"] = def.Version > 1 && def.BaseVersion is { } b && b >= 1 && b <= defs.Count ? DiffProps(def.DataReceived, defs[b - 1]) : new JsonArray(),
+                ["serverDiff"] = def.Version > 1 ? DiffProps(def.DataReceived, defs[def.Version - 2]) : new JsonArray(),
+                ["lastGoodVersion"] = ReferenceEquals(def, defs[^1]),
+                ["relevantToConflict"] = false,
+            };
+            if (extended) version["creator"] = def.Creator;
+            list.Add(version);
+        }
+        return Http.Json(Http.IsTrue(context.Request.Query["relevantToConflict"]) ? new JsonArray() : list);
+    }
+
+    /// <summary>lib/data/entity.js diffEntityData: for each version after the first, what changed from the one before.</summary>
+    private static async Task<IResult> EntityDiffs(int projectId, string name, string uuid, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var defs = await DefsAsync(db, dataset, ParseUuidOrNotFound(uuid), ct);
+        if (defs.Count == 0) throw Problems.NotFound();
+        JsonObject Flat(EntityDef d)
+        {
+            var flat = new JsonObject { ["label"] = d.Label };
+            foreach (var (k, v) in d.Data) flat[k] = v?.DeepClone();
+            return flat;
+        }
+        var diffs = new JsonArray();
+        for (var i = 1; i < defs.Count; i++)
+        {
+            var current = Flat(defs[i]);
+            var previous = Flat(defs[i - 1]);
+            var diff = new JsonArray();
+            foreach (var (key, value) in current)
+            {
+                var old = previous[key];
+                if (old?.ToJsonString() == value?.ToJsonString() && previous.ContainsKey(key)) continue;
+                var change = new JsonObject();
+                if (previous.ContainsKey(key)) change["old"] = old?.DeepClone();
+                change["new"] = value?.DeepClone();
+                change["propertyName"] = key;
+                diff.Add(change);
+            }
+            diffs.Add(diff);
+        }
+        return Http.Json(diffs);
+    }
+
+    /// <summary>lib/resources/entities.js GET :uuid/audits: the live entity's audits with actors (Audits.getByEntityId).</summary>
+    private static async Task<IResult> EntityAudits(int projectId, string name, string uuid, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        var entityUuid = ParseUuidOrNotFound(uuid);
+        if (await EntityJsonAsync(db, dataset, entityUuid, full: false, [], ct) is null) throw Problems.NotFound();
+        return Http.Json(await AuditEndpoints.ForEntityAsync(db, entityUuid, ct));
+    }
+
+    /// <summary>lib/model/query/entities.js getAllCreators: the actors who created live entities of the list, by name.</summary>
+    private static async Task<IResult> EntityCreators(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
+        await using var command = db.CreateCommand("""
+            SELECT a.id, a.type, a.display_name, a.created_at, a.updated_at, a.deleted_at FROM odk.actors a
+            WHERE a.id IN (SELECT creator_id FROM odk.entities WHERE deleted_at IS NULL AND dataset_id = @dataset)
+            ORDER BY a.display_name
+            """);
+        command.Parameters.AddWithValue("dataset", dataset.Id);
+        var list = new JsonArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(SubmissionEndpoints.ActorJson(reader, 0));
+        return Http.Json(list);
+    }
+
+    /// <summary>entity.create / entity.update.version details (lib/model/query/entities.js): the entity, its row and current version.</summary>
+    private static async Task LogEntityEventAsync(NpgsqlDataSource db, int actorId, string action, DatasetRow dataset, Guid uuid, CancellationToken ct)
+    {
+        await using var ids = db.CreateCommand("SELECT e.id, d.id FROM odk.entities e JOIN odk.entity_defs d ON d.entity_id = e.id AND d.current WHERE e.uuid = @uuid");
+        ids.Parameters.AddWithValue("uuid", uuid);
+        long entityId, defId;
+        await using (var reader = await ids.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) return;
+            entityId = reader.GetInt64(0);
+            defId = reader.GetInt64(1);
+        }
+        await AuditLog.WriteAsync(db, actorId, action, AuditLog.Actee.Dataset, dataset.Id, new JsonObject
+        {
+            ["entity"] = new JsonObject { ["uuid"] = uuid.ToString(), ["dataset"] = dataset.Name },
+            ["entityId"] = entityId,
+            ["entityDefId"] = defId,
+        }, ct);
     }
 
     /// <summary>Central soft-deletes: the entity leaves lists, feeds and CSVs, and its uuid stays taken.</summary>
@@ -535,8 +730,11 @@ public static partial class EntityEndpoints
             UPDATE odk.entities SET deleted_at = clock_timestamp() WHERE dataset_id = @dataset AND uuid = @uuid AND deleted_at IS NULL
             """);
         command.Parameters.AddWithValue("dataset", dataset.Id);
-        command.Parameters.AddWithValue("uuid", ParseUuidOrNotFound(uuid));
+        var entityUuid = ParseUuidOrNotFound(uuid);
+        command.Parameters.AddWithValue("uuid", entityUuid);
         if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "entity.delete", AuditLog.Actee.Dataset, dataset.Id,
+            new JsonObject { ["entity"] = new JsonObject { ["uuid"] = entityUuid.ToString() } }, ct);
         return Http.Json(Http.Success());
     }
 
@@ -553,8 +751,11 @@ public static partial class EntityEndpoints
             WHERE dataset_id = @dataset AND uuid = @uuid AND deleted_at IS NOT NULL
             """);
         command.Parameters.AddWithValue("dataset", dataset.Id);
-        command.Parameters.AddWithValue("uuid", ParseUuidOrNotFound(uuid));
+        var entityUuid = ParseUuidOrNotFound(uuid);
+        command.Parameters.AddWithValue("uuid", entityUuid);
         if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "entity.restore", AuditLog.Actee.Dataset, dataset.Id,
+            new JsonObject { ["entity"] = new JsonObject { ["uuid"] = entityUuid.ToString() } }, ct);
         return Http.Json(Http.Success());
     }
 
@@ -576,12 +777,22 @@ public static partial class EntityEndpoints
             uuids.Add(g);
         }
         await using var command = db.CreateCommand(restore
-            ? "UPDATE odk.entities SET deleted_at = NULL WHERE deleted_at IS NOT NULL AND uuid = ANY(@uuids) AND dataset_id = @dataset"
-            : "UPDATE odk.entities SET deleted_at = now() WHERE deleted_at IS NULL AND uuid = ANY(@uuids) AND dataset_id = @dataset");
+            ? "UPDATE odk.entities SET deleted_at = NULL WHERE deleted_at IS NOT NULL AND uuid = ANY(@uuids) AND dataset_id = @dataset RETURNING uuid"
+            : "UPDATE odk.entities SET deleted_at = now() WHERE deleted_at IS NULL AND uuid = ANY(@uuids) AND dataset_id = @dataset RETURNING uuid");
         command.Parameters.Add(new NpgsqlParameter("uuids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = uuids.ToArray() });
         command.Parameters.AddWithValue("dataset", dataset.Id);
-        var count = await command.ExecuteNonQueryAsync(ct);
-        return Http.Json(new JsonObject { ["count"] = count });
+        var changed = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) changed.Add(reader.GetGuid(0).ToString());
+        // deleteByIds/restoreByIds.audit: one entity logs like a single delete/restore, several log the bulk action.
+        var caller = context.Caller()!.ActorId;
+        if (changed.Count == 1)
+            await AuditLog.WriteAsync(db, caller, restore ? "entity.restore" : "entity.delete", AuditLog.Actee.Dataset, dataset.Id,
+                new JsonObject { ["entity"] = new JsonObject { ["uuid"] = changed[0] } }, ct);
+        else if (changed.Count > 1)
+            await AuditLog.WriteAsync(db, caller, restore ? "entity.bulk.restore" : "entity.bulk.delete", AuditLog.Actee.Dataset, dataset.Id,
+                new JsonObject { ["entityUuids"] = new JsonArray(changed.Select(u => (JsonNode?)u).ToArray()) }, ct);
+        return Http.Json(new JsonObject { ["count"] = changed.Count });
     }
 
     private static async Task<IResult> EntitiesCsv(int projectId, string name, HttpContext context, NpgsqlDataSource db, CancellationToken ct)

@@ -77,6 +77,7 @@ public static class FormEndpoints
             await point.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "form.create", AuditLog.Actee.Form, formId, null, ct);
 
         var form = await Catalog.GetFormAsync(db, projectId, xform.XmlFormId, ct);
         return Http.Json(Catalog.FormJson(form, await Catalog.GetDefAsync(db, defId, ct)));
@@ -227,6 +228,8 @@ public static class FormEndpoints
             await point.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "form.update.draft.set", AuditLog.Actee.Form, form.Id,
+            new JsonObject { ["newDraftDefId"] = defId, ["oldDraftDefId"] = form.DraftDefId }, ct);
         return Http.Json(Http.Success());
     }
 
@@ -267,28 +270,42 @@ public static class FormEndpoints
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
         var defId = form.DraftDefId ?? throw Problems.NotFound();
         var body = await Http.ReadJsonObjectAsync(context.Request);
-        if (body["dataset"] is not JsonValue flag || !flag.TryGetValue<bool>(out var link))
-            throw Problems.InvalidDataType("dataset", "boolean");
+        // lib/resources/forms.js: the list named like the file must exist (404.1), as must the attachment;
+        // body.dataset is read as JavaScript truthiness.
+        var link = Http.IsTruthy(body["dataset"]);
+        var datasetName = name.EndsWith(".csv", StringComparison.Ordinal) ? name[..^4] : name;
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, datasetName, ct);
 
         await using var find = db.CreateCommand("SELECT type FROM odk.form_attachments WHERE form_def_id = @def AND name = @name");
         find.Parameters.AddWithValue("def", defId);
         find.Parameters.AddWithValue("name", name);
         var type = await find.ExecuteScalarAsync(ct) as string ?? throw Problems.NotFound();
-        if (type != "file") throw Problems.DatasetLinkNotAllowed();
-
-        int? datasetId = null;
-        if (link)
-        {
-            var datasetName = name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? name[..^4] : name;
-            datasetId = (await Catalog.GetDatasetAsync(db, projectId, datasetName, ct)).Id;
-        }
+        if (type != "file" && link) throw Problems.DatasetLinkNotAllowed();
+        int? datasetId = link ? dataset.Id : null;
 
         await using var update = db.CreateCommand("UPDATE odk.form_attachments SET dataset_id = @dataset WHERE form_def_id = @def AND name = @name");
         update.Parameters.AddWithValue("dataset", (object?)datasetId ?? DBNull.Value);
         update.Parameters.AddWithValue("def", defId);
         update.Parameters.AddWithValue("name", name);
+        int? oldDatasetId;
+        await using (var old = db.CreateCommand("SELECT dataset_id FROM odk.form_attachments WHERE form_def_id = @def AND name = @name"))
+        {
+            old.Parameters.AddWithValue("def", defId);
+            old.Parameters.AddWithValue("name", name);
+            oldDatasetId = await old.ExecuteScalarAsync(ct) is int o ? o : null;
+        }
         await update.ExecuteNonQueryAsync(ct);
-        return Http.Json(AttachmentJson(name, type, datasetId is not null));
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "form.attachment.update", AuditLog.Actee.Form, form.Id, new JsonObject
+        {
+            ["name"] = name, ["formDefId"] = defId, ["newBlobId"] = null, ["oldBlobId"] = null,
+            ["newDatasetId"] = datasetId, ["oldDatasetId"] = oldDatasetId,
+        }, ct);
+        // lib/resources/forms.js answers the updated attachment row: no hash, with its updatedAt.
+        return Http.Json(new JsonObject
+        {
+            ["name"] = name, ["type"] = type, ["exists"] = datasetId is not null, ["blobExists"] = false,
+            ["datasetExists"] = datasetId is not null, ["updatedAt"] = Http.Timestamp(DateTime.UtcNow),
+        });
     }
 
     private static async Task<IResult> PublishDraft(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -314,6 +331,8 @@ public static class FormEndpoints
         command.Parameters.AddWithValue("def", draftId);
         command.Parameters.AddWithValue("version", version);
         if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.VersionUniquenessViolation(xmlFormId, version);
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "form.update.publish", AuditLog.Actee.Form, form.Id,
+            new JsonObject { ["newDefId"] = draftId, ["oldDefId"] = form.CurrentDefId }, ct);
         return Http.Json(Http.Success());
     }
 

@@ -52,6 +52,7 @@ public static class SubmissionEndpoints
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{rootId}/versions/{instanceId}", (int projectId, string xmlFormId, string rootId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
             GetVersion(projectId, xmlFormId, rootId, instanceId, xml: false, context, db, ct));
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}/attachments", EmptyListForSubmission);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}/audits", SubmissionAudits);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}/comments", EmptyListForSubmission);
         app.MapPut("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", RestEdit);
         app.MapPatch("/v1/projects/{projectId:int}/forms/{xmlFormId}/submissions/{instanceId}", Review);
@@ -104,6 +105,7 @@ public static class SubmissionEndpoints
             )
             INSERT INTO odk.submission_defs (submission_id, form_id, instance_id, xml, submitter_id, current, created_at, device_id, user_agent, instance_name)
             SELECT id, @form, @instance, @xml, @submitter, true, created_at, @device, @agent, @name FROM submission
+            RETURNING submission_id, id
             """);
         command.Parameters.AddWithValue("name", (object?)submission.InstanceName ?? DBNull.Value);
         command.Parameters.AddWithValue("form", form.Id);
@@ -114,15 +116,23 @@ public static class SubmissionEndpoints
         command.Parameters.AddWithValue("agent", (object?)NonBlank(context.Request.Headers.UserAgent) ?? DBNull.Value);
         command.Parameters.AddWithValue("xml", submission.Xml);
         command.Parameters.AddWithValue("odata", submission.ToODataFields(fields));
+        long submissionId, defId;
         try
         {
-            await command.ExecuteNonQueryAsync(ct);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            submissionId = reader.GetInt64(0);
+            defId = reader.GetInt64(1);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             if (ex.ConstraintName == "submission_defs_instance_unique") throw Problems.InstanceIdUniquenessViolation(submission.InstanceId);
             throw Problems.UniquenessViolation(["formId", "instanceId", "draft"], [form.Id.ToString(), submission.InstanceId, "f"], "submissions");
         }
+        await AuditLog.WriteAsync(db, caller.ActorId, "submission.create", AuditLog.Actee.Form, form.Id, new JsonObject
+        {
+            ["instanceId"] = submission.InstanceId, ["submissionId"] = submissionId, ["submissionDefId"] = defId,
+        }, ct);
     }
 
     private static string? NonBlank(Microsoft.Extensions.Primitives.StringValues value) =>
@@ -244,11 +254,12 @@ public static class SubmissionEndpoints
             ), def AS (
                 INSERT INTO odk.submission_defs (submission_id, form_id, instance_id, xml, submitter_id, current, created_at, device_id, user_agent, instance_name)
                 VALUES (@submission, @form, @instance, @xml, @submitter, true, clock_timestamp(), @device, @agent, @name)
-                RETURNING created_at
+                RETURNING id, created_at
             )
             UPDATE odk.submissions SET current_instance_id = @instance, xml = @xml, odata = @odata,
                 updated_at = def.created_at, review_state = 'edited', edits = edits + 1
-            FROM def WHERE id = @submission
+            FROM def WHERE odk.submissions.id = @submission
+            RETURNING def.id
             """, connection, tx);
         command.Parameters.AddWithValue("submission", submissionId);
         command.Parameters.AddWithValue("form", form.Id);
@@ -259,15 +270,20 @@ public static class SubmissionEndpoints
         command.Parameters.AddWithValue("device", (object?)NonBlank(context.Request.Query["deviceID"]) ?? DBNull.Value);
         command.Parameters.AddWithValue("agent", (object?)NonBlank(context.Request.Headers.UserAgent) ?? DBNull.Value);
         command.Parameters.AddWithValue("name", (object?)submission.InstanceName ?? DBNull.Value);
+        long defId;
         try
         {
-            await command.ExecuteNonQueryAsync(ct);
+            defId = (long)(await command.ExecuteScalarAsync(ct))!;
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             throw Problems.InstanceIdUniquenessViolation(submission.InstanceId);
         }
         await tx.CommitAsync(ct);
+        await AuditLog.WriteAsync(db, caller.ActorId, "submission.update.version", AuditLog.Actee.Form, form.Id, new JsonObject
+        {
+            ["instanceId"] = submission.InstanceId, ["submissionId"] = submissionId, ["submissionDefId"] = defId,
+        }, ct);
     }
 
     /// <summary>REST edit: PUT to the logical instanceId with XML naming the current version as deprecatedID.</summary>
@@ -474,6 +490,18 @@ public static class SubmissionEndpoints
         return Http.Json(new JsonArray());
     }
 
+    /// <summary>lib/resources/submissions.js GET :instanceId/audits: the submission's audits (Audits.getBySubmissionId).</summary>
+    private static async Task<IResult> SubmissionAudits(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await using var command = db.CreateCommand("SELECT id FROM odk.submissions WHERE form_id = @form AND instance_id = @instance AND deleted_at IS NULL");
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("instance", instanceId);
+        var id = await command.ExecuteScalarAsync(ct) as long? ?? throw Problems.NotFound();
+        return Http.Json(await AuditEndpoints.ForSubmissionAsync(db, id, Extended(context), ct));
+    }
+
     private static async Task<IResult> Review(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         context.RequireUser();
@@ -489,7 +517,8 @@ public static class SubmissionEndpoints
             UPDATE odk.submissions s SET review_state = CASE WHEN @set THEN @state ELSE review_state END,
                 updated_at = CASE WHEN @set THEN clock_timestamp() ELSE updated_at END
             WHERE s.form_id = @form AND s.instance_id = @instance AND s.deleted_at IS NULL
-            RETURNING s.instance_id, s.submitter_id, s.device_id, s.created_at, s.updated_at, s.review_state, s.deleted_at
+            RETURNING s.instance_id, s.submitter_id, s.device_id, s.created_at, s.updated_at, s.review_state, s.deleted_at, s.id,
+                (SELECT d.id FROM odk.submission_defs d WHERE d.submission_id = s.id AND d.current)
             """);
         command.Parameters.AddWithValue("set", state is not null);
         command.Parameters.AddWithValue("state", state?.GetValue<string>() ?? "");
@@ -497,6 +526,10 @@ public static class SubmissionEndpoints
         command.Parameters.AddWithValue("instance", instanceId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
+        // Submissions.update.audit: submission.update with the ids and the fields given.
+        var details = new JsonObject { ["submissionId"] = reader.GetInt64(7), ["submissionDefId"] = reader.GetInt64(8) };
+        if (state is not null) details["reviewState"] = state.DeepClone();
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "submission.update", AuditLog.Actee.Form, form.Id, details, ct);
         if (state is null) return Http.Json(new JsonObject());
         return Http.Json(new JsonObject
         {
@@ -519,10 +552,12 @@ public static class SubmissionEndpoints
     {
         context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
-        await using var command = db.CreateCommand("UPDATE odk.submissions SET deleted_at = now() WHERE form_id = @form AND instance_id = @instance AND deleted_at IS NULL");
+        await using var command = db.CreateCommand("UPDATE odk.submissions SET deleted_at = now() WHERE form_id = @form AND instance_id = @instance AND deleted_at IS NULL RETURNING id");
         command.Parameters.AddWithValue("form", form.Id);
         command.Parameters.AddWithValue("instance", instanceId);
-        if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
+        var id = await command.ExecuteScalarAsync(ct) as long? ?? throw Problems.NotFound();
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "submission.delete", AuditLog.Actee.Form, form.Id,
+            new JsonObject { ["instanceId"] = instanceId, ["submissionId"] = id }, ct);
         return Http.Json(Http.Success());
     }
 
@@ -534,10 +569,12 @@ public static class SubmissionEndpoints
     {
         context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
-        await using var command = db.CreateCommand("UPDATE odk.submissions SET deleted_at = NULL WHERE form_id = @form AND instance_id = @instance AND deleted_at IS NOT NULL");
+        await using var command = db.CreateCommand("UPDATE odk.submissions SET deleted_at = NULL WHERE form_id = @form AND instance_id = @instance AND deleted_at IS NOT NULL RETURNING id");
         command.Parameters.AddWithValue("form", form.Id);
         command.Parameters.AddWithValue("instance", instanceId);
-        if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
+        var id = await command.ExecuteScalarAsync(ct) as long? ?? throw Problems.NotFound();
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "submission.restore", AuditLog.Actee.Form, form.Id,
+            new JsonObject { ["instanceId"] = instanceId, ["submissionId"] = id }, ct);
         return Http.Json(Http.Success());
     }
 

@@ -93,6 +93,16 @@ public static class Http
     public static bool IsXmlType(string value) =>
         System.Text.RegularExpressions.Regex.IsMatch(value, "(^|,)(application/(atom(svc)?\\+)?xml|atom|xml)($|;|,)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
+    /// <summary>JavaScript truthiness of a JSON value.</summary>
+    public static bool IsTruthy(JsonNode? node) => node switch
+    {
+        null => false,
+        JsonValue v when v.TryGetValue<bool>(out var b) => b,
+        JsonValue v when v.TryGetValue<double>(out var d) => d != 0 && !double.IsNaN(d),
+        JsonValue v when v.TryGetValue<string>(out var s) => s.Length > 0,
+        _ => true,
+    };
+
     /// <summary>central-backend util/http.js isTrue: a non-blank string equal to "true", any case.</summary>
     public static bool IsTrue(string? value) => value is not null && value.Equals("true", StringComparison.OrdinalIgnoreCase);
 
