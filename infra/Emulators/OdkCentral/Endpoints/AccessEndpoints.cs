@@ -259,6 +259,8 @@ public static class AccessEndpoints
         ["admin"] = 1, ["app-user"] = 2, ["pwreset"] = 3, ["manager"] = 5, ["viewer"] = 6, ["formview"] = 7, ["formfill"] = 8, ["pub-link"] = 9,
     };
 
+    public static int RoleId(string role) => Roles.TryGetValue(role, out var id) ? id : 0;
+
     private static async Task<IResult> AssignToForm(int projectId, string xmlFormId, string role, int actorId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var caller = context.RequireUser();

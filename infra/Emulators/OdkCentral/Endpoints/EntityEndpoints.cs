@@ -238,30 +238,42 @@ public static partial class EntityEndpoints
     /// <summary>An entity as parsed from a request body (central-backend lib/data/entity.js extractEntity).</summary>
     private sealed record EntityInput(Guid Uuid, string? Label, Dictionary<string, string> Data, JsonObject DataReceived);
 
+    /// <summary>Object.entries of a JSON value as JavaScript sees it: properties, array indices, string characters, else none.</summary>
+    private static List<KeyValuePair<string, JsonNode?>> Entries(JsonNode? node) => node switch
+    {
+        JsonObject o => o.ToList(),
+        JsonArray a => a.Select((v, i) => KeyValuePair.Create(i.ToString(), v)).ToList(),
+        JsonValue v when v.TryGetValue<string>(out var text) => text.Select((c, i) => KeyValuePair.Create(i.ToString(), (JsonNode?)c.ToString())).ToList(),
+        _ => [],
+    };
+
+    /// <summary>
+    /// central-backend lib/data/entity.js extractEntity, with JavaScript's reading of odd bodies: unknown keys
+    /// first (400.31), a truthy non-string uuid (400.11), the label (missing 400.2, not a string 400.11, blank
+    /// 400.8), then data entries (non-string 400.11, unknown property 400.28). A null entity fails upstream as a
+    /// TypeError (bare 500).
+    /// </summary>
     private static EntityInput ParseEntity(JsonNode? node, IReadOnlyCollection<string> properties, bool isUpdate)
     {
-        if (node is not JsonObject body) throw Problems.InvalidEntity("No entity data or label provided.");
-        var keys = body.Select(p => p.Key).ToArray();
+        if (node is null) throw Problems.InternalServerError();
+        var body = Entries(node).ToDictionary(p => p.Key, p => p.Value);
+        var keys = body.Keys.ToArray();
         if (keys.Any(k => !EntityBodyKeys.Contains(k))) throw Problems.UnexpectedAttributes(EntityBodyKeys, keys);
 
         var uuid = Guid.Empty;
         if (!isUpdate)
         {
-            var rawUuid = body["uuid"];
-            if (rawUuid is null || (rawUuid is JsonValue v0 && v0.TryGetValue<string>(out var empty) && empty.Length == 0))
+            var rawUuid = body.GetValueOrDefault("uuid");
+            if (!Http.IsTruthy(rawUuid))
                 uuid = Guid.NewGuid();
             else if (rawUuid is not JsonValue v || !v.TryGetValue<string>(out var text))
                 throw Problems.InvalidDataType("uuid", "string");
             else
-            {
-                var match = UuidPattern().Match(text.Trim());
-                if (!match.Success) throw Problems.InvalidDataType("uuid", "valid version 4 UUID");
-                uuid = Guid.Parse(match.Groups[2].Value);
-            }
+                uuid = ParseUuidOrNotFound(text);
         }
 
         string? label = null;
-        var labelNode = body["label"];
+        var labelNode = body.GetValueOrDefault("label");
         if (labelNode is not null)
         {
             if (labelNode is not JsonValue lv || !lv.TryGetValue<string>(out var labelText)) throw Problems.InvalidDataType("label", "string");
@@ -273,20 +285,16 @@ public static partial class EntityEndpoints
             throw Problems.MissingParameter("label");
         }
 
-        var dataNode = body["data"];
+        var dataNode = body.GetValueOrDefault("data");
         if (dataNode is null && labelNode is null) throw Problems.InvalidEntity("No entity data or label provided.");
         var data = new Dictionary<string, string>();
         var received = new JsonObject();
-        if (dataNode is not null)
+        foreach (var (key, value) in Entries(dataNode))
         {
-            if (dataNode is not JsonObject dataObject) throw Problems.InvalidDataType("data", "object");
-            foreach (var (key, value) in dataObject)
-            {
-                if (value is not JsonValue jv || !jv.TryGetValue<string>(out var text)) throw Problems.InvalidDataType(key, "string");
-                if (!properties.Contains(key)) throw Problems.InvalidEntity($"You specified the dataset property [{key}] which does not exist.");
-                data[key] = text;
-                received[key] = text;
-            }
+            if (value is not JsonValue jv || !jv.TryGetValue<string>(out var text)) throw Problems.InvalidDataType(key, "string");
+            if (!properties.Contains(key)) throw Problems.InvalidEntity($"You specified the dataset property [{key}] which does not exist.");
+            data[key] = text;
+            received[key] = text;
         }
         if (label is not null) received["label"] = label;
         return new EntityInput(uuid, label, data, received);
@@ -300,7 +308,7 @@ public static partial class EntityEndpoints
         var body = await Http.ReadJsonObjectAsync(context.Request);
         var userAgent = context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null;
 
-        if (!body.ContainsKey("entities") || body["entities"] is null)
+        if (!Http.IsTruthy(body["entities"]))
         {
             var single = ParseEntity(body, properties, isUpdate: false);
             await InsertEntitiesAsync(db, dataset, [single], caller.ActorId, userAgent, source: null, ct);
@@ -312,15 +320,16 @@ public static partial class EntityEndpoints
         if (array.Count == 0) throw Problems.UnexpectedAttributes(["entities: [...]"], ["empty array"]);
         var entities = array.Select(e => ParseEntity(e, properties, isUpdate: false)).ToList();
 
-        var sourceNode = body["source"] as JsonObject ?? throw Problems.MissingParameter("source");
-        var sourceName = sourceNode["name"];
-        if (sourceName is null) throw Problems.MissingParameter("source.name");
-        if (sourceName is not JsonValue sn || !sn.TryGetValue<string>(out var sourceText)) throw Problems.InvalidDataType("name", "string");
-        if (sourceText.Length == 0) throw Problems.MissingParameter("source.name");
-        var sizeNode = sourceNode["size"];
-        if (sizeNode is not null && (sizeNode is not JsonValue sv || sv.GetValueKind() != JsonValueKind.Number)) throw Problems.InvalidDataType("size", "number");
+        // lib/data/entity.js extractBulkSource: falsy source or name is 400.2; a wrong type is 400.11 naming the JavaScript type.
+        var sourceNode = body["source"];
+        if (!Http.IsTruthy(sourceNode)) throw Problems.MissingParameter("source");
+        var sourceName = (sourceNode as JsonObject)?["name"];
+        if (!Http.IsTruthy(sourceName)) throw Problems.MissingParameter("source.name");
+        if (sourceName is not JsonValue sn || !sn.TryGetValue<string>(out var sourceText)) throw Problems.InvalidDataTypeOf("name", Http.TypeOf(sourceName), "string");
+        var sizeNode = (sourceNode as JsonObject)?["size"];
+        if (sizeNode is not null && (sizeNode is not JsonValue sv || sv.GetValueKind() != JsonValueKind.Number)) throw Problems.InvalidDataTypeOf("size", Http.TypeOf(sizeNode), "number");
         var source = new JsonObject { ["name"] = sourceText };
-        if (sizeNode is not null) source["size"] = sizeNode.DeepClone();
+        if (Http.IsTruthy(sizeNode)) source["size"] = sizeNode!.DeepClone();
         source["count"] = entities.Count;
         source["userAgent"] = userAgent;
         long sourceId;
@@ -514,6 +523,9 @@ public static partial class EntityEndpoints
                 data = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(3)) ?? [];
             }
 
+            // lib/resources/entities.js PATCH: ?resolve=true on an entity without a conflict is 400.32 (the
+            // emulator never makes conflicts), before the version is checked.
+            if (Http.IsTrue(context.Request.Query["resolve"])) throw Problems.NoConflictEntity();
             var baseVersion = context.Request.Query["baseVersion"];
             var provided = baseVersion.Count > 0 ? baseVersion.ToString() : null;
             if (provided != version.ToString() && !Http.IsTrue(context.Request.Query["force"]))

@@ -25,6 +25,13 @@ public static class FormEndpoints
         app.MapGet("/v1/projects/{projectId:int}/forms", ListForms);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}.xml", GetFormXml);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}", GetForm);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/fields", GetFields);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/versions", ListVersions);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/versions/{version}.xml", (int projectId, string xmlFormId, string version, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            GetVersion(projectId, xmlFormId, version, xml: true, context, db, ct));
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/versions/{version}", (int projectId, string xmlFormId, string version, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            GetVersion(projectId, xmlFormId, version, xml: false, context, db, ct));
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/assignments", ListAssignments);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/attachments", (int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
             ListAttachments(projectId, xmlFormId, draft: false, context, db, ct));
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/attachments/{name}", DownloadAttachment);
@@ -187,10 +194,11 @@ public static class FormEndpoints
         return Http.Json(list);
     }
 
+    /// <summary>lib/resources/forms.js formResource: the form at its current version, or its draft when never published (Form.AnyVersion); app users assigned to it may read it.</summary>
     private static async Task<IResult> GetForm(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await EnsureCanReadAsync(context, db, form, ct);
         return Http.Json(Catalog.FormJson(form, await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct)));
     }
 
@@ -198,9 +206,76 @@ public static class FormEndpoints
     {
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
         await EnsureCanReadAsync(context, db, form, ct);
-        if (form.CurrentDefId is null) throw Problems.NotFound();
-        var def = await Catalog.GetDefAsync(db, form.CurrentDefId.Value, ct);
+        var def = await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct);
         return Http.Xml(def.Xml, contentType: "application/xml; charset=utf-8");
+    }
+
+    /// <summary>lib/resources/forms.js GET fields: each field with its path and type (?odata=true sanitizes names).</summary>
+    private static async Task<IResult> GetFields(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await EnsureCanReadAsync(context, db, form, ct);
+        var def = await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct);
+        var odata = Http.IsTrue(context.Request.Query["odata"]);
+        var list = new JsonArray();
+        void Walk(IEnumerable<FormField> fields, string prefix)
+        {
+            foreach (var field in fields)
+            {
+                var name = odata ? Http.ODataName(field.Name) : field.Name;
+                var path = prefix + "/" + name;
+                list.Add(new JsonObject
+                {
+                    ["path"] = path, ["name"] = name, ["type"] = field.Type,
+                    ["binary"] = null, ["selectMultiple"] = null,
+                });
+                if (field.Children is not null) Walk(field.Children, path);
+            }
+        }
+        Walk(def.Fields, "");
+        return Http.Json(list);
+    }
+
+    /// <summary>lib/model/query/forms.js getVersions: every published version, newest first, each as the form at that version.</summary>
+    private static async Task<IResult> ListVersions(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await EnsureCanReadAsync(context, db, form, ct);
+        await using var command = db.CreateCommand("SELECT id FROM odk.form_defs WHERE form_id = @form AND published_at IS NOT NULL ORDER BY published_at DESC, id DESC");
+        command.Parameters.AddWithValue("form", form.Id);
+        var ids = new List<int>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) ids.Add(reader.GetInt32(0));
+        var list = new JsonArray();
+        foreach (var id in ids) list.Add(Catalog.FormJson(form, await Catalog.GetDefAsync(db, id, ct)));
+        return Http.Json(list);
+    }
+
+    /// <summary>lib/resources/forms.js versions/:version(.xml): a published version by its version string, else 404.1.</summary>
+    private static async Task<IResult> GetVersion(int projectId, string xmlFormId, string version, bool xml, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await EnsureCanReadAsync(context, db, form, ct);
+        await using var command = db.CreateCommand("SELECT id FROM odk.form_defs WHERE form_id = @form AND published_at IS NOT NULL AND version = @version ORDER BY id DESC LIMIT 1");
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("version", version);
+        var id = await command.ExecuteScalarAsync(ct) as int? ?? throw Problems.NotFound();
+        var def = await Catalog.GetDefAsync(db, id, ct);
+        return xml ? Http.Xml(def.Xml, contentType: "application/xml; charset=utf-8") : Http.Json(Catalog.FormJson(form, def));
+    }
+
+    /// <summary>lib/resources/assignments.js GET: the form's role assignments as {actorId, roleId}.</summary>
+    private static async Task<IResult> ListAssignments(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await using var command = db.CreateCommand("SELECT actor_id, role FROM odk.form_assignments WHERE form_id = @form ORDER BY actor_id");
+        command.Parameters.AddWithValue("form", form.Id);
+        var list = new JsonArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            list.Add(new JsonObject { ["actorId"] = reader.GetInt32(0), ["roleId"] = AccessEndpoints.RoleId(reader.GetString(1)) });
+        return Http.Json(list);
     }
 
     private static async Task<IResult> CreateDraft(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db,
@@ -221,7 +296,7 @@ public static class FormEndpoints
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var defId = await InsertDefAsync(connection, tx, form.Id, projectId, xml, xform, publish: false, ct);
-        await using (var point = new NpgsqlCommand("UPDATE odk.forms SET draft_def_id = @def WHERE id = @form", connection, tx))
+        await using (var point = new NpgsqlCommand("UPDATE odk.forms SET draft_def_id = @def, updated_at = clock_timestamp() WHERE id = @form", connection, tx))
         {
             point.Parameters.AddWithValue("def", defId);
             point.Parameters.AddWithValue("form", form.Id);

@@ -93,6 +93,16 @@ public static class Http
     public static bool IsXmlType(string value) =>
         System.Text.RegularExpressions.Regex.IsMatch(value, "(^|,)(application/(atom(svc)?\\+)?xml|atom|xml)($|;|,)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
+    /// <summary>JavaScript typeof of a JSON value.</summary>
+    public static string TypeOf(JsonNode? node) => node switch
+    {
+        null => "object",
+        JsonValue v when v.TryGetValue<bool>(out _) => "boolean",
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => "number",
+        JsonValue v when v.TryGetValue<string>(out _) => "string",
+        _ => "object",
+    };
+
     /// <summary>JavaScript truthiness of a JSON value.</summary>
     public static bool IsTruthy(JsonNode? node) => node switch
     {

@@ -70,6 +70,11 @@ public static class Problems
         new(400.11, $"Invalid input data type: expected ({field}) to be ({expected})",
             new JsonObject { ["field"] = field, ["expected"] = expected });
 
+    /// <summary>400.11 with the JavaScript type that was found (lib/data/entity.js extractBulkSource).</summary>
+    public static OdkProblem InvalidDataTypeOf(string field, string value, string expected) =>
+        new(400.11, $"Invalid input data type: expected ({field}) to be ({expected})",
+            new JsonObject { ["field"] = field, ["value"] = value, ["expected"] = expected });
+
     /// <summary>400.11 as raised from a query option or a PostgreSQL cast: "expected "value" to be (...)" or "(field)".</summary>
     public static OdkProblem InvalidDataTypeOfParameter(string field, string expected) =>
         new(400.11, $"Invalid input data type: expected ({field}) to be ({expected})",
@@ -103,6 +108,8 @@ public static class Problems
                 ["expected"] = new JsonArray(expected.Select(e => (JsonNode?)e).ToArray()),
                 ["actual"] = new JsonArray(actual.Select(e => (JsonNode?)e).ToArray()),
             });
+
+    public static OdkProblem NoConflictEntity() => new(400.32, "The Entity doesn't have any conflict");
 
     public static OdkProblem InvalidSkiptoken() => new(400.35, "Invalid $skiptoken");
 
