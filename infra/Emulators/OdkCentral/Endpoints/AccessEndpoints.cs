@@ -23,6 +23,9 @@ public static class AccessEndpoints
         app.MapPost("/v1/sessions", CreateSession).WithMetadata(new OdkAnonymous());
         app.MapDelete("/v1/sessions/{token}", DeleteSession);
         app.MapGet("/v1/users/current", CurrentUser);
+        app.MapGet("/v1/users", ListUsers);
+        app.MapGet("/v1/roles", ListRoles);
+        app.MapPatch("/v1/projects/{projectId:int}", UpdateProject);
 
         app.MapPost("/v1/projects", CreateProject);
         app.MapGet("/v1/projects", ListProjects);
@@ -111,7 +114,7 @@ public static class AccessEndpoints
         command.Parameters.AddWithValue("id", caller.ActorId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
-        return Http.Json(new JsonObject
+        var user = new JsonObject
         {
             ["id"] = reader.GetInt32(0),
             ["type"] = reader.GetString(1),
@@ -121,7 +124,14 @@ public static class AccessEndpoints
             ["deletedAt"] = Http.Timestamp(reader.IsDBNull(5) ? null : reader.GetDateTime(5)),
             ["email"] = reader.GetString(6),
             ["lastLoginAt"] = Http.Timestamp(reader.IsDBNull(7) ? null : reader.GetDateTime(7)),
-        });
+        };
+        // lib/resources/users.js: X-Extended-Metadata adds the site-wide verbs and the (empty) preferences.
+        if (Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]))
+        {
+            user["verbs"] = new JsonArray(AdminVerbs.Select(v => (JsonNode?)v).ToArray());
+            user["preferences"] = new JsonObject { ["site"] = new JsonObject(), ["projects"] = new JsonObject() };
+        }
+        return Http.Json(user);
     }
 
     private const string ProjectColumns = "id, name, description, archived, created_at, updated_at, deleted_at";
@@ -165,9 +175,18 @@ public static class AccessEndpoints
         var caller = context.RequireAnyCaller();
         await using var command = db.CreateCommand($"SELECT {ProjectColumns} FROM odk.projects WHERE deleted_at IS NULL AND @all ORDER BY name, id");
         command.Parameters.AddWithValue("all", caller.IsUser);
+        // Projects.getAllByAuth answers each project with the caller's verbs on it (an administrator has them all).
         var list = new JsonArray();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) list.Add(ProjectJson(reader));
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+            {
+                var project = ProjectJson(reader);
+                project["verbs"] = new JsonArray(AdminVerbs.Select(v => (JsonNode?)v).ToArray());
+                list.Add(project);
+            }
+        if (Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]))
+            foreach (var project in list.OfType<JsonObject>())
+                await AddProjectCountsAsync(db, project, ct);
         return Http.Json(list);
     }
 
@@ -176,9 +195,38 @@ public static class AccessEndpoints
         context.RequireUser();
         await using var command = db.CreateCommand($"SELECT {ProjectColumns} FROM odk.projects WHERE id = @id AND deleted_at IS NULL");
         command.Parameters.AddWithValue("id", projectId);
+        JsonObject project;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
+            project = ProjectJson(reader);
+        }
+        // X-Extended-Metadata: counts, last activity and the caller's verbs (lib/model/query/projects.js getById extended).
+        if (Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]))
+        {
+            await AddProjectCountsAsync(db, project, ct);
+            project["verbs"] = new JsonArray(AdminVerbs.Select(v => (JsonNode?)v).ToArray());
+        }
+        return Http.Json(project);
+    }
+
+    private static async Task AddProjectCountsAsync(NpgsqlDataSource db, JsonObject project, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT (SELECT count(*) FROM odk.forms WHERE project_id = @id AND deleted_at IS NULL),
+                   (SELECT count(*) FROM odk.actors WHERE type = 'field_key' AND project_id = @id AND deleted_at IS NULL),
+                   (SELECT count(*) FROM odk.datasets WHERE project_id = @id),
+                   (SELECT max(s.created_at) FROM odk.submissions s JOIN odk.forms f ON f.id = s.form_id WHERE f.project_id = @id AND s.deleted_at IS NULL),
+                   (SELECT max(e.created_at) FROM odk.entities e JOIN odk.datasets d ON d.id = e.dataset_id WHERE d.project_id = @id AND e.deleted_at IS NULL)
+            """);
+        command.Parameters.AddWithValue("id", project["id"]!.GetValue<int>());
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
-        return Http.Json(ProjectJson(reader));
+        await reader.ReadAsync(ct);
+        project["forms"] = reader.GetInt64(0);
+        project["appUsers"] = reader.GetInt64(1);
+        project["datasets"] = reader.GetInt64(2);
+        project["lastSubmission"] = Http.Timestamp(reader.IsDBNull(3) ? null : reader.GetDateTime(3));
+        project["lastEntity"] = Http.Timestamp(reader.IsDBNull(4) ? null : reader.GetDateTime(4));
     }
 
     /// <summary>An app user is an actor of type field_key whose session never expires.</summary>
@@ -251,6 +299,114 @@ public static class AccessEndpoints
             });
         }
         return Http.Json(list);
+    }
+
+    /// <summary>The verbs of Central's system roles (as GET /v1/roles lists them, v2026.2).</summary>
+    public static readonly string[] AdminVerbs =
+    [
+        "config.read", "field_key.create", "field_key.delete", "field_key.list", "form.create", "form.delete", "form.list", "form.read",
+        "form.update", "project.create", "project.delete", "project.read", "project.update", "session.end", "submission.create",
+        "submission.read", "submission.list", "user.create", "user.list", "user.password.invalidate", "user.read", "user.update",
+        "role.create", "role.update", "role.delete", "assignment.list", "assignment.create", "assignment.delete", "user.delete",
+        "audit.read", "public_link.create", "public_link.list", "public_link.read", "public_link.update", "public_link.delete",
+        "backup.run", "config.set", "analytics.read", "form.restore", "dataset.list", "entity.list", "dataset.read", "entity.read",
+        "entity.create", "entity.update", "dataset.update", "entity.delete", "submission.update", "dataset.create", "submission.delete",
+        "submission.restore", "entity.restore", "dataset.delete", "actor_property.list", "actor_property.update", "field_key.update",
+    ];
+
+    private static readonly (int Id, string Name, string System, bool Dated, string[] Verbs)[] RoleTable =
+    [
+        (3, "Password Reset Token", "pwreset", true, ["user.password.reset"]),
+        (2, "App User", "app-user", true, ["open_form.read", "submission.create"]),
+        (7, "Form Viewer (system internal)", "formview", false, ["open_form.read"]),
+        (8, "Data Collector", "formfill", false, ["project.read", "open_form.list", "open_form.read", "submission.create"]),
+        (9, "Public Link", "pub-link", true, ["open_form.read", "submission.create"]),
+        (6, "Project Viewer", "viewer", false, ["project.read", "form.list", "form.read", "submission.read", "submission.list", "dataset.list", "entity.list", "dataset.read", "entity.read", "actor_property.list"]),
+        (5, "Project Manager", "manager", false, AdminVerbs.Where(v => !v.StartsWith("user.") && !v.StartsWith("role.") && !v.StartsWith("config.")
+            && v is not ("project.create" or "audit.read" or "backup.run" or "analytics.read")).ToArray()),
+        (1, "Administrator", "admin", true, AdminVerbs),
+    ];
+
+    /// <summary>
+    /// GET /v1/roles (lib/resources/roles.js): the system roles. Their createdAt is when upstream's migration made
+    /// them (null for the later ones); the emulator dates the dated ones to its schema (a guess for the value).
+    /// </summary>
+    private static async Task<IResult> ListRoles(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireAnyCaller();
+        await using var command = db.CreateCommand("SELECT min(created_at) FROM odk.actors");
+        var created = await command.ExecuteScalarAsync(ct) is DateTime t ? Http.Timestamp(t) : null;
+        var list = new JsonArray();
+        foreach (var role in RoleTable)
+            list.Add(new JsonObject
+            {
+                ["id"] = role.Id, ["name"] = role.Name, ["system"] = role.System,
+                ["createdAt"] = role.Dated ? created : null, ["updatedAt"] = null,
+                ["verbs"] = new JsonArray(role.Verbs.Select(v => (JsonNode?)v).ToArray()),
+            });
+        return Http.Json(list);
+    }
+
+    /// <summary>GET /v1/users (lib/resources/users.js): administrators list every user (?q= narrows by email).</summary>
+    private static async Task<IResult> ListUsers(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var q = context.Request.Query["q"].ToString();
+        await using var command = db.CreateCommand("""
+            SELECT a.id, a.type, a.display_name, a.created_at, a.updated_at, a.deleted_at, u.email, u.last_login_at
+            FROM odk.actors a JOIN odk.users u ON u.actor_id = a.id
+            WHERE a.deleted_at IS NULL AND (@q = '' OR lower(u.email) = lower(@q) OR a.display_name ILIKE '%' || @q || '%')
+            ORDER BY a.display_name, a.id
+            """);
+        command.Parameters.AddWithValue("q", q);
+        var list = new JsonArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(UserJson(reader));
+        return Http.Json(list);
+    }
+
+    private static JsonObject UserJson(NpgsqlDataReader reader) => new()
+    {
+        ["id"] = reader.GetInt32(0),
+        ["type"] = reader.GetString(1),
+        ["displayName"] = reader.GetString(2),
+        ["createdAt"] = Http.Timestamp(reader.GetDateTime(3)),
+        ["updatedAt"] = Http.Timestamp(reader.IsDBNull(4) ? null : reader.GetDateTime(4)),
+        ["deletedAt"] = Http.Timestamp(reader.IsDBNull(5) ? null : reader.GetDateTime(5)),
+        ["email"] = reader.GetString(6),
+        ["lastLoginAt"] = Http.Timestamp(reader.IsDBNull(7) ? null : reader.GetDateTime(7)),
+    };
+
+    /// <summary>PATCH /v1/projects/{id} (lib/resources/projects.js): name, description and archived, bumping updatedAt.</summary>
+    private static async Task<IResult> UpdateProject(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var caller = context.RequireUser();
+        await Catalog.EnsureProjectAsync(db, projectId, ct);
+        var body = await Http.ReadJsonObjectAsync(context.Request);
+        var data = new JsonObject();
+        foreach (var key in new[] { "name", "description", "archived" })
+            if (body.ContainsKey(key)) data[key] = body[key]?.DeepClone();
+        await using var command = db.CreateCommand($"""
+            UPDATE odk.projects SET
+                name = CASE WHEN @setName THEN @name ELSE name END,
+                description = CASE WHEN @setDescription THEN @description ELSE description END,
+                archived = CASE WHEN @setArchived THEN @archived ELSE archived END,
+                updated_at = clock_timestamp()
+            WHERE id = @id RETURNING {ProjectColumns}
+            """);
+        command.Parameters.AddWithValue("id", projectId);
+        command.Parameters.AddWithValue("setName", body["name"] is JsonValue);
+        command.Parameters.AddWithValue("name", body["name"] is JsonValue n && n.TryGetValue<string>(out var name) ? name : "");
+        command.Parameters.AddWithValue("setDescription", body.ContainsKey("description"));
+        command.Parameters.AddWithValue("description", body["description"] is JsonValue d && d.TryGetValue<string>(out var description) ? description : DBNull.Value);
+        command.Parameters.AddWithValue("setArchived", body.ContainsKey("archived"));
+        command.Parameters.AddWithValue("archived", body["archived"] is JsonValue a && a.TryGetValue<bool>(out var archived) ? archived : DBNull.Value);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var project = ProjectJson(reader);
+        await reader.DisposeAsync();
+        await AuditLog.WriteAsync(db, caller.ActorId, "project.update", AuditLog.Actee.Project, projectId, new JsonObject { ["data"] = data }, ct);
+        return Http.Json(project);
     }
 
     /// <summary>Central's system roles (GET /v1/roles): a role is named by id or system name.</summary>

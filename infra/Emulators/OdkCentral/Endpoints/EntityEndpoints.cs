@@ -104,14 +104,18 @@ public static partial class EntityEndpoints
         context.RequireUser();
         await Catalog.EnsureProjectAsync(db, projectId, ct);
         await using var command = db.CreateCommand("""
-            SELECT name, created_at, project_id, approval_required, owner_only FROM odk.datasets WHERE project_id = @project ORDER BY name
+            SELECT name, created_at, project_id, approval_required, owner_only,
+                   (SELECT count(*) FROM odk.entities e WHERE e.dataset_id = ds.id AND e.deleted_at IS NULL),
+                   (SELECT max(greatest(e.created_at, e.updated_at)) FROM odk.entities e WHERE e.dataset_id = ds.id AND e.deleted_at IS NULL)
+            FROM odk.datasets ds WHERE project_id = @project ORDER BY name
             """);
         command.Parameters.AddWithValue("project", projectId);
         var list = new JsonArray();
+        var extended = Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            list.Add(new JsonObject
+            var dataset = new JsonObject
             {
                 ["name"] = reader.GetString(0),
                 ["createdAt"] = Http.Timestamp(reader.GetDateTime(1)),
@@ -119,7 +123,15 @@ public static partial class EntityEndpoints
                 ["approvalRequired"] = reader.GetBoolean(3),
                 ["ownerOnly"] = reader.GetBoolean(4),
                 ["deletedAt"] = null,
-            });
+            };
+            if (extended)
+            {
+                // lib/model/query/datasets.js extended: live entity count, conflicts (never, here) and the last entity.
+                dataset["entities"] = reader.GetInt64(5);
+                dataset["lastEntity"] = Http.Timestamp(reader.IsDBNull(6) ? null : reader.GetDateTime(6));
+                dataset["conflicts"] = 0;
+            }
+            list.Add(dataset);
         }
         return Http.Json(list);
     }

@@ -186,10 +186,13 @@ public static class FormEndpoints
             while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
 
         var list = new JsonArray();
+        var extended = Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]);
         foreach (var id in ids)
         {
             var form = await Catalog.GetFormAsync(db, projectId, id, ct);
-            list.Add(Catalog.FormJson(form, await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct)));
+            var json = Catalog.FormJson(form, await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct));
+            if (extended) await AddExtendedAsync(db, form, json, ct);
+            list.Add(json);
         }
         return Http.Json(list);
     }
@@ -199,7 +202,49 @@ public static class FormEndpoints
     {
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
         await EnsureCanReadAsync(context, db, form, ct);
-        return Http.Json(Catalog.FormJson(form, await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct)));
+        var json = Catalog.FormJson(form, await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct));
+        if (Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]) && context.Caller()!.IsUser)
+        {
+            await AddExtendedAsync(db, form, json, ct);
+            json["publishNotes"] = null;
+        }
+        return Http.Json(json);
+    }
+
+    /// <summary>
+    /// X-Extended-Metadata on forms (lib/model/query/forms.js Form.Extended): submission counts by review state,
+    /// the last submission, the creator (from the form.create audit), public links, entity relation, no XLSForm.
+    /// </summary>
+    private static async Task AddExtendedAsync(NpgsqlDataSource db, FormRow form, JsonObject json, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT count(*), max(created_at),
+                   count(*) FILTER (WHERE review_state IS NULL), count(*) FILTER (WHERE review_state = 'hasIssues'),
+                   count(*) FILTER (WHERE review_state = 'edited'),
+                   EXISTS (SELECT 1 FROM odk.form_attachments a JOIN odk.form_defs d ON d.id = a.form_def_id
+                           WHERE d.form_id = @form AND a.dataset_id IS NOT NULL)
+            FROM odk.submissions WHERE form_id = @form AND deleted_at IS NULL
+            """);
+        command.Parameters.AddWithValue("form", form.Id);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            json["submissions"] = reader.GetInt64(0);
+            json["lastSubmission"] = Http.Timestamp(reader.IsDBNull(1) ? null : reader.GetDateTime(1));
+            json["reviewStates"] = new JsonObject { ["received"] = reader.GetInt64(2), ["hasIssues"] = reader.GetInt64(3), ["edited"] = reader.GetInt64(4) };
+            json["entityRelated"] = reader.GetBoolean(5);
+        }
+        await using var creator = db.CreateCommand("""
+            SELECT a.id, a.type, a.display_name, a.created_at, a.updated_at, a.deleted_at
+            FROM odk.audits au JOIN odk.actors a ON a.id = au.actor_id
+            WHERE au.action = 'form.create' AND au.actee_id = (SELECT actee_id FROM odk.forms WHERE id = @form)
+            ORDER BY au.id LIMIT 1
+            """);
+        creator.Parameters.AddWithValue("form", form.Id);
+        await using (var reader = await creator.ExecuteReaderAsync(ct))
+            json["createdBy"] = await reader.ReadAsync(ct) ? SubmissionEndpoints.ActorJson(reader, 0) : null;
+        json["publicLinks"] = 0;
+        json["excelContentType"] = null;
     }
 
     private static async Task<IResult> GetFormXml(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
