@@ -26,6 +26,8 @@ public static class AccessEndpoints
         app.MapGet("/v1/users", ListUsers);
         app.MapGet("/v1/roles", ListRoles);
         app.MapPatch("/v1/projects/{projectId:int}", UpdateProject);
+        app.MapPut("/v1/projects/{projectId:int}", (int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            UpdateProject(projectId, context, db, ct, replace: true));
 
         app.MapPost("/v1/projects", CreateProject);
         app.MapGet("/v1/projects", ListProjects);
@@ -377,8 +379,11 @@ public static class AccessEndpoints
         ["lastLoginAt"] = Http.Timestamp(reader.IsDBNull(7) ? null : reader.GetDateTime(7)),
     };
 
-    /// <summary>PATCH /v1/projects/{id} (lib/resources/projects.js): name, description and archived, bumping updatedAt.</summary>
-    private static async Task<IResult> UpdateProject(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    /// <summary>
+    /// PATCH /v1/projects/{id} (lib/resources/projects.js): name, description and archived, bumping updatedAt.
+    /// PUT replaces them: what is left out becomes null (its form-state part is not emulated).
+    /// </summary>
+    private static async Task<IResult> UpdateProject(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct, bool replace = false)
     {
         var caller = context.RequireUser();
         await Catalog.EnsureProjectAsync(db, projectId, ct);
@@ -397,9 +402,9 @@ public static class AccessEndpoints
         command.Parameters.AddWithValue("id", projectId);
         command.Parameters.AddWithValue("setName", body["name"] is JsonValue);
         command.Parameters.AddWithValue("name", body["name"] is JsonValue n && n.TryGetValue<string>(out var name) ? name : "");
-        command.Parameters.AddWithValue("setDescription", body.ContainsKey("description"));
+        command.Parameters.AddWithValue("setDescription", replace || body.ContainsKey("description"));
         command.Parameters.AddWithValue("description", body["description"] is JsonValue d && d.TryGetValue<string>(out var description) ? description : DBNull.Value);
-        command.Parameters.AddWithValue("setArchived", body.ContainsKey("archived"));
+        command.Parameters.AddWithValue("setArchived", replace || body.ContainsKey("archived"));
         command.Parameters.AddWithValue("archived", body["archived"] is JsonValue a && a.TryGetValue<bool>(out var archived) ? archived : DBNull.Value);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);

@@ -825,9 +825,16 @@ public static partial class EntityEndpoints
         var dataset = await Catalog.GetDatasetAsync(db, projectId, name, ct);
         // lib/resources/datasets.js entities.csv: a strong ETag of the list's OpenRosa hash (the one the manifest
         // gives); a matching If-None-Match is 304.
-        var hash = Http.Md5(await EntityCsv.AttachmentAsync(db, dataset, ct));
-        if (Http.WithEtag(context, hash, weak: false)) return Http.NotModified();
-        var csv = await EntityCsv.ExportAsync(db, dataset, ct);
+        // With a $filter (system fields only, as in the feed) there is no ETag.
+        var filter = context.Request.Query["$filter"].ToString();
+        var parameters = new List<NpgsqlParameter>();
+        var where = context.Request.Query.ContainsKey("$filter") ? ODataFilter.ToSql(filter, EntityColumns, parameters) : null;
+        if (where is null)
+        {
+            var hash = Http.Md5(await EntityCsv.AttachmentAsync(db, dataset, ct));
+            if (Http.WithEtag(context, hash, weak: false)) return Http.NotModified();
+        }
+        var csv = await EntityCsv.ExportAsync(db, dataset, ct, where, parameters);
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.csv\"";
         return Results.Text(csv, "text/csv; charset=utf-8", Encoding.UTF8);
     }
@@ -1013,18 +1020,20 @@ public static partial class EntityEndpoints
 /// <summary>The CSV renderings of an entity list: the export (entities.csv) and the form attachment.</summary>
 public static class EntityCsv
 {
-    public static async Task<string> ExportAsync(NpgsqlDataSource db, DatasetRow dataset, CancellationToken ct)
+    public static async Task<string> ExportAsync(NpgsqlDataSource db, DatasetRow dataset, CancellationToken ct,
+        string? where = null, List<NpgsqlParameter>? parameters = null)
     {
         var properties = await Catalog.GetPropertyNamesAsync(db, dataset.Id, ct);
         var csv = new StringBuilder();
         csv.AppendJoin(',', new[] { "__id", "label" }.Concat(properties.Select(Http.CsvField))
             .Concat(["__createdAt", "__creatorId", "__creatorName", "__updates", "__updatedAt", "__version"])).Append('\n');
-        await using var command = db.CreateCommand("""
+        await using var command = db.CreateCommand($"""
             SELECT e.uuid, e.label, e.data::text, e.created_at, e.creator_id, a.display_name, e.updates, e.updated_at, e.version
             FROM odk.entities e LEFT JOIN odk.actors a ON a.id = e.creator_id
-            WHERE e.dataset_id = @dataset AND e.deleted_at IS NULL ORDER BY e.created_at DESC, e.id DESC
+            WHERE e.dataset_id = @dataset AND e.deleted_at IS NULL AND {where ?? "true"} ORDER BY e.created_at DESC, e.id DESC
             """);
         command.Parameters.AddWithValue("dataset", dataset.Id);
+        foreach (var p in parameters ?? []) command.Parameters.Add(p.Clone());
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {

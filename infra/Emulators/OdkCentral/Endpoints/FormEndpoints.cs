@@ -365,7 +365,7 @@ public static class FormEndpoints
     {
         context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
-        var defId = (draft ? form.DraftDefId : form.CurrentDefId) ?? throw Problems.NotFound();
+        var defId = (draft ? form.DraftDefId : form.CurrentDefId ?? form.DraftDefId) ?? throw Problems.NotFound();
         await using var command = db.CreateCommand("SELECT name, type, dataset_id FROM odk.form_attachments WHERE form_def_id = @def ORDER BY name");
         command.Parameters.AddWithValue("def", defId);
         var list = new JsonArray();

@@ -507,6 +507,8 @@ public static class SubmissionEndpoints
         context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
         var body = await Http.ReadJsonObjectAsync(context.Request);
+        // Submission.fromApi takes reviewState when the key is there; null clears it.
+        var given = body.ContainsKey("reviewState");
         var state = body["reviewState"];
         if (state is not null && (state is not JsonValue value || !value.TryGetValue<string>(out var text) || !ReviewStates.Contains(text)))
             throw Problems.UnexpectedValue("reviewState", state.ToJsonString(), "not a recognized review state");
@@ -520,17 +522,17 @@ public static class SubmissionEndpoints
             RETURNING s.instance_id, s.submitter_id, s.device_id, s.created_at, s.updated_at, s.review_state, s.deleted_at, s.id,
                 (SELECT d.id FROM odk.submission_defs d WHERE d.submission_id = s.id AND d.current)
             """);
-        command.Parameters.AddWithValue("set", state is not null);
-        command.Parameters.AddWithValue("state", state?.GetValue<string>() ?? "");
+        command.Parameters.AddWithValue("set", given);
+        command.Parameters.Add(new NpgsqlParameter("state", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)state?.GetValue<string>() ?? DBNull.Value });
         command.Parameters.AddWithValue("form", form.Id);
         command.Parameters.AddWithValue("instance", instanceId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
         // Submissions.update.audit: submission.update with the ids and the fields given.
         var details = new JsonObject { ["submissionId"] = reader.GetInt64(7), ["submissionDefId"] = reader.GetInt64(8) };
-        if (state is not null) details["reviewState"] = state.DeepClone();
+        if (given) details["reviewState"] = state?.DeepClone();
         await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "submission.update", AuditLog.Actee.Form, form.Id, details, ct);
-        if (state is null) return Http.Json(new JsonObject());
+        if (!given) return Http.Json(new JsonObject());
         return Http.Json(new JsonObject
         {
             ["instanceId"] = reader.GetString(0),

@@ -60,17 +60,18 @@ public sealed record SubmissionXml(string Xml, XElement Root, string XmlFormId, 
                 continue;
             }
 
+            // lib/data/odata.js submissionToOData writes every field of the form: missing ones as null, groups
+            // as objects of their (possibly null) fields.
             var element = parent.Elements().FirstOrDefault(e => e.Name.LocalName == field.Name);
-            if (element is null) continue;
             if (field.Children is not null)
             {
                 var group = new JsonObject();
-                AddFields(group, element, field.Children, navigationBase);
+                AddFields(group, element ?? new XElement(field.Name), field.Children, navigationBase);
                 target[field.Name] = group;
                 continue;
             }
 
-            target[field.Name] = Value(element.Value, field.Type);
+            target[field.Name] = element is null ? null : Value(element.Value, field.Type);
         }
     }
 
