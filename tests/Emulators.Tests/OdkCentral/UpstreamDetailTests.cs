@@ -74,4 +74,15 @@ public sealed class UpstreamDetailTests : IAsyncLifetime
         Assert.Equal("renamed", body!["name"]!.GetValue<string>());
         Assert.Null(body["description"]);
     }
+
+    [Fact]
+    public async Task An_OData_single_row_answers_a_one_row_value_and_404_for_an_unknown_id()
+    {
+        var id = "uuid:" + Guid.NewGuid();
+        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/forms/chw_activity/submissions", Xml(Submission(id, 4)));
+        var (status, body) = await SendAsync(_api, HttpMethod.Get, $"projects/{_pid}/forms/chw_activity.svc/Submissions('{id}')");
+        Assert.Equal(200, status);
+        Assert.Equal(id, Assert.Single(body!["value"]!.AsArray())!["__id"]!.GetValue<string>());
+        Assert.Equal(404.1, (await SendAsync(_api, HttpMethod.Get, $"projects/{_pid}/forms/chw_activity.svc/Submissions('uuid:nope')")).Body!["code"]!.GetValue<double>());
+    }
 }

@@ -62,6 +62,7 @@ public static class SubmissionEndpoints
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}.svc", ServiceDocument);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}.svc/$metadata", Metadata);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}.svc/Submissions", SubmissionFeed);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}.svc/Submissions('{instanceId}')", SubmissionRow);
     }
 
     /// <summary>The form and the version the submission names; Central refuses unknown versions and closed forms.</summary>
@@ -748,6 +749,34 @@ public static class SubmissionEndpoints
         var text = body.ToString();
         if (Http.WithEtag(context, Http.Md5(text), weak: true)) return Http.NotModified();
         return Results.Text(text, "application/json; charset=utf-8", Encoding.UTF8);
+    }
+
+    /// <summary>lib/resources/odata.js single row (singleRowToOData): {value:[row]} for a live submission, else 404.1.</summary>
+    private static async Task<IResult> SubmissionRow(int projectId, string xmlFormId, string instanceId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        if (form.CurrentDefId is null) throw Problems.NotFound();
+        var def = await Catalog.GetDefAsync(db, form.CurrentDefId.Value, ct);
+        var selection = Selection.Parse(context.Request.Query["$select"].ToString());
+        selection.Validate(def.Fields);
+        await using var command = db.CreateCommand("""
+            SELECT s.instance_id, s.odata, s.created_at, s.updated_at, s.submitter_id, a.display_name, s.review_state,
+                   s.device_id, s.edits, s.form_version, s.deleted_at
+            FROM odk.submissions s LEFT JOIN odk.actors a ON a.id = s.submitter_id
+            WHERE s.form_id = @form AND s.instance_id = @instance AND s.deleted_at IS NULL
+            """);
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("instance", instanceId);
+        var body = new StringBuilder("{\"value\":[");
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
+            AppendRow(body, reader, reader.GetString(0), selection);
+        }
+        var serviceRoot = $"{Http.PublicOrigin(context)}/v1/projects/{projectId}/forms/{Uri.EscapeDataString(xmlFormId)}.svc";
+        body.Append("],\"@odata.context\":").Append(JsonSerializer.Serialize(serviceRoot + "/$metadata#Submissions")).Append('}');
+        return Results.Text(body.ToString(), "application/json; charset=utf-8", Encoding.UTF8);
     }
 
     private static void AppendRow(StringBuilder body, NpgsqlDataReader reader, string instanceId, Selection selection)
