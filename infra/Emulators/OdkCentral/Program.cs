@@ -27,12 +27,14 @@ app.UseEmulatorFaults("/v1");
 // Authentication may rewrite /v1/key/{token}/… paths, so routing must come after it.
 app.UseMiddleware<OdkAuthenticationMiddleware>();
 app.UseRouting();
+app.UseMiddleware<OdkEndpointGate>();
 
 app.MapAccessEndpoints();
 app.MapFormEndpoints();
 app.MapEntityEndpoints();
 app.MapSubmissionEndpoints();
-app.MapFallback("/v1/{**path}", () => Http.Json(Problems.NotFound().ToJson(), 404));
+app.MapAuditEndpoints();
+app.MapFallbacks();
 app.MapDefaultEndpoints();
 
 app.Run();

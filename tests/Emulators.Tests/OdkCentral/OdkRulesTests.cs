@@ -134,7 +134,7 @@ public sealed class OdkRulesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_deleted_entity_leaves_the_list_and_keeps_its_uuid()
+    public async Task A_deleted_entity_leaves_the_list_and_its_uuid_is_refused_with_409_19()
     {
         var pid = await SeedAsync();
         var uuid = Guid.NewGuid().ToString();
@@ -144,7 +144,7 @@ public sealed class OdkRulesTests : IAsyncLifetime
         AssertProblem(404.1, await SendAsync(_api, HttpMethod.Get, $"{url}/{uuid}"));
         var (_, csv) = await SendTextAsync(_api, HttpMethod.Get, $"projects/{pid}/datasets/health_workers/entities.csv");
         Assert.DoesNotContain(uuid, csv);
-        AssertProblem(409.3, await SendAsync(_api, HttpMethod.Post, url, Json(Entity(uuid))));
+        AssertProblem(409.19, await SendAsync(_api, HttpMethod.Post, url, Json(Entity(uuid))));
     }
 
     private async Task SubmitAsync(int pid, string instanceId, int households = 1)

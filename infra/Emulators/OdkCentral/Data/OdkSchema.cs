@@ -171,5 +171,26 @@ public static class OdkSchema
             created_at     timestamptz(3) NOT NULL,
             CONSTRAINT submission_defs_instance_unique UNIQUE (form_id, instance_id)
         );
+        -- Central's actees: every auditable object has a uuid the audit log points at.
+        ALTER TABLE odk.actors ADD COLUMN IF NOT EXISTS actee_id uuid NOT NULL DEFAULT gen_random_uuid();
+        ALTER TABLE odk.projects ADD COLUMN IF NOT EXISTS actee_id uuid NOT NULL DEFAULT gen_random_uuid();
+        ALTER TABLE odk.forms ADD COLUMN IF NOT EXISTS actee_id uuid NOT NULL DEFAULT gen_random_uuid();
+        ALTER TABLE odk.datasets ADD COLUMN IF NOT EXISTS actee_id uuid NOT NULL DEFAULT gen_random_uuid();
+
+        CREATE TABLE IF NOT EXISTS odk.audits (
+            id         bigserial PRIMARY KEY,
+            actor_id   int,
+            action     text NOT NULL,
+            actee_id   uuid,
+            details    jsonb,
+            notes      text,
+            logged_at  timestamptz(3) NOT NULL DEFAULT clock_timestamp()
+        );
+        CREATE INDEX IF NOT EXISTS audits_order ON odk.audits (logged_at DESC, id DESC);
+        CREATE SEQUENCE IF NOT EXISTS odk.entity_sources;
+
+        ALTER TABLE odk.submission_defs ADD COLUMN IF NOT EXISTS device_id text;
+        ALTER TABLE odk.submission_defs ADD COLUMN IF NOT EXISTS user_agent text;
+        ALTER TABLE odk.submission_defs ADD COLUMN IF NOT EXISTS instance_name text;
         """;
 }

@@ -18,11 +18,16 @@ public static class AccessEndpoints
             await using var command = db.CreateCommand("SELECT 1");
             await command.ExecuteScalarAsync(ct);
             return Http.Json(new JsonObject());
-        });
+        }).WithMetadata(new OdkAnonymous());
 
-        app.MapPost("/v1/sessions", CreateSession);
+        app.MapPost("/v1/sessions", CreateSession).WithMetadata(new OdkAnonymous());
         app.MapDelete("/v1/sessions/{token}", DeleteSession);
         app.MapGet("/v1/users/current", CurrentUser);
+        app.MapGet("/v1/users", ListUsers);
+        app.MapGet("/v1/roles", ListRoles);
+        app.MapPatch("/v1/projects/{projectId:int}", UpdateProject);
+        app.MapPut("/v1/projects/{projectId:int}", (int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            UpdateProject(projectId, context, db, ct, replace: true));
 
         app.MapPost("/v1/projects", CreateProject);
         app.MapGet("/v1/projects", ListProjects);
@@ -31,6 +36,24 @@ public static class AccessEndpoints
         app.MapPost("/v1/projects/{projectId:int}/app-users", CreateAppUser);
         app.MapGet("/v1/projects/{projectId:int}/app-users", ListAppUsers);
         app.MapPost("/v1/projects/{projectId:int}/forms/{xmlFormId}/assignments/{role}/{actorId:int}", AssignToForm);
+    }
+
+    /// <summary>
+    /// Routing fall-throughs are 404.1 (lib/http/service.js), "/v1" alone is 404.2 (lib/http/middleware.js
+    /// versionParser). A project id that is not an integer reaches PostgreSQL upstream, whose cast error becomes
+    /// 400.11 (lib/util/db.js, 22P02), after authentication.
+    /// </summary>
+    public static void MapFallbacks(this IEndpointRouteBuilder app)
+    {
+        app.Map("/v1", () => Http.Json(Problems.MissingApiVersion().ToJson(), 404)).WithMetadata(new OdkAnonymous());
+        app.MapFallback("/v1/projects/{projectId}/{**rest}", (string projectId, HttpContext context) =>
+        {
+            if (int.TryParse(projectId, out _)) return Http.Json(Problems.NotFound().ToJson(), 404);
+            if (OdkAuthenticationMiddleware.Failure(context) is { } failure) throw failure;
+            context.RequireAnyCaller();
+            throw Problems.InvalidInputSyntax(projectId, "type integer");
+        }).WithMetadata(new OdkAnonymous());
+        app.MapFallback("/v1/{**path}", () => Http.Json(Problems.NotFound().ToJson(), 404)).WithMetadata(new OdkAnonymous());
     }
 
     private static async Task<IResult> CreateSession(HttpContext context, NpgsqlDataSource db, IConfiguration configuration, CancellationToken ct)
@@ -57,6 +80,9 @@ public static class AccessEndpoints
         command.Parameters.AddWithValue("lifetime", lifetime);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
+        // lib/http/sessions.js createUserSession logs user.session.create with the user agent.
+        await AuditLog.WriteAsync(db, user.ActorId, "user.session.create", AuditLog.Actee.Actor, user.ActorId,
+            new JsonObject { ["userAgent"] = context.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua : null }, ct);
         return Http.Json(new JsonObject
         {
             ["token"] = reader.GetString(0),
@@ -74,13 +100,15 @@ public static class AccessEndpoints
         command.Parameters.AddWithValue("token", token);
         command.Parameters.AddWithValue("actor", caller.ActorId);
         command.Parameters.AddWithValue("isUser", caller.IsUser);
-        if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.NotFound();
+        // lib/resources/sessions.js: an unknown token is 403.1, never 404, so nothing leaks.
+        if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.InsufficientRights();
         return Http.Json(Http.Success());
     }
 
     private static async Task<IResult> CurrentUser(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        var caller = context.RequireUser();
+        // Users.getByActorId: an app user is no user, so 404.1 (lib/resources/users.js).
+        var caller = context.RequireAnyCaller();
         await using var command = db.CreateCommand("""
             SELECT a.id, a.type, a.display_name, a.created_at, a.updated_at, a.deleted_at, u.email, u.last_login_at
             FROM odk.actors a JOIN odk.users u ON u.actor_id = a.id WHERE a.id = @id
@@ -88,7 +116,7 @@ public static class AccessEndpoints
         command.Parameters.AddWithValue("id", caller.ActorId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
-        return Http.Json(new JsonObject
+        var user = new JsonObject
         {
             ["id"] = reader.GetInt32(0),
             ["type"] = reader.GetString(1),
@@ -98,12 +126,19 @@ public static class AccessEndpoints
             ["deletedAt"] = Http.Timestamp(reader.IsDBNull(5) ? null : reader.GetDateTime(5)),
             ["email"] = reader.GetString(6),
             ["lastLoginAt"] = Http.Timestamp(reader.IsDBNull(7) ? null : reader.GetDateTime(7)),
-        });
+        };
+        // lib/resources/users.js: X-Extended-Metadata adds the site-wide verbs and the (empty) preferences.
+        if (Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]))
+        {
+            user["verbs"] = new JsonArray(AdminVerbs.Select(v => (JsonNode?)v).ToArray());
+            user["preferences"] = new JsonObject { ["site"] = new JsonObject(), ["projects"] = new JsonObject() };
+        }
+        return Http.Json(user);
     }
 
     private const string ProjectColumns = "id, name, description, archived, created_at, updated_at, deleted_at";
 
-    private static JsonObject ProjectJson(NpgsqlDataReader reader) => new()
+    public static JsonObject ProjectJson(NpgsqlDataReader reader) => new()
     {
         ["id"] = reader.GetInt32(0),
         ["name"] = reader.GetString(1),
@@ -122,23 +157,38 @@ public static class AccessEndpoints
         if (body["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name) || string.IsNullOrWhiteSpace(name))
             throw Problems.MissingParameter("name");
         var description = body["description"] is JsonValue d && d.TryGetValue<string>(out var text) ? text : null;
-        await using var command = db.CreateCommand($"INSERT INTO odk.projects (name, description) VALUES (@name, @description) RETURNING {ProjectColumns}");
+        await using var command = db.CreateCommand($"INSERT INTO odk.projects (name, description) VALUES (@name, @description) RETURNING {ProjectColumns}, actee_id");
         command.Parameters.AddWithValue("name", name);
         command.Parameters.AddWithValue("description", (object?)description ?? DBNull.Value);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return Http.Json(ProjectJson(reader));
+        // The created project is answered as inserted, acteeId included (lib/model/query/projects.js create).
+        var project = ProjectJson(reader);
+        project["acteeId"] = reader.GetGuid(7).ToString();
+        var data = new JsonObject { ["name"] = name };
+        if (description is not null) data["description"] = description;
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "project.create", AuditLog.Actee.Project, reader.GetInt32(0), new JsonObject { ["data"] = data }, ct);
+        return Http.Json(project);
     }
 
     private static async Task<IResult> ListProjects(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
+        // Projects.getAll lists what the caller may project.read; an app user's role is on forms, not the project.
         var caller = context.RequireAnyCaller();
-        await using var command = db.CreateCommand($"SELECT {ProjectColumns} FROM odk.projects WHERE deleted_at IS NULL AND (@all OR id = @project) ORDER BY name, id");
+        await using var command = db.CreateCommand($"SELECT {ProjectColumns} FROM odk.projects WHERE deleted_at IS NULL AND @all ORDER BY name, id");
         command.Parameters.AddWithValue("all", caller.IsUser);
-        command.Parameters.AddWithValue("project", caller.ProjectId ?? 0);
+        // Projects.getAllByAuth answers each project with the caller's verbs on it (an administrator has them all).
         var list = new JsonArray();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) list.Add(ProjectJson(reader));
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+            {
+                var project = ProjectJson(reader);
+                project["verbs"] = new JsonArray(AdminVerbs.Select(v => (JsonNode?)v).ToArray());
+                list.Add(project);
+            }
+        if (Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]))
+            foreach (var project in list.OfType<JsonObject>())
+                await AddProjectCountsAsync(db, project, ct);
         return Http.Json(list);
     }
 
@@ -147,9 +197,38 @@ public static class AccessEndpoints
         context.RequireUser();
         await using var command = db.CreateCommand($"SELECT {ProjectColumns} FROM odk.projects WHERE id = @id AND deleted_at IS NULL");
         command.Parameters.AddWithValue("id", projectId);
+        JsonObject project;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
+            project = ProjectJson(reader);
+        }
+        // X-Extended-Metadata: counts, last activity and the caller's verbs (lib/model/query/projects.js getById extended).
+        if (Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]))
+        {
+            await AddProjectCountsAsync(db, project, ct);
+            project["verbs"] = new JsonArray(AdminVerbs.Select(v => (JsonNode?)v).ToArray());
+        }
+        return Http.Json(project);
+    }
+
+    private static async Task AddProjectCountsAsync(NpgsqlDataSource db, JsonObject project, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT (SELECT count(*) FROM odk.forms WHERE project_id = @id AND deleted_at IS NULL),
+                   (SELECT count(*) FROM odk.actors WHERE type = 'field_key' AND project_id = @id AND deleted_at IS NULL),
+                   (SELECT count(*) FROM odk.datasets WHERE project_id = @id),
+                   (SELECT max(s.created_at) FROM odk.submissions s JOIN odk.forms f ON f.id = s.form_id WHERE f.project_id = @id AND s.deleted_at IS NULL),
+                   (SELECT max(e.created_at) FROM odk.entities e JOIN odk.datasets d ON d.id = e.dataset_id WHERE d.project_id = @id AND e.deleted_at IS NULL)
+            """);
+        command.Parameters.AddWithValue("id", project["id"]!.GetValue<int>());
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct)) throw Problems.NotFound();
-        return Http.Json(ProjectJson(reader));
+        await reader.ReadAsync(ct);
+        project["forms"] = reader.GetInt64(0);
+        project["appUsers"] = reader.GetInt64(1);
+        project["datasets"] = reader.GetInt64(2);
+        project["lastSubmission"] = Http.Timestamp(reader.IsDBNull(3) ? null : reader.GetDateTime(3));
+        project["lastEntity"] = Http.Timestamp(reader.IsDBNull(4) ? null : reader.GetDateTime(4));
     }
 
     /// <summary>An app user is an actor of type field_key whose session never expires.</summary>
@@ -178,6 +257,7 @@ public static class AccessEndpoints
         command.Parameters.AddWithValue("expires", NeverExpires);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "field_key.create", AuditLog.Actee.Actor, reader.GetInt32(0), null, ct);
         return Http.Json(new JsonObject
         {
             ["projectId"] = projectId,
@@ -223,10 +303,132 @@ public static class AccessEndpoints
         return Http.Json(list);
     }
 
-    private static async Task<IResult> AssignToForm(int projectId, string xmlFormId, string role, int actorId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    /// <summary>The verbs of Central's system roles (as GET /v1/roles lists them, v2026.2).</summary>
+    public static readonly string[] AdminVerbs =
+    [
+        "config.read", "field_key.create", "field_key.delete", "field_key.list", "form.create", "form.delete", "form.list", "form.read",
+        "form.update", "project.create", "project.delete", "project.read", "project.update", "session.end", "submission.create",
+        "submission.read", "submission.list", "user.create", "user.list", "user.password.invalidate", "user.read", "user.update",
+        "role.create", "role.update", "role.delete", "assignment.list", "assignment.create", "assignment.delete", "user.delete",
+        "audit.read", "public_link.create", "public_link.list", "public_link.read", "public_link.update", "public_link.delete",
+        "backup.run", "config.set", "analytics.read", "form.restore", "dataset.list", "entity.list", "dataset.read", "entity.read",
+        "entity.create", "entity.update", "dataset.update", "entity.delete", "submission.update", "dataset.create", "submission.delete",
+        "submission.restore", "entity.restore", "dataset.delete", "actor_property.list", "actor_property.update", "field_key.update",
+    ];
+
+    private static readonly (int Id, string Name, string System, bool Dated, string[] Verbs)[] RoleTable =
+    [
+        (3, "Password Reset Token", "pwreset", true, ["user.password.reset"]),
+        (2, "App User", "app-user", true, ["open_form.read", "submission.create"]),
+        (7, "Form Viewer (system internal)", "formview", false, ["open_form.read"]),
+        (8, "Data Collector", "formfill", false, ["project.read", "open_form.list", "open_form.read", "submission.create"]),
+        (9, "Public Link", "pub-link", true, ["open_form.read", "submission.create"]),
+        (6, "Project Viewer", "viewer", false, ["project.read", "form.list", "form.read", "submission.read", "submission.list", "dataset.list", "entity.list", "dataset.read", "entity.read", "actor_property.list"]),
+        (5, "Project Manager", "manager", false, AdminVerbs.Where(v => !v.StartsWith("user.") && !v.StartsWith("role.") && !v.StartsWith("config.")
+            && v is not ("project.create" or "audit.read" or "backup.run" or "analytics.read")).ToArray()),
+        (1, "Administrator", "admin", true, AdminVerbs),
+    ];
+
+    /// <summary>
+    /// GET /v1/roles (lib/resources/roles.js): the system roles. Their createdAt is when upstream's migration made
+    /// them (null for the later ones); the emulator dates the dated ones to its schema (a guess for the value).
+    /// </summary>
+    private static async Task<IResult> ListRoles(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireAnyCaller();
+        await using var command = db.CreateCommand("SELECT min(created_at) FROM odk.actors");
+        var created = await command.ExecuteScalarAsync(ct) is DateTime t ? Http.Timestamp(t) : null;
+        var list = new JsonArray();
+        foreach (var role in RoleTable)
+            list.Add(new JsonObject
+            {
+                ["id"] = role.Id, ["name"] = role.Name, ["system"] = role.System,
+                ["createdAt"] = role.Dated ? created : null, ["updatedAt"] = null,
+                ["verbs"] = new JsonArray(role.Verbs.Select(v => (JsonNode?)v).ToArray()),
+            });
+        return Http.Json(list);
+    }
+
+    /// <summary>GET /v1/users (lib/resources/users.js): administrators list every user (?q= narrows by email).</summary>
+    private static async Task<IResult> ListUsers(HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         context.RequireUser();
+        var q = context.Request.Query["q"].ToString();
+        await using var command = db.CreateCommand("""
+            SELECT a.id, a.type, a.display_name, a.created_at, a.updated_at, a.deleted_at, u.email, u.last_login_at
+            FROM odk.actors a JOIN odk.users u ON u.actor_id = a.id
+            WHERE a.deleted_at IS NULL AND (@q = '' OR lower(u.email) = lower(@q) OR a.display_name ILIKE '%' || @q || '%')
+            ORDER BY a.display_name, a.id
+            """);
+        command.Parameters.AddWithValue("q", q);
+        var list = new JsonArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) list.Add(UserJson(reader));
+        return Http.Json(list);
+    }
+
+    private static JsonObject UserJson(NpgsqlDataReader reader) => new()
+    {
+        ["id"] = reader.GetInt32(0),
+        ["type"] = reader.GetString(1),
+        ["displayName"] = reader.GetString(2),
+        ["createdAt"] = Http.Timestamp(reader.GetDateTime(3)),
+        ["updatedAt"] = Http.Timestamp(reader.IsDBNull(4) ? null : reader.GetDateTime(4)),
+        ["deletedAt"] = Http.Timestamp(reader.IsDBNull(5) ? null : reader.GetDateTime(5)),
+        ["email"] = reader.GetString(6),
+        ["lastLoginAt"] = Http.Timestamp(reader.IsDBNull(7) ? null : reader.GetDateTime(7)),
+    };
+
+    /// <summary>
+    /// PATCH /v1/projects/{id} (lib/resources/projects.js): name, description and archived, bumping updatedAt.
+    /// PUT replaces them: what is left out becomes null (its form-state part is not emulated).
+    /// </summary>
+    private static async Task<IResult> UpdateProject(int projectId, HttpContext context, NpgsqlDataSource db, CancellationToken ct, bool replace = false)
+    {
+        var caller = context.RequireUser();
+        await Catalog.EnsureProjectAsync(db, projectId, ct);
+        var body = await Http.ReadJsonObjectAsync(context.Request);
+        var data = new JsonObject();
+        foreach (var key in new[] { "name", "description", "archived" })
+            if (body.ContainsKey(key)) data[key] = body[key]?.DeepClone();
+        await using var command = db.CreateCommand($"""
+            UPDATE odk.projects SET
+                name = CASE WHEN @setName THEN @name ELSE name END,
+                description = CASE WHEN @setDescription THEN @description ELSE description END,
+                archived = CASE WHEN @setArchived THEN @archived ELSE archived END,
+                updated_at = clock_timestamp()
+            WHERE id = @id RETURNING {ProjectColumns}
+            """);
+        command.Parameters.AddWithValue("id", projectId);
+        command.Parameters.AddWithValue("setName", body["name"] is JsonValue);
+        command.Parameters.AddWithValue("name", body["name"] is JsonValue n && n.TryGetValue<string>(out var name) ? name : "");
+        command.Parameters.AddWithValue("setDescription", replace || body.ContainsKey("description"));
+        command.Parameters.AddWithValue("description", body["description"] is JsonValue d && d.TryGetValue<string>(out var description) ? description : DBNull.Value);
+        command.Parameters.AddWithValue("setArchived", replace || body.ContainsKey("archived"));
+        command.Parameters.AddWithValue("archived", body["archived"] is JsonValue a && a.TryGetValue<bool>(out var archived) ? archived : DBNull.Value);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var project = ProjectJson(reader);
+        await reader.DisposeAsync();
+        await AuditLog.WriteAsync(db, caller.ActorId, "project.update", AuditLog.Actee.Project, projectId, new JsonObject { ["data"] = data }, ct);
+        return Http.Json(project);
+    }
+
+    /// <summary>Central's system roles (GET /v1/roles): a role is named by id or system name.</summary>
+    private static readonly Dictionary<string, int> Roles = new()
+    {
+        ["admin"] = 1, ["app-user"] = 2, ["pwreset"] = 3, ["manager"] = 5, ["viewer"] = 6, ["formview"] = 7, ["formfill"] = 8, ["pub-link"] = 9,
+    };
+
+    public static int RoleId(string role) => Roles.TryGetValue(role, out var id) ? id : 0;
+
+    private static async Task<IResult> AssignToForm(int projectId, string xmlFormId, string role, int actorId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var caller = context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        // lib/resources/assignments.js: the role (by id or system name) and the actor must exist, else 404.1.
+        var roleId = int.TryParse(role, out var id) && Roles.ContainsValue(id) ? id : Roles.TryGetValue(role, out var named) ? named : throw Problems.NotFound();
+        role = Roles.First(r => r.Value == roleId).Key;
         await using var command = db.CreateCommand("""
             INSERT INTO odk.form_assignments (form_id, actor_id, role)
             SELECT @form, id, @role FROM odk.actors WHERE id = @actor AND deleted_at IS NULL
@@ -237,9 +439,17 @@ public static class AccessEndpoints
         command.Parameters.AddWithValue("role", role);
         await command.ExecuteNonQueryAsync(ct);
 
-        await using var check = db.CreateCommand("SELECT 1 FROM odk.actors WHERE id = @actor AND deleted_at IS NULL");
+        await using var check = db.CreateCommand("SELECT type FROM odk.actors WHERE id = @actor AND deleted_at IS NULL");
         check.Parameters.AddWithValue("actor", actorId);
-        if (await check.ExecuteScalarAsync(ct) is null) throw Problems.NotFound();
+        var type = await check.ExecuteScalarAsync(ct) as string ?? throw Problems.NotFound();
+        // Assignments.grant logs {type}.assignment.create on the actor, naming the role and the form's actee.
+        await using (var formActee = db.CreateCommand("SELECT actee_id FROM odk.forms WHERE id = @form"))
+        {
+            formActee.Parameters.AddWithValue("form", form.Id);
+            var granted = (Guid)(await formActee.ExecuteScalarAsync(ct))!;
+            await AuditLog.WriteAsync(db, caller.ActorId, $"{type}.assignment.create", AuditLog.Actee.Actor, actorId,
+                new JsonObject { ["roleId"] = roleId, ["grantedActeeId"] = granted.ToString() }, ct);
+        }
         return Http.Json(Http.Success());
     }
 }

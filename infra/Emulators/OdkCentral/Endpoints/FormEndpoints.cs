@@ -25,6 +25,13 @@ public static class FormEndpoints
         app.MapGet("/v1/projects/{projectId:int}/forms", ListForms);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}.xml", GetFormXml);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}", GetForm);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/fields", GetFields);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/versions", ListVersions);
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/versions/{version}.xml", (int projectId, string xmlFormId, string version, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            GetVersion(projectId, xmlFormId, version, xml: true, context, db, ct));
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/versions/{version}", (int projectId, string xmlFormId, string version, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
+            GetVersion(projectId, xmlFormId, version, xml: false, context, db, ct));
+        app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/assignments", ListAssignments);
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/attachments", (int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct) =>
             ListAttachments(projectId, xmlFormId, draft: false, context, db, ct));
         app.MapGet("/v1/projects/{projectId:int}/forms/{xmlFormId}/attachments/{name}", DownloadAttachment);
@@ -77,6 +84,7 @@ public static class FormEndpoints
             await point.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "form.create", AuditLog.Actee.Form, formId, null, ct);
 
         var form = await Catalog.GetFormAsync(db, projectId, xform.XmlFormId, ct);
         return Http.Json(Catalog.FormJson(form, await Catalog.GetDefAsync(db, defId, ct)));
@@ -178,28 +186,141 @@ public static class FormEndpoints
             while (await reader.ReadAsync(ct)) ids.Add(reader.GetString(0));
 
         var list = new JsonArray();
+        var extended = Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]);
         foreach (var id in ids)
         {
             var form = await Catalog.GetFormAsync(db, projectId, id, ct);
-            list.Add(Catalog.FormJson(form, await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct)));
+            var json = Catalog.FormJson(form, await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct));
+            if (extended) await AddExtendedAsync(db, form, json, ct);
+            list.Add(json);
         }
         return Http.Json(list);
     }
 
+    /// <summary>lib/resources/forms.js formResource: the form at its current version, or its draft when never published (Form.AnyVersion); app users assigned to it may read it.</summary>
     private static async Task<IResult> GetForm(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
-        context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
-        return Http.Json(Catalog.FormJson(form, await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct)));
+        await EnsureCanReadAsync(context, db, form, ct);
+        var json = Catalog.FormJson(form, await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct));
+        if (Http.IsTrue(context.Request.Headers["X-Extended-Metadata"]) && context.Caller()!.IsUser)
+        {
+            await AddExtendedAsync(db, form, json, ct);
+            json["publishNotes"] = null;
+        }
+        return Http.Json(json);
+    }
+
+    /// <summary>
+    /// X-Extended-Metadata on forms (lib/model/query/forms.js Form.Extended): submission counts by review state,
+    /// the last submission, the creator (from the form.create audit), public links, entity relation, no XLSForm.
+    /// </summary>
+    private static async Task AddExtendedAsync(NpgsqlDataSource db, FormRow form, JsonObject json, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT count(*), max(created_at),
+                   count(*) FILTER (WHERE review_state IS NULL), count(*) FILTER (WHERE review_state = 'hasIssues'),
+                   count(*) FILTER (WHERE review_state = 'edited'),
+                   EXISTS (SELECT 1 FROM odk.form_attachments a JOIN odk.form_defs d ON d.id = a.form_def_id
+                           WHERE d.form_id = @form AND a.dataset_id IS NOT NULL)
+            FROM odk.submissions WHERE form_id = @form AND deleted_at IS NULL
+            """);
+        command.Parameters.AddWithValue("form", form.Id);
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            json["submissions"] = reader.GetInt64(0);
+            json["lastSubmission"] = Http.Timestamp(reader.IsDBNull(1) ? null : reader.GetDateTime(1));
+            json["reviewStates"] = new JsonObject { ["received"] = reader.GetInt64(2), ["hasIssues"] = reader.GetInt64(3), ["edited"] = reader.GetInt64(4) };
+            json["entityRelated"] = reader.GetBoolean(5);
+        }
+        await using var creator = db.CreateCommand("""
+            SELECT a.id, a.type, a.display_name, a.created_at, a.updated_at, a.deleted_at
+            FROM odk.audits au JOIN odk.actors a ON a.id = au.actor_id
+            WHERE au.action = 'form.create' AND au.actee_id = (SELECT actee_id FROM odk.forms WHERE id = @form)
+            ORDER BY au.id LIMIT 1
+            """);
+        creator.Parameters.AddWithValue("form", form.Id);
+        await using (var reader = await creator.ExecuteReaderAsync(ct))
+            json["createdBy"] = await reader.ReadAsync(ct) ? SubmissionEndpoints.ActorJson(reader, 0) : null;
+        json["publicLinks"] = 0;
+        json["excelContentType"] = null;
     }
 
     private static async Task<IResult> GetFormXml(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
     {
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
         await EnsureCanReadAsync(context, db, form, ct);
-        if (form.CurrentDefId is null) throw Problems.NotFound();
-        var def = await Catalog.GetDefAsync(db, form.CurrentDefId.Value, ct);
+        var def = await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct);
         return Http.Xml(def.Xml, contentType: "application/xml; charset=utf-8");
+    }
+
+    /// <summary>lib/resources/forms.js GET fields: each field with its path and type (?odata=true sanitizes names).</summary>
+    private static async Task<IResult> GetFields(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await EnsureCanReadAsync(context, db, form, ct);
+        var def = await Catalog.GetDefAsync(db, (form.CurrentDefId ?? form.DraftDefId)!.Value, ct);
+        var odata = Http.IsTrue(context.Request.Query["odata"]);
+        var list = new JsonArray();
+        void Walk(IEnumerable<FormField> fields, string prefix)
+        {
+            foreach (var field in fields)
+            {
+                var name = odata ? Http.ODataName(field.Name) : field.Name;
+                var path = prefix + "/" + name;
+                list.Add(new JsonObject
+                {
+                    ["path"] = path, ["name"] = name, ["type"] = field.Type,
+                    ["binary"] = null, ["selectMultiple"] = null,
+                });
+                if (field.Children is not null) Walk(field.Children, path);
+            }
+        }
+        Walk(def.Fields, "");
+        return Http.Json(list);
+    }
+
+    /// <summary>lib/model/query/forms.js getVersions: every published version, newest first, each as the form at that version.</summary>
+    private static async Task<IResult> ListVersions(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await EnsureCanReadAsync(context, db, form, ct);
+        await using var command = db.CreateCommand("SELECT id FROM odk.form_defs WHERE form_id = @form AND published_at IS NOT NULL ORDER BY published_at DESC, id DESC");
+        command.Parameters.AddWithValue("form", form.Id);
+        var ids = new List<int>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) ids.Add(reader.GetInt32(0));
+        var list = new JsonArray();
+        foreach (var id in ids) list.Add(Catalog.FormJson(form, await Catalog.GetDefAsync(db, id, ct)));
+        return Http.Json(list);
+    }
+
+    /// <summary>lib/resources/forms.js versions/:version(.xml): a published version by its version string, else 404.1.</summary>
+    private static async Task<IResult> GetVersion(int projectId, string xmlFormId, string version, bool xml, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await EnsureCanReadAsync(context, db, form, ct);
+        await using var command = db.CreateCommand("SELECT id FROM odk.form_defs WHERE form_id = @form AND published_at IS NOT NULL AND version = @version ORDER BY id DESC LIMIT 1");
+        command.Parameters.AddWithValue("form", form.Id);
+        command.Parameters.AddWithValue("version", version);
+        var id = await command.ExecuteScalarAsync(ct) as int? ?? throw Problems.NotFound();
+        var def = await Catalog.GetDefAsync(db, id, ct);
+        return xml ? Http.Xml(def.Xml, contentType: "application/xml; charset=utf-8") : Http.Json(Catalog.FormJson(form, def));
+    }
+
+    /// <summary>lib/resources/assignments.js GET: the form's role assignments as {actorId, roleId}.</summary>
+    private static async Task<IResult> ListAssignments(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        context.RequireUser();
+        var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
+        await using var command = db.CreateCommand("SELECT actor_id, role FROM odk.form_assignments WHERE form_id = @form ORDER BY actor_id");
+        command.Parameters.AddWithValue("form", form.Id);
+        var list = new JsonArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            list.Add(new JsonObject { ["actorId"] = reader.GetInt32(0), ["roleId"] = AccessEndpoints.RoleId(reader.GetString(1)) });
+        return Http.Json(list);
     }
 
     private static async Task<IResult> CreateDraft(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db,
@@ -220,13 +341,15 @@ public static class FormEndpoints
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var defId = await InsertDefAsync(connection, tx, form.Id, projectId, xml, xform, publish: false, ct);
-        await using (var point = new NpgsqlCommand("UPDATE odk.forms SET draft_def_id = @def WHERE id = @form", connection, tx))
+        await using (var point = new NpgsqlCommand("UPDATE odk.forms SET draft_def_id = @def, updated_at = clock_timestamp() WHERE id = @form", connection, tx))
         {
             point.Parameters.AddWithValue("def", defId);
             point.Parameters.AddWithValue("form", form.Id);
             await point.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "form.update.draft.set", AuditLog.Actee.Form, form.Id,
+            new JsonObject { ["newDraftDefId"] = defId, ["oldDraftDefId"] = form.DraftDefId }, ct);
         return Http.Json(Http.Success());
     }
 
@@ -242,7 +365,7 @@ public static class FormEndpoints
     {
         context.RequireUser();
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
-        var defId = (draft ? form.DraftDefId : form.CurrentDefId) ?? throw Problems.NotFound();
+        var defId = (draft ? form.DraftDefId : form.CurrentDefId ?? form.DraftDefId) ?? throw Problems.NotFound();
         await using var command = db.CreateCommand("SELECT name, type, dataset_id FROM odk.form_attachments WHERE form_def_id = @def ORDER BY name");
         command.Parameters.AddWithValue("def", defId);
         var list = new JsonArray();
@@ -267,28 +390,42 @@ public static class FormEndpoints
         var form = await Catalog.GetFormAsync(db, projectId, xmlFormId, ct);
         var defId = form.DraftDefId ?? throw Problems.NotFound();
         var body = await Http.ReadJsonObjectAsync(context.Request);
-        if (body["dataset"] is not JsonValue flag || !flag.TryGetValue<bool>(out var link))
-            throw Problems.InvalidDataType("dataset", "boolean");
+        // lib/resources/forms.js: the list named like the file must exist (404.1), as must the attachment;
+        // body.dataset is read as JavaScript truthiness.
+        var link = Http.IsTruthy(body["dataset"]);
+        var datasetName = name.EndsWith(".csv", StringComparison.Ordinal) ? name[..^4] : name;
+        var dataset = await Catalog.GetDatasetAsync(db, projectId, datasetName, ct);
 
         await using var find = db.CreateCommand("SELECT type FROM odk.form_attachments WHERE form_def_id = @def AND name = @name");
         find.Parameters.AddWithValue("def", defId);
         find.Parameters.AddWithValue("name", name);
         var type = await find.ExecuteScalarAsync(ct) as string ?? throw Problems.NotFound();
-        if (type != "file") throw Problems.DatasetLinkNotAllowed();
-
-        int? datasetId = null;
-        if (link)
-        {
-            var datasetName = name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? name[..^4] : name;
-            datasetId = (await Catalog.GetDatasetAsync(db, projectId, datasetName, ct)).Id;
-        }
+        if (type != "file" && link) throw Problems.DatasetLinkNotAllowed();
+        int? datasetId = link ? dataset.Id : null;
 
         await using var update = db.CreateCommand("UPDATE odk.form_attachments SET dataset_id = @dataset WHERE form_def_id = @def AND name = @name");
         update.Parameters.AddWithValue("dataset", (object?)datasetId ?? DBNull.Value);
         update.Parameters.AddWithValue("def", defId);
         update.Parameters.AddWithValue("name", name);
+        int? oldDatasetId;
+        await using (var old = db.CreateCommand("SELECT dataset_id FROM odk.form_attachments WHERE form_def_id = @def AND name = @name"))
+        {
+            old.Parameters.AddWithValue("def", defId);
+            old.Parameters.AddWithValue("name", name);
+            oldDatasetId = await old.ExecuteScalarAsync(ct) is int o ? o : null;
+        }
         await update.ExecuteNonQueryAsync(ct);
-        return Http.Json(AttachmentJson(name, type, datasetId is not null));
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "form.attachment.update", AuditLog.Actee.Form, form.Id, new JsonObject
+        {
+            ["name"] = name, ["formDefId"] = defId, ["newBlobId"] = null, ["oldBlobId"] = null,
+            ["newDatasetId"] = datasetId, ["oldDatasetId"] = oldDatasetId,
+        }, ct);
+        // lib/resources/forms.js answers the updated attachment row: no hash, with its updatedAt.
+        return Http.Json(new JsonObject
+        {
+            ["name"] = name, ["type"] = type, ["exists"] = datasetId is not null, ["blobExists"] = false,
+            ["datasetExists"] = datasetId is not null, ["updatedAt"] = Http.Timestamp(DateTime.UtcNow),
+        });
     }
 
     private static async Task<IResult> PublishDraft(int projectId, string xmlFormId, HttpContext context, NpgsqlDataSource db, CancellationToken ct)
@@ -314,6 +451,8 @@ public static class FormEndpoints
         command.Parameters.AddWithValue("def", draftId);
         command.Parameters.AddWithValue("version", version);
         if (await command.ExecuteNonQueryAsync(ct) == 0) throw Problems.VersionUniquenessViolation(xmlFormId, version);
+        await AuditLog.WriteAsync(db, context.Caller()!.ActorId, "form.update.publish", AuditLog.Actee.Form, form.Id,
+            new JsonObject { ["newDefId"] = draftId, ["oldDefId"] = form.CurrentDefId }, ct);
         return Http.Json(Http.Success());
     }
 
@@ -420,6 +559,8 @@ public static class FormEndpoints
             dataset = new DatasetRow(reader.GetInt32(0), projectId, reader.GetString(1), false, false, default);
         }
         var csv = await EntityCsv.AttachmentAsync(db, dataset, ct);
+        // lib/resources/forms.js streamAttachment: strong ETag of the attachment's OpenRosa hash (the manifest's md5).
+        if (Http.WithEtag(context, Http.Md5(csv), weak: false)) return Http.NotModified();
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
         return Results.Text(csv, "text/csv; charset=utf-8", Encoding.UTF8);
     }

@@ -33,7 +33,8 @@ public sealed record XForm(
         }
         catch (XmlException)
         {
-            throw Problems.Unparseable("xml", xml.Length);
+            // lib/model/frames/form.js fromXml finds no form id in what is not XML: 400.2 formId.
+            throw Problems.MissingParameter("formId");
         }
 
         var model = document.Descendants().FirstOrDefault(e => e.Name.LocalName == "model");

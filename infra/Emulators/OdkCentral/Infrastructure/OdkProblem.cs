@@ -12,8 +12,12 @@ public sealed class OdkProblem(double code, string message, JsonObject? details 
     public JsonObject? Details { get; } = details;
     public int HttpStatus => (int)Math.Floor(Code);
 
+    /// <summary>A failure that is not one of Central's Problems: only a message, no code (lib/http/endpoint.js defaultErrorWriter).</summary>
+    public bool Bare { get; init; }
+
     public JsonObject ToJson()
     {
+        if (Bare) return new JsonObject { ["message"] = Message };
         var body = new JsonObject { ["message"] = Message, ["code"] = Code };
         if (Details is not null) body["details"] = Details.DeepClone();
         return body;
@@ -48,9 +52,38 @@ public static class Problems
         new(400.8, $"Unexpected {field} value {value}; {reason}",
             new JsonObject { ["field"] = field, ["value"] = value, ["reason"] = reason });
 
+    /// <summary>400.8 for a value as given in JSON: absent (undefined upstream) leaves "value" out of the details.</summary>
+    public static OdkProblem UnexpectedValue(string field, JsonNode? value, string reason)
+    {
+        var details = new JsonObject { ["field"] = field };
+        if (value is not null) details["value"] = value.DeepClone();
+        details["reason"] = reason;
+        var shown = value switch { null => "undefined", JsonValue v when v.TryGetValue<string>(out var text) => text, _ => value.ToJsonString() };
+        return new(400.8, $"Unexpected {field} value {shown}; {reason}", details);
+    }
+
+    public static OdkProblem DatasetNameConflict(string current, string provided) =>
+        new(409.16, $"A dataset named '{current}' exists and you provided '{provided}' with the same name but different capitalization.",
+            new JsonObject { ["current"] = current, ["provided"] = provided });
+
     public static OdkProblem InvalidDataType(string field, string expected) =>
         new(400.11, $"Invalid input data type: expected ({field}) to be ({expected})",
             new JsonObject { ["field"] = field, ["expected"] = expected });
+
+    /// <summary>400.11 with the JavaScript type that was found (lib/data/entity.js extractBulkSource).</summary>
+    public static OdkProblem InvalidDataTypeOf(string field, string value, string expected) =>
+        new(400.11, $"Invalid input data type: expected ({field}) to be ({expected})",
+            new JsonObject { ["field"] = field, ["value"] = value, ["expected"] = expected });
+
+    /// <summary>400.11 as raised from a query option or a PostgreSQL cast: "expected "value" to be (...)" or "(field)".</summary>
+    public static OdkProblem InvalidDataTypeOfParameter(string field, string expected) =>
+        new(400.11, $"Invalid input data type: expected ({field}) to be ({expected})",
+            new JsonObject { ["field"] = field, ["expected"] = expected });
+
+    /// <summary>PostgreSQL's 22P02 read back by lib/util/db.js: details are {value, expected}.</summary>
+    public static OdkProblem InvalidInputSyntax(string value, string expected) =>
+        new(400.11, $"Invalid input data type: expected \"{value}\" to be ({expected})",
+            new JsonObject { ["value"] = value, ["expected"] = expected });
 
     public static OdkProblem UnparseableODataExpression(string reason) =>
         new(400.18, $"The OData filter expression you provided could not be parsed: {reason}",
@@ -76,6 +109,8 @@ public static class Problems
                 ["actual"] = new JsonArray(actual.Select(e => (JsonNode?)e).ToArray()),
             });
 
+    public static OdkProblem NoConflictEntity() => new(400.32, "The Entity doesn't have any conflict");
+
     public static OdkProblem InvalidSkiptoken() => new(400.35, "Invalid $skiptoken");
 
     public static OdkProblem AuthenticationFailed() =>
@@ -85,6 +120,22 @@ public static class Problems
 
     public static OdkProblem InsufficientRights() =>
         new(403.1, "The authentication you provided does not have rights to perform that action.");
+
+    public static OdkProblem MissingApiVersion() => new(404.2, "Expected an API version (eg /v1) at the start of the request URL.");
+
+    public static OdkProblem UnexpectedApiVersion(string got) =>
+        new(404.3, $"Unexpected an API version (accepts: 1) (got: {got}).", new JsonObject { ["got"] = got });
+
+    public static OdkProblem UnacceptableFormat(string[] allowed, string got) =>
+        new(406.1, $"Requested format not acceptable; this resource allows: {string.Join(",", allowed)}.",
+            new JsonObject { ["allowed"] = new JsonArray(allowed.Select(a => (JsonNode?)a).ToArray()), ["got"] = got });
+
+    public static OdkProblem UnsupportedODataExpand(string text) =>
+        new(501.6, $"The given OData expand expression is not supported by this server: \"{text}\". Currently, only \"$expand=*\" is supported.",
+            new JsonObject { ["text"] = text });
+
+    public static OdkProblem UnsupportedODataSelectExpand() =>
+        new(501.11, "This server doesn't support $select query parameter with $expand.");
 
     public static OdkProblem NotFound() => new(404.1, "Could not find the resource you were looking for.");
 
@@ -104,11 +155,15 @@ public static class Problems
 
     /// <summary>Fields and values as PostgreSQL reports the violated key (central-backend lib/util/db.js).</summary>
     public static OdkProblem UniquenessViolation(string[] fields, string[] values, string? table) =>
-        new(409.3, $"A resource already exists with {string.Join(",", fields)} value(s) of {string.Join(",", values)}.",
+        UniquenessViolation(fields, values.Select(v => (JsonNode?)v).ToArray(), table);
+
+    /// <summary>The same, with values as the code raising it passes them (numbers stay numbers).</summary>
+    public static OdkProblem UniquenessViolation(string[] fields, JsonNode?[] values, string? table) =>
+        new(409.3, $"A resource already exists with {string.Join(",", fields)} value(s) of {string.Join(",", values.Select(v => v is JsonValue jv && jv.TryGetValue<string>(out var t) ? t : v?.ToJsonString()))}.",
             new JsonObject
             {
                 ["fields"] = new JsonArray(fields.Select(f => (JsonNode?)f).ToArray()),
-                ["values"] = new JsonArray(values.Select(v => (JsonNode?)v).ToArray()),
+                ["values"] = new JsonArray(values.ToArray()),
                 ["table"] = table,
             });
 
@@ -116,6 +171,14 @@ public static class Problems
     public static OdkProblem InstanceIdUniquenessViolation(string instanceId) =>
         new(409.3, $"A resource already exists with instanceID value(s) of {instanceId}.",
             new JsonObject { ["fields"] = "instanceID", ["values"] = instanceId });
+
+    /// <summary>central-backend lib/util/problem.js entityUniquenessViolationWithDeleted (since v2025.1).</summary>
+    public static OdkProblem EntityUuidOfDeleted(IEnumerable<string> uuids)
+    {
+        var list = uuids.ToArray();
+        return new(409.19, $"The following UUID(s) cannot be used because they are associated with deleted Entities: ({string.Join(", ", list)}).",
+            new JsonObject { ["entityUuids"] = new JsonArray(list.Select(u => (JsonNode?)u).ToArray()) });
+    }
 
     public static OdkProblem VersionUniquenessViolation(string xmlFormId, string version) =>
         new(409.6, $"You tried to publish the form '{xmlFormId}' with version '{version}', but a published form has already existed in this project with those identifiers. Please choose a new name and try again. You can re-request with ?version=xyz to have the version changed in-place for you.",
@@ -131,6 +194,9 @@ public static class Problems
         if (provided is not null) details["provided"] = provided;
         return new(409.15, $"Current version of the Entity is '{current}' and you provided '{provided ?? "undefined"}'. Please correct the version number or pass '?force=true' in the URL to forcefully update the Entity.", details);
     }
+
+    /// <summary>What Central answers for any error that is not a Problem (lib/http/endpoint.js defaultErrorWriter).</summary>
+    public static OdkProblem InternalServerError() => new(500, "Internal Server Error") { Bare = true };
 
     public static OdkProblem Unknown() => new(500.1, "An unknown internal problem has occurred. Please try again later.");
 

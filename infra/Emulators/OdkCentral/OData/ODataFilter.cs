@@ -12,7 +12,8 @@ public sealed record ODataColumn(string Sql, ColumnType Type);
 
 /// <summary>
 /// The subset of OData $filter Central supports (central-backend lib/data/odata-filter.js): comparisons
-/// eq ne gt ge lt le, and/or/not, parentheses, null, the date-part functions and now(). Only the mapped
+/// eq ne gt ge lt le, and/or/not, parentheses, null, the date-part functions (now() parses but fails as upstream's
+/// does). Only the mapped
 /// system fields may be referenced; anything else is 501.5 at its position.
 /// </summary>
 public static class ODataFilter
@@ -278,7 +279,9 @@ public static class ODataFilter
                 case LiteralNode l:
                     return Parameter(l, context);
                 case MethodNode m when m.Method == "now" && m.Arguments.Count == 0:
-                    return "now()";
+                    // lib/data/odata-filter.js maps now() to a SQL fragment that fails when the query runs in
+                    // v2026.2 (observed: every filter using now() answers a bare 500 there).
+                    throw Problems.InternalServerError();
                 case MethodNode m when DateParts.Contains(m.Method) && m.Arguments.Count == 1:
                     return $"extract({m.Method} from {Operand(m.Arguments[0], ColumnType.Timestamp)})";
                 case BinaryNode or NotNode:

@@ -8,7 +8,8 @@ using OneClickSuite.Emulators.OdkCentral.Infrastructure;
 namespace OneClickSuite.Emulators.OdkCentral.Submissions;
 
 /// <summary>The identifying parts of a submission's XML (central-backend model/frames/submission.js fromXml).</summary>
-public sealed record SubmissionXml(string Xml, XElement Root, string XmlFormId, string Version, string InstanceId, string? DeprecatedId)
+public sealed record SubmissionXml(string Xml, XElement Root, string XmlFormId, string Version, string InstanceId, string? DeprecatedId,
+    string? InstanceName = null)
 {
     public static SubmissionXml Parse(string xml)
     {
@@ -19,19 +20,22 @@ public sealed record SubmissionXml(string Xml, XElement Root, string XmlFormId, 
         }
         catch (XmlException)
         {
-            throw Problems.Unparseable("xml", xml.Length);
+            // lib/model/frames/submission.js fromXml finds no id attribute in what is not XML.
+            throw Problems.MissingParameter("form ID xml attribute");
         }
 
-        var root = document.Root ?? throw Problems.Unparseable("xml", xml.Length);
+        var root = document.Root ?? throw Problems.MissingParameter("form ID xml attribute");
         var xmlFormId = root.Attribute("id")?.Value;
         if (string.IsNullOrWhiteSpace(xmlFormId)) throw Problems.MissingParameter("form ID xml attribute");
         var meta = root.Elements().FirstOrDefault(e => e.Name.LocalName == "meta");
         var instanceId = (meta?.Elements().FirstOrDefault(e => e.Name.LocalName == "instanceID")
             ?? root.Elements().FirstOrDefault(e => e.Name.LocalName == "instanceID"))?.Value.Trim();
-        if (string.IsNullOrWhiteSpace(instanceId)) throw Problems.MissingParameter("instanceID");
+        // fromXml: without an instanceID Central makes one up (a plain v4 uuid).
+        if (string.IsNullOrEmpty(instanceId)) instanceId = Guid.NewGuid().ToString();
         var deprecatedId = meta?.Elements().FirstOrDefault(e => e.Name.LocalName == "deprecatedID")?.Value.Trim();
+        var instanceName = meta?.Elements().FirstOrDefault(e => e.Name.LocalName == "instanceName")?.Value;
         return new SubmissionXml(xml, root, xmlFormId, root.Attribute("version")?.Value ?? "", instanceId,
-            string.IsNullOrWhiteSpace(deprecatedId) ? null : deprecatedId);
+            string.IsNullOrWhiteSpace(deprecatedId) ? null : deprecatedId, string.IsNullOrEmpty(instanceName) ? null : instanceName);
     }
 
     /// <summary>
@@ -56,17 +60,18 @@ public sealed record SubmissionXml(string Xml, XElement Root, string XmlFormId, 
                 continue;
             }
 
+            // lib/data/odata.js submissionToOData writes every field of the form: missing ones as null, groups
+            // as objects of their (possibly null) fields.
             var element = parent.Elements().FirstOrDefault(e => e.Name.LocalName == field.Name);
-            if (element is null) continue;
             if (field.Children is not null)
             {
                 var group = new JsonObject();
-                AddFields(group, element, field.Children, navigationBase);
+                AddFields(group, element ?? new XElement(field.Name), field.Children, navigationBase);
                 target[field.Name] = group;
                 continue;
             }
 
-            target[field.Name] = Value(element.Value, field.Type);
+            target[field.Name] = element is null ? null : Value(element.Value, field.Type);
         }
     }
 
