@@ -15,9 +15,9 @@ public sealed class SuiteDatabase(NpgsqlDataSource dataSource, string schema)
     {
         await using var connection = await DataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@schema))", connection, transaction))
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@key))", connection, transaction))
         {
-            lockCommand.Parameters.AddWithValue("schema", Schema);
+            lockCommand.Parameters.AddWithValue("key", AdvisoryLocks.SchemaMigration + Schema);
             await lockCommand.ExecuteNonQueryAsync(ct);
         }
         await using (var command = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{Schema}\";\nSET LOCAL search_path TO \"{Schema}\";\n{ddl}", connection, transaction))

@@ -47,7 +47,7 @@ public sealed class WorkerEnrolment(
         try
         {
             await tx.Connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtext(@id))",
-                new { id = "fineract:" + worker.WorkerId }, tx.Transaction, cancellationToken: ct));
+                new { id = AdvisoryLocks.FineractEnrolment + worker.WorkerId }, tx.Transaction, cancellationToken: ct));
             var known = await tx.Connection.QuerySingleOrDefaultAsync<WorkerAccount>($"""
                 {SelectAccounts} WHERE worker_id = @id
                 """, new { id = worker.WorkerId }, tx.Transaction);

@@ -26,12 +26,14 @@ public sealed class RosterSync(
     TimeProvider clock,
     ILogger<RosterSync> logger)
 {
-    private const long SyncLockKey = 4_207_311;
     private const int ChunkSize = 500;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Reads what changed since the cursor (everything on the first run) and publishes it.</summary>
-    public Task<SyncResult> SyncChangesAsync(CancellationToken ct) => ExclusiveAsync(async (ihris, connection) =>
+    /// <summary>
+    /// Reads what changed since the cursor (everything on the first run) and publishes it. The poller waits its turn;
+    /// a request (<paramref name="wait"/> false) gets <see cref="AlreadyRunning"/> while another read runs.
+    /// </summary>
+    public Task<SyncResult> SyncChangesAsync(CancellationToken ct, bool wait = true) => ExclusiveAsync(wait, async (ihris, connection) =>
     {
         var cursor = await connection.QuerySingleOrDefaultAsync<(DateTime? LastUpdated, DateTime? ReadAt)>(
             "SELECT last_updated, read_at FROM roster_cursor WHERE id = 1");
@@ -58,24 +60,27 @@ public sealed class RosterSync(
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     /// <summary>Reads the whole roster and publishes whatever differs; anyone no longer in iHRIS leaves.</summary>
-    public Task<SyncResult> ResyncAsync(CancellationToken ct) => ExclusiveAsync(async (ihris, _) =>
+    public Task<SyncResult> ResyncAsync(CancellationToken ct, bool wait = true) => ExclusiveAsync(wait, async (ihris, _) =>
     {
         var readAt = clock.GetUtcNow();
         return await ApplyAsync(await new RosterReader(ihris, options.Value).ReadAllAsync(ct) with { ReadAt = readAt }, ct);
     }, ct);
 
     /// <summary>Re-reads one worker from iHRIS (after a fix upstream) and publishes it if it is now valid.</summary>
-    public Task<SyncResult> SyncWorkerAsync(string workerId, CancellationToken ct) => ExclusiveAsync(async (ihris, _) =>
+    public Task<SyncResult> SyncWorkerAsync(string workerId, CancellationToken ct, bool wait = true) => ExclusiveAsync(wait, async (ihris, _) =>
     {
         var source = await new RosterReader(ihris, options.Value).ReadWorkerAsync(workerId, ct);
         return await ApplyAsync(new RosterRead([source], null, Complete: false), ct, advanceCursor: false);
     }, ct);
 
-    private async Task<SyncResult> ExclusiveAsync(Func<IhrisClient, NpgsqlConnection, Task<SyncResult>> sync, CancellationToken ct)
+    private async Task<SyncResult> ExclusiveAsync(bool wait, Func<IhrisClient, NpgsqlConnection, Task<SyncResult>> sync, CancellationToken ct)
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync($"SET search_path TO \"{database.Schema}\"");
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = SyncLockKey }, cancellationToken: ct));
+        if (wait)
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLocks.RosterRead }, cancellationToken: ct));
+        else if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT pg_try_advisory_lock(@key)", new { key = AdvisoryLocks.RosterRead }, cancellationToken: ct)))
+            throw new AlreadyRunning("a roster read");
         try
         {
             using var scope = scopes.CreateScope();
@@ -90,7 +95,7 @@ public sealed class RosterSync(
         }
         finally
         {
-            await connection.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = SyncLockKey });
+            await connection.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = AdvisoryLocks.RosterRead });
         }
     }
 

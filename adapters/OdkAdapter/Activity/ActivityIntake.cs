@@ -86,9 +86,7 @@ public sealed class ActivityIntake(
             quarantined_at timestamptz NOT NULL DEFAULT now());
         """;
 
-    private const long PollLockKey = 4_207_312;
     private readonly SemaphoreSlim _polling = new(1, 1);
-    private bool _tablesReady;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -106,17 +104,27 @@ public sealed class ActivityIntake(
         }
     }
 
-    /// <summary>Reads every submission changed since the cursor; answers how many were read.</summary>
-    public async Task<int> PollOnceAsync(CancellationToken ct)
+    /// <summary>
+    /// Reads every submission changed since the cursor; answers how many were read. One poll at a time, in this
+    /// process (the timer and POST /activity/poll) and across replicas (advisory lock): the timer waits its turn, a
+    /// request (<paramref name="wait"/> false) gets <see cref="AlreadyRunning"/>.
+    /// </summary>
+    public async Task<int> PollOnceAsync(CancellationToken ct, bool wait = true)
     {
-        // One poll at a time: in this process (the timer and POST /activity/poll) and across replicas (advisory lock).
-        await _polling.WaitAsync(ct);
+        if (!wait && !await _polling.WaitAsync(0, ct)) throw new AlreadyRunning("an activity poll");
+        if (wait) await _polling.WaitAsync(ct);
         try
         {
             await using var lockConnection = await database.DataSource.OpenConnectionAsync(ct);
-            await using (var acquire = new NpgsqlCommand($"SELECT pg_advisory_lock({PollLockKey})", lockConnection))
+            if (wait)
             {
+                await using var acquire = new NpgsqlCommand($"SELECT pg_advisory_lock({AdvisoryLocks.ActivityPoll})", lockConnection);
                 await acquire.ExecuteNonQueryAsync(ct);
+            }
+            else
+            {
+                await using var attempt = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryLocks.ActivityPoll})", lockConnection);
+                if (await attempt.ExecuteScalarAsync(ct) is not true) throw new AlreadyRunning("an activity poll");
             }
             try
             {
@@ -124,7 +132,7 @@ public sealed class ActivityIntake(
             }
             finally
             {
-                await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({PollLockKey})", lockConnection);
+                await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({AdvisoryLocks.ActivityPoll})", lockConnection);
                 await release.ExecuteNonQueryAsync(CancellationToken.None);
             }
         }
@@ -137,11 +145,6 @@ public sealed class ActivityIntake(
     private async Task<int> PollUnderLockAsync(CancellationToken ct)
     {
         using var activity = Tracing.StartActivity("odk activity poll");
-        if (!_tablesReady)
-        {
-            await database.MigrateAsync(Ddl, ct);
-            _tablesReady = true;
-        }
         var settings = options.Value;
         var projectId = await project.IdAsync(ct);
         using var scope = scopes.CreateScope();

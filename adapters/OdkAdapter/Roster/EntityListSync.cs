@@ -21,7 +21,6 @@ public sealed class EntityListSync(
     ILogger<EntityListSync> logger) : BackgroundService
 {
     public const string TelemetryName = "OneClickSuite.Roster";
-    private const long SyncLockKey = 4_207_312;
     public static readonly ActivitySource Source = new(TelemetryName);
     private static readonly Meter Meter = new(TelemetryName);
     private static readonly Counter<long> Synced = Meter.CreateCounter<long>("roster.odk.synced", description: "Entity writes that reached Central");
@@ -73,7 +72,7 @@ public sealed class EntityListSync(
     public async Task<int> SyncOnceAsync(CancellationToken ct)
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        if (!await connection.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_lock(@key)", new { key = SyncLockKey }))
+        if (!await connection.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_lock(@key)", new { key = AdvisoryLocks.EntityListSync }))
         {
             return 0;
         }
@@ -115,7 +114,7 @@ public sealed class EntityListSync(
         }
         finally
         {
-            await connection.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = SyncLockKey });
+            await connection.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = AdvisoryLocks.EntityListSync });
         }
     }
 

@@ -47,8 +47,8 @@ public sealed class RosterEventsHandler(SuiteDatabase database, OdkProject proje
         // yet, and two first inserts racing would collide on the entity uuid. Taken in worker order, so two
         // transactions locking several workers cannot deadlock.
         await connection.ExecuteAsync(
-            "SELECT pg_advisory_xact_lock(hashtext('odk-roster:' || id)) FROM unnest(@ids) WITH ORDINALITY AS w(id, n) ORDER BY n",
-            new { ids }, transaction);
+            "SELECT pg_advisory_xact_lock(hashtext(@prefix || id)) FROM unnest(@ids) WITH ORDINALITY AS w(id, n) ORDER BY n",
+            new { ids, prefix = AdvisoryLocks.OdkRosterWorker }, transaction);
         var known = (await connection.QueryAsync<KnownEntity>($"""
             SELECT worker_id AS WorkerId, revision, present, synced_revision AS SyncedRevision, generation, odk_version AS OdkVersion
             FROM "{database.Schema}".roster_entities

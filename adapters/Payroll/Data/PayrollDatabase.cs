@@ -1,3 +1,4 @@
+using OneClickSuite.Messaging;
 using Npgsql;
 
 namespace OneClickSuite.Payroll.Data;
@@ -137,7 +138,7 @@ public static class PayrollDatabase
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         // Several replicas may start at once: one migrates, the others wait for it.
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(72010501)", connection))
+        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_lock({AdvisoryLocks.PayrollMigration})", connection))
         {
             await lockCommand.ExecuteNonQueryAsync(ct);
         }
@@ -148,7 +149,7 @@ public static class PayrollDatabase
         }
         finally
         {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(72010501)", connection);
+            await using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({AdvisoryLocks.PayrollMigration})", connection);
             await unlock.ExecuteNonQueryAsync(ct);
         }
     }
