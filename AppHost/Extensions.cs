@@ -63,9 +63,14 @@ public static class SuiteExtensions
     public static IResourceBuilder<ProjectResource> WithSuiteState(this IResourceBuilder<ProjectResource> service,
         SuiteInfrastructure infra, IResourceBuilder<ProjectResource> bootstrap) =>
         service.WithSuiteDatabase(infra)
+            .WithSuiteIdentity(infra)
             .WithReference(infra.Messaging, "rabbitmq")
             .WaitFor(infra.Messaging)
             .WaitForCompletion(bootstrap);
+
+    /// <summary>The key to sign or verify who is acting between the suite's services.</summary>
+    public static IResourceBuilder<ProjectResource> WithSuiteIdentity(this IResourceBuilder<ProjectResource> service, SuiteInfrastructure infra) =>
+        service.WithEnvironment("Suite__Identity__SigningKey", infra.SigningKey);
 
     /// <summary>The suite database, with the pool this service may use (<see cref="ConnectionBudget.SuiteService"/>).</summary>
     public static IResourceBuilder<ProjectResource> WithSuiteDatabase(this IResourceBuilder<ProjectResource> service, SuiteInfrastructure infra) =>

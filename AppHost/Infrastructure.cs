@@ -28,6 +28,12 @@ public sealed class SuiteInfrastructure
     public required IResourceBuilder<IResourceWithConnectionString> Messaging { get; init; }
     public required IResourceBuilder<ProjectResource> DatabaseSetup { get; init; }
     public required IReadOnlyDictionary<SuiteDatabase, IResourceBuilder<IResourceWithConnectionString>> Databases { get; init; }
+    /// <summary>
+    /// The key the portal signs forwarded identities with and every service verifies them with (parameter
+    /// <c>suite-signing-key</c>, configuration <c>Suite:Identity:SigningKey</c>).
+    /// </summary>
+    public required IResourceBuilder<ParameterResource> SigningKey { get; init; }
+
     /// <summary>Passwords of the login roles the real upstream systems use (full mode only).</summary>
     public required IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> OwnerPasswords { get; init; }
 
@@ -148,6 +154,7 @@ public static class InfrastructureExtensions
             DatabaseSetup = databaseSetup,
             Databases = databases,
             OwnerPasswords = ownerPasswords,
+            SigningKey = builder.AddSecret("suite-signing-key"),
         };
     }
 }

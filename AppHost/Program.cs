@@ -41,6 +41,6 @@ var payroll = builder.AddSuiteService<Projects.Payroll>("payroll")
     .WaitFor(odkAdapter);
 
 // ── Portal: the suite's front door for evaluators and payroll staff, and the one-click demo ──
-builder.AddPortal(infra, [payroll, ihrisAdapter, fineractAdapter, odkAdapter], fineract, odk, ihris);
+builder.AddPortal(mode, infra, [payroll, ihrisAdapter, fineractAdapter, odkAdapter], fineract, odk, ihris);
 
 builder.Build().Run();

@@ -10,11 +10,12 @@ public static class PortalExtensions
     /// <summary>The portal's users: a name, a role, and a generated password the evaluator reads in the dashboard.</summary>
     public static readonly (string Name, string Role)[] Users = [("viewer", "viewer"), ("clerk", "clerk"), ("approver", "approver")];
 
-    public static IResourceBuilder<ProjectResource> AddPortal(this IDistributedApplicationBuilder builder, SuiteInfrastructure infra,
+    public static IResourceBuilder<ProjectResource> AddPortal(this IDistributedApplicationBuilder builder, SuiteMode mode, SuiteInfrastructure infra,
         IEnumerable<IResourceBuilder<ProjectResource>> suiteServices, params UpstreamSystem[] upstreams)
     {
         var portal = builder.AddSuiteService<Projects.Portal>("portal")
             .WithSuiteDatabase(infra)
+            .WithSuiteIdentity(infra)
             // The suite's front door: reachable from outside once deployed (TLS by the platform).
             .WithExternalHttpEndpoints()
             .WithUrlForEndpoint("http", url => url.DisplayText = "OneClickSuite portal");
@@ -24,8 +25,6 @@ public static class PortalExtensions
             portal.WithEnvironment($"Portal__Users__{name}__Password", builder.AddSecret($"portal-{name}-password"))
                 .WithEnvironment($"Portal__Users__{name}__Role", role);
         }
-        portal.WithEnvironment("Portal__Demo__Clerk", "clerk")
-            .WithEnvironment("Portal__Demo__Approver", "approver");
 
         // Service discovery for Payroll and the adapters; the portal reads their tables, so it starts after them.
         foreach (var service in suiteServices)
@@ -39,13 +38,24 @@ public static class PortalExtensions
                 .WithEnvironment($"Portal__SignIn__{upstream.ConfigurationSection}", upstream.SignIn);
         }
 
+        // The one-click demo registers and pays a worker of its own: it belongs where evaluators run the suite (the
+        // sandbox, a full graph on their machine), never beside a ministry's systems or in a deployment.
+        var demoHere = mode == SuiteMode.Sandbox || (mode == SuiteMode.Full && builder.ExecutionContext.IsRunMode);
+        portal.WithEnvironment("Portal__Demo__Enabled", demoHere ? "true" : "false");
+        if (demoHere) portal.WithDemoCommand(builder);
+        return portal;
+    }
+
+    /// <summary>The dashboard's "Run the demo" command, authenticated with the generated <c>portal-demo-key</c>.</summary>
+    private static void WithDemoCommand(this IResourceBuilder<ProjectResource> portal, IDistributedApplicationBuilder builder)
+    {
         var demoKey = builder.AddSecret("portal-demo-key");
         portal.WithEnvironment("Portal__DemoKey", demoKey)
             .WithHttpCommand("/api/demo/run", "Run the demo", commandName: "run-demo", commandOptions: new HttpCommandOptions
             {
                 Method = HttpMethod.Post,
                 Description = "Registers a community health worker in iHRIS, waits for ODK and Fineract, reports their activity, "
-                              + "pays them through a pay run (clerk prepares, approver approves) and checks the deposit. Watch it on the portal's Demo page.",
+                              + "pays them through a pay run it prepares and approves as the demo (never as a person) and checks the deposit. Watch it on the portal's Demo page.",
                 IconName = "Play",
                 IsHighlighted = true,
                 PrepareRequest = async context =>
@@ -65,7 +75,6 @@ public static class PortalExtensions
                         ?? $"the portal answered {(int)context.Response.StatusCode}");
                 },
             });
-        return portal;
     }
 
     private static JsonNode? TryParse(string body)

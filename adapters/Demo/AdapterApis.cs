@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using OneClickSuite.Contracts.Payroll;
 
 namespace OneClickSuite.Demo;
 
@@ -42,17 +45,37 @@ public sealed class OdkAdapterApi(HttpClient http)
     }
 }
 
+/// <summary>Signs the demo's calls to the adapters as the demo's clerk (polls need the operate permission).</summary>
+public sealed class DemoIdentityHandler(IConfiguration configuration) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            SuiteIdentity.CreateToken(configuration, DemoIdentities.Clerk, [SuiteIdentity.Clerk, SuiteIdentity.Demo]));
+        return base.SendAsync(request, cancellationToken);
+    }
+}
+
 internal static class AdapterCalls
 {
+    /// <summary>Asks for work now; while the same work is already running (409) asks again shortly, so it also sees what changed since.</summary>
     public static async Task<bool> PostAsync(HttpClient http, string path, CancellationToken ct)
     {
-        using var response = await http.PostAsync(path, null, ct);
-        if (response.StatusCode == HttpStatusCode.NotFound)
+        for (var attempt = 1; ; attempt++)
         {
-            return false;
+            using var response = await http.PostAsync(path, null, ct);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return false;
+            }
+            if (response.StatusCode == HttpStatusCode.Conflict && attempt < 40)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+                continue;
+            }
+            response.EnsureSuccessStatusCode();
+            return true;
         }
-        response.EnsureSuccessStatusCode();
-        return true;
     }
 
     public static async Task<JsonArray> GetArrayAsync(HttpClient http, string path, CancellationToken ct) =>

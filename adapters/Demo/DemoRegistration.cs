@@ -21,8 +21,11 @@ public static class DemoRegistration
         builder.AddOdkClient();
         builder.AddFineractClient();
         builder.Services.AddHttpClient<PayrollApi>((services, http) => http.BaseAddress = ServiceBase(services, o => o.PayrollUrl));
-        builder.Services.AddHttpClient<IhrisAdapterApi>((services, http) => http.BaseAddress = ServiceBase(services, o => o.IhrisAdapterUrl));
-        builder.Services.AddHttpClient<OdkAdapterApi>((services, http) => http.BaseAddress = ServiceBase(services, o => o.OdkAdapterUrl));
+        builder.Services.AddTransient<DemoIdentityHandler>();
+        builder.Services.AddHttpClient<IhrisAdapterApi>((services, http) => http.BaseAddress = ServiceBase(services, o => o.IhrisAdapterUrl))
+            .AddHttpMessageHandler<DemoIdentityHandler>();
+        builder.Services.AddHttpClient<OdkAdapterApi>((services, http) => http.BaseAddress = ServiceBase(services, o => o.OdkAdapterUrl))
+            .AddHttpMessageHandler<DemoIdentityHandler>();
 
         // Traces reach the dashboard through ServiceDefaults, which listens to every "OneClickSuite.*" source.
         builder.Services.AddTransient<DemoRunner>();

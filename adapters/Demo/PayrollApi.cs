@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 
 namespace OneClickSuite.Demo;
 
@@ -13,13 +15,13 @@ public sealed class PayrollRefused(int status, string message) : Exception(messa
 }
 
 /// <summary>
-/// Typed client for Payroll's pay run API (adapters/Payroll/README.md). Payroll trusts X-Suite-User and X-Suite-Roles,
-/// which the portal sets for the person acting.
+/// Typed client for Payroll's pay run API (adapters/Payroll/README.md), as the demo: every call carries a signed
+/// identity of the demo's own (<see cref="DemoIdentities"/>), a clerk's or an approver's, never a person's.
 /// </summary>
-public sealed class PayrollApi(HttpClient http)
+public sealed class PayrollApi(HttpClient http, IConfiguration configuration)
 {
-    private const string MakerRole = PayrollHeaders.MakerRole;
-    private const string CheckerRole = PayrollHeaders.CheckerRole;
+    private const string MakerRole = SuiteIdentity.Clerk;
+    private const string CheckerRole = SuiteIdentity.Approver;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -73,11 +75,11 @@ public sealed class PayrollApi(HttpClient http)
     public Task<PayRunView> CancelAsync(Guid runId, string maker, string reason, CancellationToken ct) =>
         SendAsync<PayRunView>(HttpMethod.Post, $"payruns/{runId}/cancel", maker, MakerRole, new JsonObject { ["reason"] = reason }, ct);
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, string user, string roles, JsonNode? body, CancellationToken ct)
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, string user, string role, JsonNode? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);
-        request.Headers.Add(PayrollHeaders.User, user);
-        request.Headers.Add(PayrollHeaders.Roles, roles);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            SuiteIdentity.CreateToken(configuration, user, [role, SuiteIdentity.Demo]));
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, options: Json);

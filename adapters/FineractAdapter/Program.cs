@@ -6,6 +6,7 @@ using OneClickSuite.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddSuiteIdentity();
 builder.AddFineractClient();
 // Workers are enrolled side by side (each one's events still one at a time): Fineract answers many clients at once.
 var enrolmentParallelism = builder.Configuration.GetValue("Enrolment:Parallelism", 16);
@@ -28,6 +29,8 @@ Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
 var app = builder.Build();
 await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EnrolmentStore.Ddl);
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();
 app.Run();

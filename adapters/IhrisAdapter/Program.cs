@@ -6,6 +6,7 @@ using OneClickSuite.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddSuiteIdentity();
 builder.AddIhrisClient();
 builder.AddSuiteMessaging("ihris-adapter", messaging => messaging
     .Publish<WorkerRegisteredV1>(RosterExchanges.Roster)
@@ -31,6 +32,8 @@ builder.Services.AddOpenTelemetry()
 Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
 var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();
 app.MapRosterEndpoints();

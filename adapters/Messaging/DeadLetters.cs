@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -27,8 +28,9 @@ public static class DeadLetterEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapDeadLetterEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        // Dead letters carry whole messages (names, phone numbers, amounts): reading needs an identity, replaying more.
         endpoints.MapGet("/dead-letters", async (IWolverineRuntime runtime, CancellationToken ct) =>
-            Results.Ok(await ListAsync(runtime, ct)));
+            Results.Ok(await ListAsync(runtime, ct))).RequireSuitePolicy(SuiteIdentity.Read);
 
         endpoints.MapPost("/dead-letters/{id:guid}/replay", async (Guid id, IWolverineRuntime runtime) =>
         {
@@ -39,7 +41,7 @@ public static class DeadLetterEndpoints
             }
             await runtime.Storage.DeadLetters.MarkDeadLetterEnvelopesAsReplayableAsync([id]);
             return Results.Accepted();
-        });
+        }).RequireSuitePolicy(SuiteIdentity.Operate);
         return endpoints;
     }
 

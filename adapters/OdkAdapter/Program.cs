@@ -6,6 +6,7 @@ using OneClickSuite.OdkAdapter.Roster;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddSuiteIdentity();
 builder.AddOdkClient();
 // Roster events are recorded side by side (each worker's row is locked while it is written); Central is written in
 // batches by EntityListSync, so the handlers are short and 16 keep up with the iHRIS adapter.
@@ -24,7 +25,10 @@ builder.Services.AddOpenTelemetry()
 Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
 var app = builder.Build();
-await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EntityListStore.Ddl);
+// Both tables exist before anything reads them (the activity tables were once created by the first poll only).
+await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EntityListStore.Ddl + ActivityIntake.Ddl);
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();
 app.MapActivityQuarantine();
@@ -36,7 +40,7 @@ app.MapGet("/roster/entities/pending", async (SuiteDatabase database, Cancellati
         SELECT worker_id, entity_uuid, revision, synced_revision, present, attempts, next_attempt_at, last_error
         FROM "{database.Schema}".roster_entities WHERE revision > synced_revision ORDER BY next_attempt_at
         """));
-});
+}).RequireSuitePolicy(SuiteIdentity.Read);
 app.Run();
 
 /// <summary>Marker for hosting this service in tests (<c>WebApplicationFactory&lt;OdkAdapterApp&gt;</c>).</summary>

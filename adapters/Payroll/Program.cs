@@ -9,6 +9,7 @@ using OneClickSuite.Payroll.Workforce;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddSuiteIdentity();
 builder.AddPayrollCore();
 builder.AddSuiteMessaging("payroll", messaging => messaging
     .Publish<PaymentRequestedV1>(PaymentExchanges.Requests)
@@ -24,6 +25,8 @@ builder.Services.AddOpenApi();
 var app = builder.Build();
 await PayrollDatabase.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
 
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapOpenApi();
 app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();

@@ -107,6 +107,9 @@ public class ManifestTests
         string[] userInterfaces = ["portal", "mifos", "odk-central", "ihris"];
         foreach (var name in userInterfaces)
             Assert.True(resources[name]!["bindings"]!["http"]!["external"]?.GetValue<bool>() == true, $"{name} is not reachable from outside");
+        // No demo once deployed: it registers and pays a worker of its own.
+        Assert.Equal("false", resources["portal"]!["env"]!["Portal__Demo__Enabled"]!.GetValue<string>());
+        Assert.False(resources.ContainsKey("portal-demo-key"));
         // The Mifos X web app calls Fineract from the browser: on its own origin (no FINERACT_API_URL), proxied inside.
         var mifos = resources["mifos"]!["env"]!.AsObject();
         Assert.False(mifos.ContainsKey("FINERACT_API_URL"));

@@ -21,8 +21,8 @@ public class PortalModelTests
         }
         var demoKey = Assert.IsType<ParameterResource>(environment["Portal__DemoKey"]);
         Assert.True(demoKey.Secret);
-        Assert.Equal("clerk", environment["Portal__Demo__Clerk"]);
-        Assert.Equal("approver", environment["Portal__Demo__Approver"]);
+        Assert.Equal("true", environment["Portal__Demo__Enabled"]);
+        Assert.Equal("suite-signing-key", Assert.IsType<ParameterResource>(environment["Suite__Identity__SigningKey"]).Name);
 
         Assert.True(environment.ContainsKey("ConnectionStrings__suite-db"), $"{mode}: the portal has no suite-db");
         Assert.False(environment.ContainsKey("ConnectionStrings__rabbitmq"), $"{mode}: the portal needs no RabbitMQ");
@@ -46,5 +46,35 @@ public class PortalModelTests
 
         Assert.Contains(portal.Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == "run-demo" && c.DisplayName == "Run the demo");
         Assert.True(portal.Annotations.OfType<HealthCheckAnnotation>().Any(), $"{mode}: the portal proves no readiness");
+    }
+
+    [Theory]
+    [InlineData("external", false)]
+    [InlineData("full", true)]
+    public async Task The_demo_is_absent_beside_a_ministrys_systems_and_once_deployed(string mode, bool publish)
+    {
+        await using var model = await AppModel.CreateAsync(mode, publish);
+        var portal = model.Resource("portal");
+        var environment = await model.EnvironmentAsync(portal);
+        Assert.Equal("false", environment["Portal__Demo__Enabled"]);
+        Assert.False(environment.ContainsKey("Portal__DemoKey"));
+        Assert.DoesNotContain(portal.Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == "run-demo");
+        Assert.DoesNotContain(model.Resources, r => r.Name == "portal-demo-key");
+    }
+
+    [Theory]
+    [InlineData("sandbox")]
+    [InlineData("full")]
+    [InlineData("external")]
+    public async Task Every_suite_service_verifies_identities_with_the_one_signing_key(string mode)
+    {
+        await using var model = await AppModel.CreateAsync(mode);
+        foreach (var name in new[] { "portal", "payroll", "ihris-adapter", "fineract-adapter", "odk-adapter" })
+        {
+            var environment = await model.EnvironmentAsync(model.Resource(name));
+            var key = Assert.IsType<ParameterResource>(environment["Suite__Identity__SigningKey"]);
+            Assert.Equal("suite-signing-key", key.Name);
+            Assert.True(key.Secret);
+        }
     }
 }

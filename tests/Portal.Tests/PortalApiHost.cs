@@ -28,7 +28,7 @@ public sealed class PortalApiHost : IAsyncLifetime
     public WebApplicationFactory<PortalApp> Portal { get; private set; } = null!;
     public NpgsqlDataSource Db { get; private set; } = null!;
 
-    /// <summary>Every request Payroll received: method, path, X-Suite-User, X-Suite-Roles.</summary>
+    /// <summary>Every request Payroll received: method, path, and who its token names (empty when none would be believed).</summary>
     public ConcurrentQueue<(string Method, string Path, string User, string Roles)> PayrollCalls { get; } = new();
 
     public async ValueTask InitializeAsync()
@@ -50,6 +50,8 @@ public sealed class PortalApiHost : IAsyncLifetime
             web.UseSetting("Portal:Users:approver:Password", ApproverPassword);
             web.UseSetting("Portal:Users:approver:Role", "approver");
             web.UseSetting("Portal:DemoKey", DemoKey);
+            web.UseSetting("Portal:Demo:Enabled", "true");
+            web.UseSetting(Microsoft.Extensions.Hosting.SuiteIdentity.SigningKeySetting, TestIdentity.SigningKey);
             web.UseSetting("Portal:Services:Payroll", payrollUrl);
             web.UseSetting("Portal:Services:IhrisAdapter", payrollUrl);
             web.UseSetting("Portal:Services:OdkAdapter", payrollUrl);
@@ -81,8 +83,9 @@ public sealed class PortalApiHost : IAsyncLifetime
         var runId = Guid.Parse("8f6f2c1e-4b0e-4a59-9d2a-1f0c5a0c0001");
         app.Use(async (context, next) =>
         {
+            var identity = TestIdentity.Verify(context.Request.Headers.Authorization.ToString());
             PayrollCalls.Enqueue((context.Request.Method, context.Request.Path.Value ?? "",
-                context.Request.Headers["X-Suite-User"].ToString(), context.Request.Headers["X-Suite-Roles"].ToString()));
+                identity?.User ?? "", identity is { } who ? string.Join(',', who.Roles) : ""));
             await next(context);
         });
         object Run(string status, string createdBy = "clerk") => new
@@ -94,7 +97,7 @@ public sealed class PortalApiHost : IAsyncLifetime
         app.MapPost("/payruns/{id:guid}/submit", () => Results.Ok(Run("submitted")));
         // Payroll's own maker–checker: whoever created the run may not approve it.
         app.MapPost("/payruns/{id:guid}/approve", (HttpContext http) =>
-            http.Request.Headers["X-Suite-User"] == "clerk"
+            TestIdentity.Verify(http.Request.Headers.Authorization.ToString())?.User == "clerk"
                 ? Results.Problem(statusCode: 403, title: "maker–checker: the approver must be a different person")
                 : Results.Ok(Run("approved")));
         app.MapPost("/payruns/{id:guid}/cancel", () => Results.Ok(Run("cancelled")));

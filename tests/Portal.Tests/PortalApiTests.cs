@@ -103,8 +103,8 @@ public sealed class PortalApiTests(PortalApiHost host) : IClassFixture<PortalApi
         var created = await clerk.PostAsJsonAsync("/api/payruns", new { period = "2026-10", population = "everyone" }, Ct);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await clerk.PostAsync($"/api/payruns/{RunId}/submit", null, Ct)).StatusCode);
-        Assert.Contains(host.PayrollCalls, c => c is { Method: "POST", Path: "/payruns", User: "clerk", Roles: "payroll-maker" });
-        Assert.Contains(host.PayrollCalls, c => c.Path == $"/payruns/{RunId}/submit" && c is { User: "clerk", Roles: "payroll-maker" });
+        Assert.Contains(host.PayrollCalls, c => c is { Method: "POST", Path: "/payruns", User: "clerk", Roles: "clerk" });
+        Assert.Contains(host.PayrollCalls, c => c.Path == $"/payruns/{RunId}/submit" && c is { User: "clerk", Roles: "clerk" });
 
         var approvalsBefore = host.PayrollCalls.Count(c => c.Path.EndsWith("/approve"));
         var refused = await clerk.PostAsync($"/api/payruns/{RunId}/approve", null, Ct);
@@ -116,7 +116,7 @@ public sealed class PortalApiTests(PortalApiHost host) : IClassFixture<PortalApi
         var approved = await approver.PostAsync($"/api/payruns/{RunId}/approve", null, Ct);
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         Assert.Equal("approved", (string?)(await approved.Content.ReadFromJsonAsync<JsonObject>(Ct))!["status"]);
-        Assert.Contains(host.PayrollCalls, c => c.Path == $"/payruns/{RunId}/approve" && c is { User: "approver", Roles: "payroll-checker" });
+        Assert.Contains(host.PayrollCalls, c => c.Path == $"/payruns/{RunId}/approve" && c is { User: "approver", Roles: "approver" });
 
         // Every step is in the audit trail, with who and when.
         await using var connection = await host.Db.OpenConnectionAsync(Ct);

@@ -2,15 +2,24 @@ namespace OneClickSuite.Contracts.Payroll;
 
 // The shapes of Payroll's pay run API (adapters/Payroll/README.md), shared by Payroll, the portal and the demo.
 
-/// <summary>How a request names who acts: the portal authenticates the person and forwards these headers.</summary>
-public static class PayrollHeaders
+/// <summary>Payroll's roles, granted from the suite roles of a verified identity (clerk: maker, approver: checker).</summary>
+public static class PayrollRoles
 {
-    public const string User = "X-Suite-User";
-    public const string Roles = "X-Suite-Roles";
     /// <summary>Prepares, submits, cancels runs; retries or writes off failed lines.</summary>
     public const string MakerRole = "payroll-maker";
     /// <summary>Approves a submitted run (never one they created or submitted).</summary>
     public const string CheckerRole = "payroll-checker";
+}
+
+/// <summary>
+/// The one-click demo acts as two identities of its own, never as a person: its runs and approvals are recorded as
+/// the demo's, and Payroll lets it pay only a worker it registered.
+/// </summary>
+public static class DemoIdentities
+{
+    public const string Prefix = "demo:";
+    public const string Clerk = Prefix + "clerk";
+    public const string Approver = Prefix + "approver";
 }
 
 public static class RunStatus

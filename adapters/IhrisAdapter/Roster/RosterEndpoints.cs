@@ -7,9 +7,13 @@ public static class RosterEndpoints
 {
     public static IEndpointRouteBuilder MapRosterEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/roster/resync", async (RosterSync sync, CancellationToken ct) => Results.Ok(await sync.ResyncAsync(ct)));
+        endpoints.MapPost("/roster/resync", (RosterSync sync, CancellationToken ct) =>
+                AlreadyRunning.AnswerConflict(async () => Results.Ok(await sync.ResyncAsync(ct, wait: false))))
+            .RequireSuitePolicy(SuiteIdentity.Operate);
         // The regular poll, now: for a person (or the demo) who just changed iHRIS and does not want to wait.
-        endpoints.MapPost("/roster/poll", async (RosterSync sync, CancellationToken ct) => Results.Ok(await sync.SyncChangesAsync(ct)));
+        endpoints.MapPost("/roster/poll", (RosterSync sync, CancellationToken ct) =>
+                AlreadyRunning.AnswerConflict(async () => Results.Ok(await sync.SyncChangesAsync(ct, wait: false))))
+            .RequireSuitePolicy(SuiteIdentity.Operate);
 
         endpoints.MapGet("/quarantine", async (SuiteDatabase database, CancellationToken ct) =>
         {
@@ -19,9 +23,10 @@ public static class RosterEndpoints
                 FROM "{database.Schema}".quarantine ORDER BY id
                 """);
             return Results.Ok(rows);
-        });
+        }).RequireSuitePolicy(SuiteIdentity.Read);
 
-        endpoints.MapPost("/quarantine/{id:long}/retry", async (long id, SuiteDatabase database, RosterSync sync, CancellationToken ct) =>
+        endpoints.MapPost("/quarantine/{id:long}/retry", (long id, SuiteDatabase database, RosterSync sync, CancellationToken ct) =>
+            AlreadyRunning.AnswerConflict(async () =>
         {
             string? workerId;
             await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
@@ -33,7 +38,7 @@ public static class RosterEndpoints
             {
                 return Results.NotFound();
             }
-            var result = await sync.SyncWorkerAsync(workerId, ct);
+            var result = await sync.SyncWorkerAsync(workerId, ct, wait: false);
             await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
             {
                 var still = await connection.QuerySingleOrDefaultAsync<QuarantinedWorker>($"""
@@ -44,7 +49,7 @@ public static class RosterEndpoints
                     ? Results.Ok(new { workerId, released = true, result.Published })
                     : Results.UnprocessableEntity(still);
             }
-        });
+        })).RequireSuitePolicy(SuiteIdentity.Operate);
         return endpoints;
     }
 }

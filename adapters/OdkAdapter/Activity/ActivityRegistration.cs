@@ -23,7 +23,9 @@ public static class ActivityRegistration
 
     /// <summary><c>POST /activity/poll</c>: the regular poll, now; answers how many submissions were read.</summary>
     public static void MapActivityPoll(this WebApplication app) =>
-        app.MapPost("/activity/poll", async (ActivityIntake intake, CancellationToken ct) => Results.Ok(new { read = await intake.PollOnceAsync(ct) }));
+        app.MapPost("/activity/poll", (ActivityIntake intake, CancellationToken ct) =>
+                AlreadyRunning.AnswerConflict(async () => Results.Ok(new { read = await intake.PollOnceAsync(ct, wait: false) })))
+            .RequireSuitePolicy(SuiteIdentity.Operate);
 
     /// <summary><c>GET /activity/quarantine</c>: reports set aside, with the reason and the field.</summary>
     public static void MapActivityQuarantine(this WebApplication app) =>
@@ -33,5 +35,5 @@ public static class ActivityRegistration
             return Results.Ok(await Dapper.SqlMapper.QueryAsync(connection, $"""
                 SELECT instance_id, reason, field, version, quarantined_at FROM "{database.Schema}".activity_quarantine ORDER BY quarantined_at DESC
                 """));
-        });
+        }).RequireSuitePolicy(SuiteIdentity.Read);
 }

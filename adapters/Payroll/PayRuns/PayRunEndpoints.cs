@@ -5,21 +5,19 @@ using OneClickSuite.Payroll.Reconciliation;
 namespace OneClickSuite.Payroll.PayRuns;
 
 /// <summary>
-/// The pay run API. The portal authenticates people and forwards who acts in <c>X-Suite-User</c> and their roles in
-/// <c>X-Suite-Roles</c> (comma-separated: payroll-maker, payroll-checker); Payroll trusts these headers, so it must
-/// only be reachable through the portal.
+/// The pay run API. Every call carries a verified identity (a JWT the portal signs for the person signed in there,
+/// <see cref="SuiteIdentity"/>): reading needs any role, acting the payroll role the action needs (clerk: prepare,
+/// submit, cancel, retry, write off; approver: approve, cancel), and maker–checker holds on top.
 /// </summary>
 public static class PayRunEndpoints
 {
-    public const string UserHeader = PayrollHeaders.User;
-    public const string RolesHeader = PayrollHeaders.Roles;
 
     public sealed record CancelRequest(string? Reason);
     public sealed record WriteOffRequest(string? Reason);
 
     public static void MapPayRuns(this WebApplication app)
     {
-        var runs = app.MapGroup("/payruns").WithTags("Pay runs");
+        var runs = app.MapGroup("/payruns").WithTags("Pay runs").RequireSuitePolicy(SuiteIdentity.Read);
 
         runs.MapPost("", (NewPayRun request, HttpContext http, PayRunService service, CancellationToken ct) =>
             Run(async () =>
@@ -62,15 +60,7 @@ public static class PayRunEndpoints
             .WithSummary("Payslip lines of a run as CSV");
     }
 
-    private static Actor ActorOf(HttpContext http)
-    {
-        var user = http.Request.Headers[UserHeader].ToString().Trim();
-        if (user.Length == 0) throw new PayrollRefusal(401, $"header {UserHeader} is missing: requests come through the portal");
-        var roles = http.Request.Headers[RolesHeader].ToString()
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return new Actor(user, roles);
-    }
+    private static Actor ActorOf(HttpContext http) => Actor.From(http.User);
 
     private static async Task<IResult> Run(Func<Task<IResult>> action, HttpContext http)
     {

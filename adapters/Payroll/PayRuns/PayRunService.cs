@@ -1,3 +1,4 @@
+using OneClickSuite.Messaging;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -30,13 +31,15 @@ public sealed class PayRunService(NpgsqlDataSource db, IOptionsMonitor<PayRuleSe
             throw PayrollRefusal.Invalid("population must be everyone, facility, cadre or worker");
         if (population != PopulationKind.Everyone && string.IsNullOrWhiteSpace(request.PopulationValue))
             throw PayrollRefusal.Invalid($"population {population} needs a value (the facility id or the cadre)");
+        if (actor.IsDemo && (population != PopulationKind.Worker || !request.PopulationValue!.StartsWith(Actor.DemoWorkerPrefix, StringComparison.Ordinal)))
+            throw PayrollRefusal.Forbidden("the demo pays only a worker it registered itself");
         var ruleSet = rules.CurrentValue;
         using var activity = Tracing.StartActivity("payroll create run");
 
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Runs are created one at a time, so two runs for one period cannot both claim the same worker unnoticed.
-        await using (var gate = connection.Sql(tx, "SELECT pg_advisory_xact_lock(72010502)"))
+        await using (var gate = connection.Sql(tx, $"SELECT pg_advisory_xact_lock({AdvisoryLocks.PayRunDrafting})"))
         {
             await gate.ExecuteNonQueryAsync(ct);
         }
@@ -340,6 +343,8 @@ public sealed class PayRunService(NpgsqlDataSource db, IOptionsMonitor<PayRuleSe
         if (string.Equals(actor.User, submittedBy, StringComparison.OrdinalIgnoreCase) ||
             string.Equals(actor.User, createdBy, StringComparison.OrdinalIgnoreCase))
             throw PayrollRefusal.Forbidden("maker–checker: the approver must be a different person from the one who created and submitted the run");
+        if (actor.IsDemo != createdBy.StartsWith(DemoIdentities.Prefix, StringComparison.Ordinal))
+            throw PayrollRefusal.Forbidden("the demo approves only the demo's own runs, and nobody approves those but the demo");
 
         var now = clock.GetUtcNow();
         await ExecuteAsync(connection, tx, "UPDATE payroll.pay_runs SET status = 'approved', approved_by = $2, approved_at = $3 WHERE id = $1",

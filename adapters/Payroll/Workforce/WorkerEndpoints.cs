@@ -27,6 +27,7 @@ public static class WorkerEndpoints
                 return worker is null ? Results.Problem($"worker {workerId}: payroll has not received this worker", statusCode: 404) : Results.Ok(worker);
             })
             .WithTags("Workers")
+            .RequireSuitePolicy(SuiteIdentity.Read)
             .WithSummary("A worker as Payroll knows them, with their ODK activity for a month (period=yyyy-MM) or for every month");
     }
 

@@ -4,13 +4,13 @@ namespace OneClickSuite.Portal.Security;
 public static class PortalRoles
 {
     /// <summary>Sees everything, changes nothing.</summary>
-    public const string Viewer = "viewer";
+    public const string Viewer = SuiteIdentity.Viewer;
 
     /// <summary>Payroll clerk: creates, submits and cancels pay runs; retries and replays stuck records.</summary>
-    public const string Clerk = "clerk";
+    public const string Clerk = SuiteIdentity.Clerk;
 
     /// <summary>Approves (or rejects) a run someone else prepared; retries and replays stuck records.</summary>
-    public const string Approver = "approver";
+    public const string Approver = SuiteIdentity.Approver;
 
     public static readonly string[] All = [Viewer, Clerk, Approver];
 
@@ -23,11 +23,4 @@ public static class PortalRoles
     /// <summary>Policy: may retry quarantined records, replay dead letters and run the demo (clerks and approvers).</summary>
     public const string Operate = "operate";
 
-    /// <summary>Payroll's roles for a portal role (header X-Suite-Roles); a viewer has none and payroll refuses every change.</summary>
-    public static string? PayrollRolesOf(string role) => role switch
-    {
-        Clerk => PayrollHeaders.MakerRole,
-        Approver => PayrollHeaders.CheckerRole,
-        _ => null,
-    };
 }

@@ -4,13 +4,16 @@ using OneClickSuite.Portal.Data;
 
 namespace OneClickSuite.Portal.Suite;
 
-/// <summary>Who the demo acts as on payroll: the portal's clerk and approver (configuration Portal:Demo).</summary>
+/// <summary>
+/// The one-click demo (configuration Portal:Demo). It exists where evaluators run the suite (the sandbox, a full
+/// graph on their machine) and nowhere else: in external mode and once deployed, <see cref="Enabled"/> is false and
+/// every way to start it answers that it is not here.
+/// </summary>
 public sealed class PortalDemoOptions
 {
     public const string SectionName = "Portal:Demo";
 
-    public string Clerk { get; set; } = "clerk";
-    public string Approver { get; set; } = "approver";
+    public bool Enabled { get; set; }
 
     /// <summary>A demo that takes longer than this is stopped and reported as failed.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(5);
@@ -36,6 +39,12 @@ public sealed class DemoCoordinator(IServiceScopeFactory scopes, Microsoft.Exten
 
     public bool IsRunning { get { lock (_gate) return _busy; } }
 
+    /// <summary>Whether the demo exists here (the sandbox, or a full graph on an evaluator's machine).</summary>
+    public bool Enabled => options.Value.Enabled;
+
+    public const string NotHere = "The demo runs only in the sandbox and on an evaluator's own machine: it pays a worker it registers " +
+                                  "itself, so it has no place beside a ministry's systems or in a deployment.";
+
     public string? StartedBy { get; private set; }
 
     public DateTimeOffset? StartedAt { get; private set; }
@@ -50,6 +59,7 @@ public sealed class DemoCoordinator(IServiceScopeFactory scopes, Microsoft.Exten
     /// <summary>Starts a run unless one is under way (then answers null); the returned task ends with the run.</summary>
     public Task<DemoResult>? TryStart(string startedBy)
     {
+        if (!Enabled) return null;
         lock (_gate)
         {
             if (_busy) return null;
@@ -76,11 +86,11 @@ public sealed class DemoCoordinator(IServiceScopeFactory scopes, Microsoft.Exten
         DemoResult result;
         try
         {
-            await audit.RecordAsync(startedBy, "run-demo", "demo", "started", $"clerk {demo.Clerk}, approver {demo.Approver}", lifetime.ApplicationStopping);
+            await audit.RecordAsync(startedBy, "run-demo", "demo", "started", $"acting as {DemoActors.Default.Clerk} and {DemoActors.Default.Approver}", lifetime.ApplicationStopping);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
             timeout.CancelAfter(demo.Timeout);
             var runner = scope.ServiceProvider.GetRequiredService<DemoRunner>();
-            result = await runner.RunAsync(new DemoActors(demo.Clerk, demo.Approver), new Progress(this), timeout.Token);
+            result = await runner.RunAsync(DemoActors.Default, new Progress(this), timeout.Token);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -21,7 +21,8 @@ public sealed class PortalActions(SuiteServices services, AuditLog audit)
 
     public static bool CanOperate(ClaimsPrincipal user) => user.IsInRole(PortalRoles.Clerk) || user.IsInRole(PortalRoles.Approver);
 
-    public static PayrollActor ActorOf(ClaimsPrincipal user) => new(NameOf(user), PortalRoles.PayrollRolesOf(RoleOf(user)));
+    /// <summary>The signed-in person, as the services are told (a signed token, <see cref="SuiteIdentity"/>).</summary>
+    public static SuiteActor ActorOf(ClaimsPrincipal user) => new(NameOf(user), [RoleOf(user)]);
 
     public Task<Outcome<PayRunView>> CreatePayRunAsync(ClaimsPrincipal user, NewPayRun request, CancellationToken ct) =>
         Audited(user, "create-pay-run", $"period {request.Period}", CanPrepare(user), "only a payroll clerk creates pay runs",
@@ -46,11 +47,11 @@ public sealed class PortalActions(SuiteServices services, AuditLog audit)
 
     public Task<Outcome<JsonNode>> RetryQuarantinedAsync(ClaimsPrincipal user, long quarantineId, string workerId, CancellationToken ct) =>
         Audited(user, "retry-quarantined-worker", $"worker {workerId}", CanOperate(user), "a viewer cannot retry records",
-            () => services.RetryQuarantinedAsync(quarantineId, ct), null, ct);
+            () => services.RetryQuarantinedAsync(quarantineId, ActorOf(user), ct), null, ct);
 
     public Task<Outcome<JsonNode>> ReplayDeadLetterAsync(ClaimsPrincipal user, string service, Guid id, CancellationToken ct) =>
         Audited(user, "replay-dead-letter", $"{service} message {id}", CanOperate(user), "a viewer cannot replay messages",
-            () => services.ReplayDeadLetterAsync(service, id, ct), null, ct);
+            () => services.ReplayDeadLetterAsync(service, id, ActorOf(user), ct), null, ct);
 
     private async Task<Outcome<T>> Audited<T>(ClaimsPrincipal user, string action, string target, bool allowed, string refusal,
         Func<Task<Outcome<T>>> act, Func<T?, string>? describe, CancellationToken ct, string? detail = null)

@@ -58,9 +58,9 @@ public static class PortalApi
         });
 
         var problems = api.MapGroup("/problems");
-        problems.MapGet("", async (SuiteStatistics statistics, SuiteServices services, CancellationToken ct) =>
+        problems.MapGet("", async (ClaimsPrincipal user, SuiteStatistics statistics, SuiteServices services, CancellationToken ct) =>
         {
-            var deadLetters = await services.DeadLettersAsync(ct);
+            var deadLetters = await services.DeadLettersAsync(PortalActions.ActorOf(user), ct);
             return Results.Ok(new
             {
                 ihrisQuarantine = await statistics.IhrisQuarantineAsync(ct),
@@ -83,6 +83,7 @@ public static class PortalApi
         // The dashboard's "Run the demo" command: no person is signed in there, so it shows the demo key instead.
         api.MapPost("/demo/run", async (HttpContext http, ClaimsPrincipal user, IConfiguration configuration, DemoCoordinator demo) =>
         {
+            if (!demo.Enabled) return Results.Problem(statusCode: 404, title: DemoCoordinator.NotHere);
             var startedBy = DemoCaller(http, user, configuration);
             if (startedBy is null) return Results.Problem(statusCode: 401, title: $"sign in as a clerk or approver, or send header {DemoKeyHeader}");
             var run = demo.TryStart(startedBy);

@@ -20,77 +20,78 @@ public sealed class SuiteServiceOptions
         [("ihris-adapter", IhrisAdapter), ("odk-adapter", OdkAdapter), ("fineract-adapter", FineractAdapter), ("payroll", Payroll)];
 }
 
-/// <summary>Who acts on Payroll: the signed-in person and their payroll roles (null: none, read-only).</summary>
-public sealed record PayrollActor(string User, string? Roles);
+/// <summary>Who acts: the person signed in to the portal (or the demo) and their suite roles.</summary>
+public sealed record SuiteActor(string User, IReadOnlyList<string> Roles);
 
 /// <summary>
-/// Every change the portal makes goes through a service's own HTTP API: Payroll's pay runs (with X-Suite-User and
-/// X-Suite-Roles), the iHRIS adapter's quarantine retry, each service's dead-letter replay.
+/// Every change the portal makes goes through a service's own HTTP API: Payroll's pay runs, the iHRIS adapter's
+/// quarantine retry, each service's dead-letter replay. Each call carries who acts as a short-lived token signed with
+/// the suite's key (<see cref="SuiteIdentity"/>); the services verify it and check the roles themselves.
 /// </summary>
-public sealed class SuiteServices(HttpClient http, IOptions<SuiteServiceOptions> options)
+public sealed class SuiteServices(HttpClient http, IOptions<SuiteServiceOptions> options, IConfiguration configuration)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly SuiteServiceOptions _services = options.Value;
 
-    public Task<Outcome<List<PayRunView>>> ListPayRunsAsync(PayrollActor actor, CancellationToken ct) =>
+    public Task<Outcome<List<PayRunView>>> ListPayRunsAsync(SuiteActor actor, CancellationToken ct) =>
         SendAsync<List<PayRunView>>(HttpMethod.Get, _services.Payroll, "/payruns", actor, null, ct);
 
-    public Task<Outcome<PayRunView>> GetPayRunAsync(Guid id, PayrollActor actor, CancellationToken ct) =>
+    public Task<Outcome<PayRunView>> GetPayRunAsync(Guid id, SuiteActor actor, CancellationToken ct) =>
         SendAsync<PayRunView>(HttpMethod.Get, _services.Payroll, $"/payruns/{id}", actor, null, ct);
 
-    public Task<Outcome<List<PayLineView>>> GetLinesAsync(Guid id, string? status, int offset, int limit, PayrollActor actor, CancellationToken ct) =>
+    public Task<Outcome<List<PayLineView>>> GetLinesAsync(Guid id, string? status, int offset, int limit, SuiteActor actor, CancellationToken ct) =>
         SendAsync<List<PayLineView>>(HttpMethod.Get, _services.Payroll,
             $"/payruns/{id}/lines?offset={offset}&limit={limit}" + (status is null ? "" : $"&status={Uri.EscapeDataString(status)}"), actor, null, ct);
 
-    public Task<Outcome<ReconciliationReport>> ReconcileAsync(Guid id, PayrollActor actor, CancellationToken ct) =>
+    public Task<Outcome<ReconciliationReport>> ReconcileAsync(Guid id, SuiteActor actor, CancellationToken ct) =>
         SendAsync<ReconciliationReport>(HttpMethod.Get, _services.Payroll, $"/payruns/{id}/reconciliation", actor, null, ct);
 
-    public Task<Outcome<PayRunView>> CreatePayRunAsync(NewPayRun request, PayrollActor actor, CancellationToken ct) =>
+    public Task<Outcome<PayRunView>> CreatePayRunAsync(NewPayRun request, SuiteActor actor, CancellationToken ct) =>
         SendAsync<PayRunView>(HttpMethod.Post, _services.Payroll, "/payruns", actor, request, ct);
 
-    public Task<Outcome<PayRunView>> SubmitAsync(Guid id, PayrollActor actor, CancellationToken ct) =>
+    public Task<Outcome<PayRunView>> SubmitAsync(Guid id, SuiteActor actor, CancellationToken ct) =>
         SendAsync<PayRunView>(HttpMethod.Post, _services.Payroll, $"/payruns/{id}/submit", actor, null, ct);
 
-    public Task<Outcome<PayRunView>> ApproveAsync(Guid id, PayrollActor actor, CancellationToken ct) =>
+    public Task<Outcome<PayRunView>> ApproveAsync(Guid id, SuiteActor actor, CancellationToken ct) =>
         SendAsync<PayRunView>(HttpMethod.Post, _services.Payroll, $"/payruns/{id}/approve", actor, null, ct);
 
-    public Task<Outcome<PayRunView>> CancelAsync(Guid id, string? reason, PayrollActor actor, CancellationToken ct) =>
+    public Task<Outcome<PayRunView>> CancelAsync(Guid id, string? reason, SuiteActor actor, CancellationToken ct) =>
         SendAsync<PayRunView>(HttpMethod.Post, _services.Payroll, $"/payruns/{id}/cancel", actor, new { reason }, ct);
 
-    public Task<Outcome<JsonNode>> RetryLineAsync(Guid id, Guid lineId, PayrollActor actor, CancellationToken ct) =>
+    public Task<Outcome<JsonNode>> RetryLineAsync(Guid id, Guid lineId, SuiteActor actor, CancellationToken ct) =>
         SendAsync<JsonNode>(HttpMethod.Post, _services.Payroll, $"/payruns/{id}/lines/{lineId}/retry", actor, null, ct);
 
     /// <summary>Payroll's CSV of a run, streamed as it comes.</summary>
-    public async Task<HttpResponseMessage> ExportCsvAsync(Guid id, PayrollActor actor, CancellationToken ct)
+    public async Task<HttpResponseMessage> ExportCsvAsync(Guid id, SuiteActor actor, CancellationToken ct)
     {
         var request = Request(HttpMethod.Get, _services.Payroll, $"/payruns/{id}/export.csv", actor, null);
         return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
     }
 
     /// <summary>Asks the iHRIS adapter to read a quarantined worker again (after it was fixed in iHRIS).</summary>
-    public Task<Outcome<JsonNode>> RetryQuarantinedAsync(long quarantineId, CancellationToken ct) =>
-        SendAsync<JsonNode>(HttpMethod.Post, _services.IhrisAdapter, $"/quarantine/{quarantineId}/retry", null, null, ct);
+    public Task<Outcome<JsonNode>> RetryQuarantinedAsync(long quarantineId, SuiteActor actor, CancellationToken ct) =>
+        SendAsync<JsonNode>(HttpMethod.Post, _services.IhrisAdapter, $"/quarantine/{quarantineId}/retry", actor, null, ct);
 
     /// <summary>Runs the iHRIS adapter's regular poll now.</summary>
-    public Task<Outcome<JsonNode>> PollRosterAsync(CancellationToken ct) =>
-        SendAsync<JsonNode>(HttpMethod.Post, _services.IhrisAdapter, "/roster/poll", null, null, ct);
+    public Task<Outcome<JsonNode>> PollRosterAsync(SuiteActor actor, CancellationToken ct) =>
+        SendAsync<JsonNode>(HttpMethod.Post, _services.IhrisAdapter, "/roster/poll", actor, null, ct);
 
     /// <summary>Each service's dead letters; a service that does not answer within 10 s is reported as such.</summary>
-    public async Task<IReadOnlyList<(string Service, Outcome<List<DeadLetter>> Letters)>> DeadLettersAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<(string Service, Outcome<List<DeadLetter>> Letters)>> DeadLettersAsync(SuiteActor actor, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
         var lists = await Task.WhenAll(_services.All.Select(async service =>
-            (service.Name, await SendAsync<List<DeadLetter>>(HttpMethod.Get, service.Url, "/dead-letters", null, null, timeout.Token))));
+            (service.Name, await SendAsync<List<DeadLetter>>(HttpMethod.Get, service.Url, "/dead-letters", actor, null, timeout.Token))));
         return lists;
     }
 
-    public Task<Outcome<JsonNode>> ReplayDeadLetterAsync(string service, Guid id, CancellationToken ct)
+    public Task<Outcome<JsonNode>> ReplayDeadLetterAsync(string service, Guid id, SuiteActor actor, CancellationToken ct)
     {
         var url = _services.All.FirstOrDefault(s => s.Name == service).Url;
         return url is null
             ? Task.FromResult(Outcome<JsonNode>.Refused(404, $"no service named {service}"))
-            : SendAsync<JsonNode>(HttpMethod.Post, url, $"/dead-letters/{id}/replay", null, null, ct);
+            : SendAsync<JsonNode>(HttpMethod.Post, url, $"/dead-letters/{id}/replay", actor, null, ct);
     }
 
     /// <summary>Each suite service's readiness (its /health).</summary>
@@ -112,20 +113,17 @@ public sealed class SuiteServices(HttpClient http, IOptions<SuiteServiceOptions>
         }));
     }
 
-    private HttpRequestMessage Request(HttpMethod method, string baseUrl, string path, PayrollActor? actor, object? body)
+    private HttpRequestMessage Request(HttpMethod method, string baseUrl, string path, SuiteActor actor, object? body)
     {
         var request = new HttpRequestMessage(method, new Uri(new Uri(baseUrl), path));
-        if (actor is not null)
-        {
-            request.Headers.Add(PayrollHeaders.User, actor.User);
-            if (actor.Roles is not null) request.Headers.Add(PayrollHeaders.Roles, actor.Roles);
-        }
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            SuiteIdentity.CreateToken(configuration, actor.User, actor.Roles));
         if (body is not null) request.Content = JsonContent.Create(body, options: Json);
         else if (method == HttpMethod.Post) request.Content = JsonContent.Create(new { }, options: Json);
         return request;
     }
 
-    private async Task<Outcome<T>> SendAsync<T>(HttpMethod method, string baseUrl, string path, PayrollActor? actor, object? body, CancellationToken ct)
+    private async Task<Outcome<T>> SendAsync<T>(HttpMethod method, string baseUrl, string path, SuiteActor actor, object? body, CancellationToken ct)
     {
         using var request = Request(method, baseUrl, path, actor, body);
         try

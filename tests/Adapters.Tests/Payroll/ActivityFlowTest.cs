@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -102,7 +103,7 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
                          $"read by the ODK adapter after {read?.TotalSeconds:F1} s");
 
         // Payroll's read API shows the worker and the counted report for October, and nothing for another month.
-        using var payrollApi = payroll.CreateClient();
+        using var payrollApi = TestIdentity.ClientAs(payroll, "payroll-test", SuiteIdentity.Viewer);
         var known = await payrollApi.GetFromJsonAsync<PayrollWorkerView>("/workers/c1?period=2026-10", Ct);
         var counted = Assert.Single(known!.Activity);
         Assert.Equal(("uuid:report-ok", true, new DateOnly(2026, 10, 1)), (counted.SubmissionId, counted.Counted, counted.Period));
@@ -112,7 +113,7 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.NotFound, (await payrollApi.GetAsync("/workers/nobody?period=2026-10", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await payrollApi.GetAsync("/workers/c1?period=October", Ct)).StatusCode);
 
-        var quarantine = await adapter.CreateClient().GetFromJsonAsync<List<JsonObject>>("/activity/quarantine", Ct);
+        var quarantine = await TestIdentity.ClientAs(adapter, "payroll-test", SuiteIdentity.Viewer).GetFromJsonAsync<List<JsonObject>>("/activity/quarantine", Ct);
         Assert.Contains(quarantine!, q => (string?)q["instance_id"] == "uuid:report-negative" && (string?)q["field"] == "households_visited");
         Assert.Contains(quarantine!, q => (string?)q["instance_id"] == "uuid:report-stranger" && ((string?)q["reason"])!.Contains("not on the roster"));
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -87,8 +88,8 @@ public sealed class MoneyTest(ITestOutputHelper output)
                 DateTimeOffset.UtcNow), ct);
         });
 
-        var maker = Client(payroll, "alice", Actor.MakerRole);
-        var checker = Client(payroll, "bob", Actor.CheckerRole);
+        var maker = TestIdentity.ClientAs(payroll, "alice", SuiteIdentity.Clerk);
+        var checker = TestIdentity.ClientAs(payroll, "bob", SuiteIdentity.Approver);
         var period = DateTime.UtcNow.AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture);
         var created = await (await maker.PostAsJsonAsync("/payruns", new { period, population = "everyone" }, Ct)).EnsureSuccessStatusCode()
             .Content.ReadFromJsonAsync<PayRunView>(Ct);
@@ -268,14 +269,6 @@ public sealed class MoneyTest(ITestOutputHelper output)
             result[reference.Value] = (count + 1, total + reader.GetDecimal(1));
         }
         return result;
-    }
-
-    private static HttpClient Client(WebApplicationFactory<PayRunService> payroll, string user, string role)
-    {
-        var client = payroll.CreateClient();
-        client.DefaultRequestHeaders.Add(PayRunEndpoints.UserHeader, user);
-        client.DefaultRequestHeaders.Add(PayRunEndpoints.RolesHeader, role);
-        return client;
     }
 
     private static async Task SetFaultsAsync(string url, object? faults)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -27,7 +28,7 @@ public sealed class DeadLetterTests(RosterSuite suite)
         await RosterData.PutManyAsync(suite.Ihris, [second, .. neighbours]);
         foreach (var neighbour in neighbours) suite.Model.Set(neighbour);
 
-        using var http = suite.FineractAdapter.CreateClient();
+        using var http = TestIdentity.ClientAs(suite.FineractAdapter, "roster-test", SuiteIdentity.Clerk);
         JsonObject letter = [];
         await EventuallyAsync(async () =>
         {
@@ -42,7 +43,7 @@ public sealed class DeadLetterTests(RosterSuite suite)
 
         // A replica that tolerates no dead letter reports itself degraded while this one waits.
         await using var strict = suite.StartFineractAdapter(new() { ["Messaging:DeadLetterThreshold"] = "0" });
-        using var strictHttp = strict.CreateClient();
+        using var strictHttp = TestIdentity.ClientAs(strict, "roster-test", SuiteIdentity.Clerk);
         Assert.Equal("Degraded", await strictHttp.GetStringAsync("/health", Ct));
 
         // Fixed in iHRIS: the new revision goes through; replaying the old message then changes nothing.

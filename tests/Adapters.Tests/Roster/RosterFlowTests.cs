@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -99,13 +100,31 @@ public sealed class RosterFlowTests(RosterSuite suite)
     }
 
     [Fact]
+    public async Task A_hundred_resync_calls_at_once_are_answered_and_leave_the_adapter_working()
+    {
+        // Each call once waited for the roster lock holding a pooled connection: a hundred of them starved the adapter.
+        using var http = TestIdentity.ClientAs(suite.IhrisAdapter, "roster-test", SuiteIdentity.Clerk);
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 100).Select(async _ =>
+        {
+            using var response = await http.PostAsync("/roster/resync", null, Ct);
+            return response.StatusCode;
+        }));
+        Assert.All(statuses, status => Assert.Contains(status, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict }));
+        Assert.Contains(HttpStatusCode.Conflict, statuses);
+
+        var worker = RosterData.NewWorker("after-storm");
+        await PutAsync([worker]);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+    }
+
+    [Fact]
     public async Task A_full_resync_and_every_event_delivered_twice_duplicate_nothing()
     {
         var workers = Enumerable.Range(0, 4).Select(_ => RosterData.NewWorker("dup")).ToList();
         await PutAsync(workers);
         await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
 
-        using var http = suite.IhrisAdapter.CreateClient();
+        using var http = TestIdentity.ClientAs(suite.IhrisAdapter, "roster-test", SuiteIdentity.Clerk);
         // The suite is shared: a change an earlier test made in iHRIS may still wait for the next poll. Poll now, so the
         // resync below has nothing left to publish unless it duplicates.
         (await http.PostAsync("/roster/poll", null, Ct)).EnsureSuccessStatusCode();
@@ -150,7 +169,7 @@ public sealed class RosterFlowTests(RosterSuite suite)
         await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
 
         // A poll goes back the overlap (5 s) before the newest change while that change is recent ...
-        using var http = suite.IhrisAdapter.CreateClient();
+        using var http = TestIdentity.ClientAs(suite.IhrisAdapter, "roster-test", SuiteIdentity.Clerk);
         var early = await (await http.PostAsync("/roster/poll", null, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
         Assert.True((int)early!["read"]! > 0, $"a poll right after the writes re-reads them: {early}");
 
@@ -292,7 +311,7 @@ public sealed class RosterFlowTests(RosterSuite suite)
         await RosterData.PutAsync(suite.Ihris, unknownFacility, locationId: "a-district");
         await PutAsync([noName, noIdentifier, badPhone, duplicate], track: false);
 
-        using var http = suite.IhrisAdapter.CreateClient();
+        using var http = TestIdentity.ClientAs(suite.IhrisAdapter, "roster-test", SuiteIdentity.Clerk);
         var expected = new (TestWorker Worker, string Resource, string Field)[]
         {
             (noName, $"Practitioner/{noName.Id}", "name"),
@@ -346,7 +365,7 @@ public sealed class RosterFlowTests(RosterSuite suite)
 
     private async Task AssertNoDeadLettersAsync()
     {
-        foreach (var (name, client) in new[] { ("fineract-adapter", suite.FineractAdapter.CreateClient()), ("odk-adapter", suite.OdkAdapter.CreateClient()) })
+        foreach (var (name, client) in new[] { ("fineract-adapter", TestIdentity.ClientAs(suite.FineractAdapter, "roster-test", SuiteIdentity.Clerk)), ("odk-adapter", TestIdentity.ClientAs(suite.OdkAdapter, "roster-test", SuiteIdentity.Clerk)) })
         {
             var letters = await client.GetFromJsonAsync<JsonArray>("/dead-letters", Ct);
             Assert.True(letters!.Count == 0, $"{name} has dead letters: {letters.ToJsonString()}");
