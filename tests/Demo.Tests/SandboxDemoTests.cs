@@ -1,3 +1,4 @@
+using OneClickSuite.Contracts.Payroll;
 using System.Diagnostics;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
@@ -45,7 +46,7 @@ public sealed class SandboxDemoTests
             var runner = host.Services.GetRequiredService<DemoRunner>();
             var steps = new RecordedSteps();
             var demo = Stopwatch.StartNew();
-            var result = await runner.RunAsync(new DemoActors("demo.clerk@oneclicksuite.org", "demo.approver@oneclicksuite.org"), steps, timeout.Token);
+            var result = await runner.RunAsync(DemoActors.Default, steps, timeout.Token);
             demo.Stop();
 
             TestContext.Current.SendDiagnosticMessage($"demo took {demo.Elapsed.TotalSeconds:F1} s (goal: under 60 s)\n{steps}\n{demoLog}");
@@ -75,7 +76,7 @@ public sealed class SandboxDemoTests
             // One person as clerk and approver: Payroll refuses the approval (maker–checker), the demo says so at step 6
             // and cancels the run it submitted, so no line stays held.
             var alone = new RecordedSteps();
-            var refused = await runner.RunAsync(new DemoActors("demo.clerk@oneclicksuite.org", "demo.clerk@oneclicksuite.org"), alone, timeout.Token);
+            var refused = await runner.RunAsync(new DemoActors(DemoIdentities.Clerk, DemoIdentities.Clerk), alone, timeout.Token);
             TestContext.Current.SendDiagnosticMessage($"second run, one person as clerk and approver:\n{alone}");
             Assert.False(refused.Succeeded);
             var failed = Assert.Single(alone.All, s => s.Status == DemoStep.Failed);
@@ -83,14 +84,14 @@ public sealed class SandboxDemoTests
             Assert.Contains("maker", failed.Detail, StringComparison.OrdinalIgnoreCase);
             Assert.Equal(refused.Error, failed.Detail);
             var payroll = host.Services.GetRequiredService<PayrollApi>();
-            var abandoned = await payroll.GetRunAsync(Guid.Parse(refused.PayRunId!), "demo.clerk@oneclicksuite.org", timeout.Token);
+            var abandoned = await payroll.GetRunAsync(Guid.Parse(refused.PayRunId!), DemoIdentities.Clerk, timeout.Token);
             Assert.Equal("cancelled", abandoned.Status);
 
             // A facility iHRIS does not have: the demo stops at step 1 and names it.
             using var nowhere = await DemoHostAsync(app, demoLog, timeout.Token, facilityId: "no-such-facility");
             var lost = new RecordedSteps();
             var stopped = await nowhere.Services.GetRequiredService<DemoRunner>().RunAsync(
-                new DemoActors("demo.clerk@oneclicksuite.org", "demo.approver@oneclicksuite.org"), lost, timeout.Token);
+                DemoActors.Default, lost, timeout.Token);
             Assert.False(stopped.Succeeded);
             Assert.Equal([(1, DemoStep.Running), (1, DemoStep.Failed)], lost.All.Select(s => (s.Number, s.Status)));
             Assert.Contains("no-such-facility", stopped.Error);
@@ -134,6 +135,8 @@ public sealed class SandboxDemoTests
             ["Odk:Email"] = await ParameterValueAsync(app, "odk-admin-email", ct),
             ["Odk:Password"] = await ParameterValueAsync(app, "odk-admin-password", ct),
             ["Ihris:FhirUrl"] = Url(app, "ihris", "fhir") + "/fhir",
+            // The demo's calls carry identities signed with the graph's own key, as the portal's do.
+            ["Suite:Identity:SigningKey"] = await ParameterValueAsync(app, "suite-signing-key", ct),
             ["Demo:PayrollUrl"] = Url(app, "payroll"),
             ["Demo:IhrisAdapterUrl"] = Url(app, "ihris-adapter"),
             ["Demo:OdkAdapterUrl"] = Url(app, "odk-adapter"),

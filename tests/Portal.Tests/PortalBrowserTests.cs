@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
@@ -78,6 +79,11 @@ public sealed class PortalBrowserTests(SandboxPortal suite) : IClassFixture<Sand
         await PutWorkerAsync(ihris, workerId, phone: "call me maybe");
         using (var adapter = suite.App.CreateHttpClient("ihris-adapter", "http"))
         {
+            // As the portal calls it: an identity signed with the graph's own key.
+            var key = new ConfigurationBuilder().AddInMemoryCollection(
+                [new(Microsoft.Extensions.Hosting.SuiteIdentity.SigningKeySetting, await suite.ParameterAsync("suite-signing-key"))]).Build();
+            adapter.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+                Microsoft.Extensions.Hosting.SuiteIdentity.CreateToken(key, "portal-test", [Microsoft.Extensions.Hosting.SuiteIdentity.Clerk]));
             (await adapter.PostAsync("/roster/poll", null, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
         }
 

@@ -23,10 +23,11 @@ public class OdkParsingTests
     }
 
     [Fact]
-    public void Changed_since_filter_covers_new_and_edited_submissions()
+    public void Changed_since_filter_covers_new_edited_and_deleted_submissions()
     {
         var filter = OdkOData.ChangedSince(new DateTimeOffset(2026, 10, 1, 8, 30, 0, TimeSpan.FromHours(3)));
-        Assert.Equal("__system/submissionDate gt 2026-10-01T05:30:00.000Z or __system/updatedAt gt 2026-10-01T05:30:00.000Z", filter);
+        Assert.Equal("__system/submissionDate gt 2026-10-01T05:30:00.000Z or __system/updatedAt gt 2026-10-01T05:30:00.000Z" +
+                     " or __system/deletedAt gt 2026-10-01T05:30:00.000Z", filter);
     }
 
     [Theory]

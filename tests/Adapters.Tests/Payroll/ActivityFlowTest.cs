@@ -146,8 +146,8 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
         await UntilAsync(() => CountedAsync(suiteDb, "uuid:report-deleted", expected: true));
         (await http.DeleteAsync($"projects/{project.Id}/forms/chw_activity/submissions/uuid:report-deleted", Ct)).EnsureSuccessStatusCode();
         await UntilAsync(() => CountedAsync(suiteDb, "uuid:report-deleted", expected: false));
-        Assert.Contains(Assert.Single((await payrollApi.GetFromJsonAsync<PayrollWorkerView>("/workers/c1?period=2026-10", Ct))!.Activity,
-            a => a.SubmissionId == "uuid:report-deleted").ReviewState ?? "", "deleted");
+        Assert.Contains("deleted", Assert.Single((await payrollApi.GetFromJsonAsync<PayrollWorkerView>("/workers/c1?period=2026-10", Ct))!.Activity,
+            a => a.SubmissionId == "uuid:report-deleted").ReviewState ?? "");
         (await http.PostAsync($"projects/{project.Id}/forms/chw_activity/submissions/uuid:report-deleted/restore", null, Ct)).EnsureSuccessStatusCode();
         await UntilAsync(() => CountedAsync(suiteDb, "uuid:report-deleted", expected: true));
     }
