@@ -64,7 +64,8 @@ public static class SuiteExtensions
         SuiteInfrastructure infra, IResourceBuilder<ProjectResource> bootstrap) =>
         service.WithSuiteDatabase(infra)
             .WithSuiteIdentity(infra)
-            .WithReference(infra.Messaging, "rabbitmq")
+            .WithEnvironment("ConnectionStrings__rabbitmq", infra.BrokerConnectionString(service.Resource.Name))
+            .WithReferenceRelationship(infra.Messaging.Resource)
             .WaitFor(infra.Messaging)
             .WaitForCompletion(bootstrap);
 
@@ -72,9 +73,12 @@ public static class SuiteExtensions
     public static IResourceBuilder<ProjectResource> WithSuiteIdentity(this IResourceBuilder<ProjectResource> service, SuiteInfrastructure infra) =>
         service.WithEnvironment("Suite__Identity__SigningKey", infra.SigningKey);
 
-    /// <summary>The suite database, with the pool this service may use (<see cref="ConnectionBudget.SuiteService"/>).</summary>
+    /// <summary>
+    /// The suite database as this service's own role (owning its schema and nothing else), with the pool it may use
+    /// (<see cref="ConnectionBudget.SuiteService"/>).
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithSuiteDatabase(this IResourceBuilder<ProjectResource> service, SuiteInfrastructure infra) =>
-        service.WithEnvironment("ConnectionStrings__suite-db", infra.ConnectionString(SuiteDatabases.Suite, ConnectionBudget.SuiteService))
+        service.WithEnvironment("ConnectionStrings__suite-db", infra.ServiceConnectionString(service.Resource.Name, ConnectionBudget.SuiteService))
             .WithReferenceRelationship(infra.Database(SuiteDatabases.Suite).Resource)
             .WaitForCompletion(infra.DatabaseSetup);
 

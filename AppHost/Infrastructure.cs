@@ -13,8 +13,14 @@ public static class SuiteDatabases
     // ODK Central: UTF8 and these three extensions (upstream: getodk/central postgres14 init).
     public static readonly SuiteDatabase Odk = new("odk-db", "odk", "odk", "citext,pg_trgm,pgrowlocks", ConnectionBudget.Odk);
     public static readonly SuiteDatabase Hapi = new("hapi-db", "hapi", "hapi", ConnectionLimit: ConnectionBudget.Hapi);
-    /// <summary>The suite's own state: adapters' tables, outbox and inbox, pay runs.</summary>
+    /// <summary>The suite's own state: adapters' tables, outbox and inbox, pay runs; a role and a schema per service.</summary>
     public static readonly SuiteDatabase Suite = new("suite-db", "suite");
+
+    /// <summary>The services sharing the suite database: each logs in as the role named like its schema.</summary>
+    public static readonly string[] SuiteServices = ["ihris-adapter", "fineract-adapter", "odk-adapter", "payroll", "portal"];
+
+    /// <summary>A service's role and schema: its resource name with underscores (as SuiteMessaging names the schema).</summary>
+    public static string RoleOf(string service) => service.Replace('-', '_');
 
     public static readonly SuiteDatabase[] All = [FineractTenants, FineractDefault, Odk, Hapi, Suite];
 }
@@ -39,9 +45,41 @@ public sealed class SuiteInfrastructure
 
     public IResourceBuilder<IResourceWithConnectionString> Database(SuiteDatabase database) => Databases[database];
 
-    /// <summary>A database's connection string with the pool a service may use (<see cref="ConnectionBudget"/>).</summary>
-    public ReferenceExpression ConnectionString(SuiteDatabase database, int maximumPoolSize) =>
-        ReferenceExpression.Create($"{Databases[database].Resource.ConnectionStringExpression};Maximum Pool Size={maximumPoolSize.ToString()}");
+    /// <summary>
+    /// A suite service's broker connection: its own user, allowed to publish only to its own exchanges and read only its
+    /// own queues (<see cref="OneClickSuite.Contracts.Subscriptions.PermissionsOf"/>); the shared broker connection
+    /// where the broker is a ministry's own (<c>ConnectionStrings:rabbitmq</c>).
+    /// </summary>
+    public ReferenceExpression BrokerConnectionString(string service) =>
+        BrokerPasswords.TryGetValue(service, out var password) && BrokerHost is { } host && BrokerPort is { } port
+            ? ReferenceExpression.Create($"amqp://{service}:{password.Resource:uri}@{host}:{port}")
+            : Messaging.Resource.ConnectionStringExpression;
+
+    public required IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> BrokerPasswords { get; init; }
+    public ReferenceExpression? BrokerHost { get; init; }
+    public ReferenceExpression? BrokerPort { get; init; }
+
+    /// <summary>Where PostgreSQL listens, for connection strings that log in as a role of their own.</summary>
+    public required ReferenceExpression PostgresHost { get; init; }
+    public required ReferenceExpression PostgresPort { get; init; }
+
+    /// <summary>Passwords of the suite services' own roles (<see cref="SuiteDatabases.SuiteServices"/>).</summary>
+    public required IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> ServicePasswords { get; init; }
+
+    /// <summary>
+    /// A suite service's connection string: its own role (never the server's superuser), the suite database, and the
+    /// pool it may use (<see cref="ConnectionBudget"/>).
+    /// </summary>
+    public ReferenceExpression ServiceConnectionString(string service, int maximumPoolSize) =>
+        RoleConnectionString(SuiteDatabases.Suite.DatabaseName, SuiteDatabases.RoleOf(service), ServicePasswords[service], maximumPoolSize);
+
+    /// <summary>An upstream system's database as its owner role logs in (the emulators' too).</summary>
+    public ReferenceExpression OwnerConnectionString(SuiteDatabase database, int maximumPoolSize) =>
+        RoleConnectionString(database.DatabaseName, database.Owner!, OwnerPassword(database), maximumPoolSize);
+
+    private ReferenceExpression RoleConnectionString(string database, string role, IResourceBuilder<ParameterResource> password, int pool) =>
+        ReferenceExpression.Create(
+            $"Host={PostgresHost};Port={PostgresPort};Database={database};Username={role};Password={password.Resource};Maximum Pool Size={pool.ToString()}");
 
     /// <summary>The password of the role a real upstream system logs in with, as created by <c>db-setup</c>.</summary>
     public IResourceBuilder<ParameterResource> OwnerPassword(SuiteDatabase database) =>
@@ -52,6 +90,13 @@ public sealed class SuiteInfrastructure
 
 public static class InfrastructureExtensions
 {
+    /// <summary>Host and port of a server given as a connection string (a managed PostgreSQL).</summary>
+    private static (ReferenceExpression Host, ReferenceExpression Port) ServerOf(string connectionString)
+    {
+        var parsed = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        return (ReferenceExpression.Create($"{parsed.Host ?? "localhost"}"), ReferenceExpression.Create($"{parsed.Port.ToString()}"));
+    }
+
     /// <summary>
     /// Containers in full mode; the machine's own PostgreSQL and RabbitMQ in sandbox and external mode.
     /// Where <c>ConnectionStrings:postgres</c> or <c>ConnectionStrings:rabbitmq</c> is configured, that server is used
@@ -91,6 +136,7 @@ public static class InfrastructureExtensions
                 .WaitForCompletion(prerequisites!);
         }
 
+        // The broker's administrator: only setup (and a person, through the management UI) uses it.
         var rabbitUser = builder.AddSetting("rabbitmq-user", "suite");
         var rabbitPassword = builder.AddSecret("rabbitmq-password");
         IResourceBuilder<IResourceWithConnectionString> messaging;
@@ -114,8 +160,19 @@ public static class InfrastructureExtensions
             messaging = builder.AddSandboxRabbitMq("rabbitmq", rabbitUser, rabbitPassword, stateDirectory).WaitForCompletion(prerequisites!);
         }
 
-        // Owner roles only where the real systems connect with them; emulators use the server's own role.
+        // Where PostgreSQL listens: the roles below log in with connection strings of their own.
+        var (host, port) = postgres.Resource switch
+        {
+            PostgresServerResource container => (ReferenceExpression.Create($"{container.PrimaryEndpoint.Property(EndpointProperty.Host)}"),
+                ReferenceExpression.Create($"{container.PrimaryEndpoint.Property(EndpointProperty.Port)}")),
+            SandboxPostgresResource local => (ReferenceExpression.Create($"{local.PrimaryEndpoint.Property(EndpointProperty.Host)}"),
+                ReferenceExpression.Create($"{local.PrimaryEndpoint.Property(EndpointProperty.Port)}")),
+            _ => ServerOf(builder.Configuration.GetConnectionString("postgres")!),
+        };
+
+        // An owner role per upstream system's database (Fineract, ODK, HAPI, or their emulators), a role per suite service.
         var ownerPasswords = new Dictionary<string, IResourceBuilder<ParameterResource>>();
+        var servicePasswords = new Dictionary<string, IResourceBuilder<ParameterResource>>();
         var databaseSetup = builder.AddOneShot<Projects.DatabaseSetup>("db-setup")
             .WithReference(postgres, "postgres")
             .WaitFor(postgres);
@@ -133,7 +190,7 @@ public static class InfrastructureExtensions
             var prefix = $"Setup__Databases__{i}__";
             databaseSetup.WithEnvironment(prefix + "Name", database.DatabaseName)
                 .WithEnvironment(prefix + "Extensions", database.Extensions);
-            if (runsContainers && database.Owner is { } owner)
+            if (mode != SuiteMode.External && database.Owner is { } owner)
             {
                 if (!ownerPasswords.TryGetValue(owner, out var ownerPassword))
                 {
@@ -141,9 +198,50 @@ public static class InfrastructureExtensions
                 }
                 databaseSetup.WithEnvironment(prefix + "Owner", owner)
                     .WithEnvironment(prefix + "OwnerPassword", ownerPassword)
-                    .WithEnvironment(prefix + "OwnerConnectionLimit", database.ConnectionLimit.ToString());
+                    // The emulator standing in for the system has a pool of its own size.
+                    .WithEnvironment(prefix + "OwnerConnectionLimit",
+                        (mode == SuiteMode.Sandbox ? ConnectionBudget.Emulator : database.ConnectionLimit).ToString());
+            }
+            if (database == SuiteDatabases.Suite)
+            {
+                for (var j = 0; j < SuiteDatabases.SuiteServices.Length; j++)
+                {
+                    var service = SuiteDatabases.SuiteServices[j];
+                    var password = servicePasswords[service] = builder.AddSecret($"{service}-db-password");
+                    databaseSetup.WithEnvironment($"{prefix}Services__{j}__Name", SuiteDatabases.RoleOf(service))
+                        .WithEnvironment($"{prefix}Services__{j}__Password", password)
+                        .WithEnvironment($"{prefix}Services__{j}__ConnectionLimit", ConnectionBudget.SuiteService.ToString());
+                }
             }
             if (postgresContainer is not null) databaseSetup.WaitFor(resource);
+        }
+
+        // A broker user per service, with the permissions its messages need, where the suite runs the broker.
+        var brokerPasswords = new Dictionary<string, IResourceBuilder<ParameterResource>>();
+        var (brokerEndpoint, management) = messaging.Resource switch
+        {
+            RabbitMQServerResource container => (container.PrimaryEndpoint, container.GetEndpoint("management")),
+            SandboxRabbitMqResource local => (local.PrimaryEndpoint, local.GetEndpoint(SandboxRabbitMqResource.ManagementEndpointName)),
+            _ => ((EndpointReference?)null, (EndpointReference?)null),
+        };
+        if (management is not null)
+        {
+            databaseSetup.WithEnvironment("Setup__Broker__ManagementUrl", management)
+                .WithEnvironment("Setup__Broker__AdminUser", rabbitUser)
+                .WithEnvironment("Setup__Broker__AdminPassword", rabbitPassword)
+                .WaitFor(messaging);
+            var i = 0;
+            foreach (var service in OneClickSuite.Contracts.Subscriptions.Services)
+            {
+                var password = brokerPasswords[service] = builder.AddSecret($"{service}-broker-password");
+                var permissions = OneClickSuite.Contracts.Subscriptions.PermissionsOf(service);
+                var prefix = $"Setup__Broker__Users__{i++}__";
+                databaseSetup.WithEnvironment(prefix + "Name", service)
+                    .WithEnvironment(prefix + "Password", password)
+                    .WithEnvironment(prefix + "Configure", permissions.Configure)
+                    .WithEnvironment(prefix + "Write", permissions.Write)
+                    .WithEnvironment(prefix + "Read", permissions.Read);
+            }
         }
 
         return new SuiteInfrastructure
@@ -154,7 +252,13 @@ public static class InfrastructureExtensions
             DatabaseSetup = databaseSetup,
             Databases = databases,
             OwnerPasswords = ownerPasswords,
+            ServicePasswords = servicePasswords,
+            BrokerPasswords = brokerPasswords,
+            BrokerHost = brokerEndpoint is null ? null : ReferenceExpression.Create($"{brokerEndpoint.Property(EndpointProperty.Host)}"),
+            BrokerPort = brokerEndpoint is null ? null : ReferenceExpression.Create($"{brokerEndpoint.Property(EndpointProperty.Port)}"),
             SigningKey = builder.AddSecret("suite-signing-key"),
+            PostgresHost = host,
+            PostgresPort = port,
         };
     }
 }

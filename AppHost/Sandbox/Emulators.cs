@@ -13,7 +13,8 @@ public static class EmulatorExtensions
         SuiteInfrastructure infra, SuiteDatabase database, string displayText)
         where TProject : IProjectMetadata, new() =>
         builder.AddSuiteService<TProject>(name)
-            .WithEnvironment($"ConnectionStrings__{database.ResourceName}", infra.ConnectionString(database, ConnectionBudget.Emulator))
+            // As the real system would: its own role, owner of its database only.
+            .WithEnvironment($"ConnectionStrings__{database.ResourceName}", infra.OwnerConnectionString(database, ConnectionBudget.Emulator))
             .WithReferenceRelationship(infra.Database(database).Resource)
             .WaitForCompletion(infra.DatabaseSetup)
             .WithUrlForEndpoint("http", url => url.DisplayText = displayText)

@@ -30,16 +30,16 @@ main() {
   export RABBITMQ_ENABLED_PLUGINS_FILE="$base/enabled_plugins"
   export RABBITMQ_CONFIG_FILE="$base/rabbitmq"   # rabbitmq.conf
   export RABBITMQ_ADVANCED_CONFIG_FILE="$base/advanced.config"
-  # epmd is shared by every Erlang node on the machine; a private port keeps ours apart and lets us stop it.
+  # epmd is shared by every Erlang node on the machine; a private port keeps ours apart and lets us stop it, and it
+  # listens on loopback only.
   export ERL_EPMD_PORT=${ERL_EPMD_PORT:-$((RABBITMQ_DIST_PORT + 1))}
+  export ERL_EPMD_ADDRESS=127.0.0.1
   # Keep the node from reaching out to DNS for its own name.
   export RABBITMQ_USE_LONGNAME=false
 
   {
     echo "listeners.tcp.1 = 127.0.0.1:$RABBITMQ_NODE_PORT"
     echo "loopback_users = none"
-    echo "default_user = $RABBITMQ_USER"
-    echo "default_pass = $RABBITMQ_PASSWORD"
     if [ -n "${RABBITMQ_MANAGEMENT_PORT:-}" ]; then
       echo "management.tcp.port = $RABBITMQ_MANAGEMENT_PORT"
       echo "management.tcp.ip = 127.0.0.1"
@@ -66,7 +66,8 @@ main() {
 
   "$server" &
   pid=$!
-  # default_user only applies to a fresh node: make the configured credentials hold on later starts too.
+  # The administrator is set from the node's own environment (os:getenv in an eval), so the password is neither on a
+  # command line nor in a file; it holds on every start, so a changed parameter just works.
   (
     ctl=(/usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$RABBITMQ_NODENAME")
     for _ in $(seq 1 90); do
@@ -75,8 +76,11 @@ main() {
       sleep 1
     done
     if "${ctl[@]}" await_startup --timeout 5 > /dev/null 2>&1; then
-      "${ctl[@]}" add_user "$RABBITMQ_USER" "$RABBITMQ_PASSWORD" > /dev/null 2>&1 \
-        || "${ctl[@]}" change_password "$RABBITMQ_USER" "$RABBITMQ_PASSWORD" > /dev/null 2>&1
+      "${ctl[@]}" eval 'U = list_to_binary(os:getenv("RABBITMQ_USER")), P = list_to_binary(os:getenv("RABBITMQ_PASSWORD")),
+        case rabbit_auth_backend_internal:add_user(U, P, <<"oneclicksuite">>) of
+          ok -> ok;
+          _ -> rabbit_auth_backend_internal:change_password(U, P, <<"oneclicksuite">>)
+        end.' > /dev/null 2>&1
       "${ctl[@]}" set_user_tags "$RABBITMQ_USER" administrator > /dev/null 2>&1
       "${ctl[@]}" set_permissions -p / "$RABBITMQ_USER" ".*" ".*" ".*" > /dev/null 2>&1
       "${ctl[@]}" delete_user guest > /dev/null 2>&1 || true

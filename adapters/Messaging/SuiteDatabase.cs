@@ -20,10 +20,18 @@ public sealed class SuiteDatabase(NpgsqlDataSource dataSource, string schema)
             lockCommand.Parameters.AddWithValue("key", AdvisoryLocks.SchemaMigration + Schema);
             await lockCommand.ExecuteNonQueryAsync(ct);
         }
-        await using (var command = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS \"{Schema}\";\nSET LOCAL search_path TO \"{Schema}\";\n{ddl}", connection, transaction))
+        await using (var command = new NpgsqlCommand(
+            $"{CreateSchemaIfMissing(Schema)}\nSET LOCAL search_path TO \"{Schema}\";\n{ddl}", connection, transaction))
         {
             await command.ExecuteNonQueryAsync(ct);
         }
         await transaction.CommitAsync(ct);
     }
+
+    /// <summary>
+    /// Creates the schema only when it is missing. In a deployment it already exists, owned by the service's role,
+    /// which may not create schemas; PostgreSQL checks that right before it looks at IF NOT EXISTS.
+    /// </summary>
+    public static string CreateSchemaIfMissing(string schema) =>
+        $"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = '{schema}') THEN CREATE SCHEMA \"{schema}\"; END IF; END $$;";
 }

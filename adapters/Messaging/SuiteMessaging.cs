@@ -57,7 +57,9 @@ public static class SuiteMessaging
             options.ServiceLocationPolicy = ServiceLocationPolicy.AlwaysAllowed;
 
             options.PersistMessagesWithPostgresql(dataSource, schema);
-            var rabbit = options.UseRabbitMq(new Uri(broker)).AutoProvision();
+            // No service asks another for a reply over the broker, so no per-process response queue is declared:
+            // each service's broker user may only touch the queues of the events it publishes and subscribes to.
+            var rabbit = options.UseRabbitMq(new Uri(broker)).AutoProvision().DisableSystemRequestReplyQueueDeclaration();
             // Failed messages go to Wolverine's dead-letter table (kept with their exception, replayable), not to a
             // RabbitMQ dead-letter queue that nobody can query.
             rabbit.CustomizeDeadLetterQueueing(new DeadLetterQueue("wolverine-dead-letter-queue", DeadLetterQueueMode.WolverineStorage));
@@ -112,6 +114,12 @@ public sealed class SuiteMessagingOptions(string serviceName, WolverineOptions w
     /// <summary>Publishes <typeparamref name="T"/> to the fanout exchange <paramref name="exchange"/>.</summary>
     public SuiteMessagingOptions Publish<T>(string exchange)
     {
+        if (Subscriptions.PublisherOf(exchange) != ServiceName)
+        {
+            throw new InvalidOperationException(
+                $"{ServiceName} publishes to \"{exchange}\" but Contracts' Subscriptions names {Subscriptions.PublisherOf(exchange) ?? "no publisher"}: " +
+                "the broker would refuse it.");
+        }
         RabbitMq.DeclareExchange(exchange, e =>
         {
             e.ExchangeType = ExchangeType.Fanout;

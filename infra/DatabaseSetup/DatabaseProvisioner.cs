@@ -14,6 +14,20 @@ public sealed class DatabaseSpec
     public int OwnerConnectionLimit { get; set; } = -1;
     /// <summary>Comma-separated extensions created in the database (e.g. ODK Central's citext, pg_trgm, pgrowlocks).</summary>
     public string? Extensions { get; set; }
+
+    /// <summary>
+    /// One login role per service that shares this database (the suite's own services), each owning the schema of
+    /// its name and nothing else.
+    /// </summary>
+    public List<ServiceRoleSpec> Services { get; set; } = [];
+}
+
+/// <summary>A service's own role: the schema of the same name is its, and it may connect to this database only.</summary>
+public sealed class ServiceRoleSpec
+{
+    public string Name { get; set; } = "";
+    public string? Password { get; set; }
+    public int ConnectionLimit { get; set; } = -1;
 }
 
 public static class DatabaseProvisioner
@@ -36,6 +50,13 @@ public static class DatabaseProvisioner
                 logger.LogInformation("Role {Role} {State}", owner, exists ? "updated" : "created");
             }
 
+            foreach (var service in database.Services)
+            {
+                var exists = await ScalarAsync(admin, "SELECT 1 FROM pg_roles WHERE rolname = @p", service.Name, cancellationToken) is not null;
+                await ExecuteAsync(admin, $"{(exists ? "ALTER" : "CREATE")} ROLE {Quote(service.Name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE " +
+                                          $"CONNECTION LIMIT {service.ConnectionLimit} PASSWORD {Literal(service.Password ?? "")}", cancellationToken);
+            }
+
             if (await ScalarAsync(admin, "SELECT 1 FROM pg_database WHERE datname = @p", database.Name, cancellationToken) is null)
             {
                 // template0 with UTF8: ODK Central refuses databases in any other encoding.
@@ -46,6 +67,13 @@ public static class DatabaseProvisioner
             {
                 await ExecuteAsync(admin, $"ALTER DATABASE {Quote(database.Name)} OWNER TO {Quote(dbOwner)}", cancellationToken);
                 await ExecuteAsync(admin, $"GRANT ALL PRIVILEGES ON DATABASE {Quote(database.Name)} TO {Quote(dbOwner)}", cancellationToken);
+            }
+            if (database.Owner is not null || database.Services.Count > 0)
+            {
+                // Only the roles named here connect: one system's role cannot even open another's database.
+                await ExecuteAsync(admin, $"REVOKE ALL ON DATABASE {Quote(database.Name)} FROM PUBLIC", cancellationToken);
+                foreach (var service in database.Services)
+                    await ExecuteAsync(admin, $"GRANT CONNECT ON DATABASE {Quote(database.Name)} TO {Quote(service.Name)}", cancellationToken);
             }
 
             var inDatabase = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database.Name };
@@ -61,6 +89,27 @@ public static class DatabaseProvisioner
             {
                 await ExecuteAsync(connection, $"CREATE EXTENSION IF NOT EXISTS {Quote(extension)}", cancellationToken);
             }
+            if (database.Services.Count > 0)
+            {
+                // Nobody creates objects in public; each service only in its own schema.
+                await ExecuteAsync(connection, "REVOKE CREATE ON SCHEMA public FROM PUBLIC", cancellationToken);
+                foreach (var service in database.Services)
+                {
+                    var schema = Quote(service.Name);
+                    await ExecuteAsync(connection, $"CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {schema}", cancellationToken);
+                    await ExecuteAsync(connection, $"ALTER SCHEMA {schema} OWNER TO {schema}", cancellationToken);
+                    // Objects an earlier version created as the superuser move to the service's role.
+                    await ExecuteAsync(connection, $"""
+                        DO $$ DECLARE r record; BEGIN
+                          FOR r IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                   WHERE n.nspname = {Literal(service.Name)} AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                                     AND pg_get_userbyid(c.relowner) <> {Literal(service.Name)} LOOP
+                            EXECUTE format('ALTER TABLE %s OWNER TO %I', r.name, {Literal(service.Name)});
+                          END LOOP;
+                        END $$
+                        """, cancellationToken);
+                }
+            }
             logger.LogInformation("Database {Database} ready (owner {Owner}, extensions {Extensions})",
                 database.Name, database.Owner ?? "postgres", database.Extensions ?? "none");
         }
@@ -74,6 +123,8 @@ public static class DatabaseProvisioner
         if (string.IsNullOrWhiteSpace(database.Name)) throw new InvalidOperationException("Setup:Databases: a database has no Name");
         if (database.Owner is not null && string.IsNullOrEmpty(database.OwnerPassword))
             throw new InvalidOperationException($"Setup:Databases: database {database.Name}: owner {database.Owner} has no OwnerPassword");
+        foreach (var service in database.Services.Where(s => string.IsNullOrEmpty(s.Password)))
+            throw new InvalidOperationException($"Setup:Databases: database {database.Name}: service role {service.Name} has no Password");
     }
 
     private static async Task<NpgsqlConnection> OpenWithRetryAsync(string connectionString, ILogger logger, CancellationToken cancellationToken)

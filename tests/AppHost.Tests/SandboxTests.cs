@@ -146,6 +146,56 @@ public class SandboxTests
             Assert.True(known >= 8, $"Payroll knows {known} of the 8 demo workers with their accounts:\n{logs.Recent("payroll")}");
         }
 
+        // Least privilege, as the running services have it: each logs in as its own role, owning its schema only; the
+        // portal reads only the views each service exposes; no service may even open an upstream system's database.
+        var superuser = new NpgsqlConnectionStringBuilder(await app.GetConnectionStringAsync("suite-db", timeout.Token));
+        async Task<string?> AsRoleAsync(string role, string database, string sql)
+        {
+            var service = role == "portal" ? "portal" : role.Replace('_', '-');
+            var login = new NpgsqlConnectionStringBuilder(superuser.ConnectionString)
+            {
+                Database = database, Username = role, Password = await ParameterValueAsync(app, $"{service}-db-password", timeout.Token), Pooling = false,
+            };
+            try
+            {
+                await using var connection = new NpgsqlConnection(login.ConnectionString);
+                await connection.OpenAsync(timeout.Token);
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync(timeout.Token);
+                return null;
+            }
+            catch (PostgresException ex)
+            {
+                return ex.SqlState;
+            }
+        }
+        const string PermissionDenied = "42501";
+        Assert.Equal(PermissionDenied, await AsRoleAsync("payroll", "suite", "SELECT count(*) FROM ihris_adapter.roster_workers"));
+        Assert.Equal(PermissionDenied, await AsRoleAsync("odk_adapter", "suite", "SELECT count(*) FROM payroll.pay_lines"));
+        Assert.Equal(PermissionDenied, await AsRoleAsync("portal", "suite", "SELECT count(*) FROM payroll.pay_lines"));
+        Assert.Equal(PermissionDenied, await AsRoleAsync("portal", "suite", "SELECT count(*) FROM payroll.wolverine_incoming_envelopes"));
+        Assert.Null(await AsRoleAsync("portal", "suite", "SELECT count(*) FROM payroll.read_pay_lines"));
+        Assert.Null(await AsRoleAsync("portal", "suite", "SELECT count(*) FROM ihris_adapter.read_roster_workers"));
+        Assert.Equal(PermissionDenied, await AsRoleAsync("ihris_adapter", "suite", "CREATE TABLE public.stray (id int)"));
+        Assert.Equal(PermissionDenied, await AsRoleAsync("payroll", "fineract_default", "SELECT 1")); // cannot even connect
+
+        // A service's broker user publishes only to its own exchanges: the ODK adapter cannot ask for a payment.
+        var broker = new Uri((await app.GetConnectionStringAsync("rabbitmq", timeout.Token))!);
+        var odkUser = new ConnectionFactory
+        {
+            HostName = broker.Host, Port = broker.Port, UserName = "odk-adapter",
+            Password = await ParameterValueAsync(app, "odk-adapter-broker-password", timeout.Token),
+        };
+        await using (var amqp = await odkUser.CreateConnectionAsync(timeout.Token))
+        await using (var channel = await amqp.CreateChannelAsync(cancellationToken: timeout.Token))
+        {
+            await channel.BasicPublishAsync("payment-requests", "", "{}"u8.ToArray(), timeout.Token);
+            var closed = DateTime.UtcNow.AddSeconds(10);
+            while (!channel.IsClosed && DateTime.UtcNow < closed) await Task.Delay(100, timeout.Token);
+            Assert.True(channel.IsClosed, "the broker let the ODK adapter publish a payment request");
+            Assert.Equal(403, channel.CloseReason!.ReplyCode); // ACCESS_REFUSED
+        }
+
         await app.StopAsync(CancellationToken.None);
         try { Directory.Delete(dataPath, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }

@@ -3,7 +3,7 @@ namespace OneClickSuite.FineractAdapter.Enrolment;
 /// <summary>The worker ↔ Fineract client ↔ savings account mapping, with the last roster revision applied.</summary>
 public static class EnrolmentStore
 {
-    public const string Ddl = """
+    public static readonly string Ddl = """
         CREATE TABLE IF NOT EXISTS worker_accounts (
             worker_id          text PRIMARY KEY,
             employee_number    text NOT NULL,
@@ -15,7 +15,12 @@ public static class EnrolmentStore
         );
         -- A hash of the name and phone last written to the client: a change of anything else needs no call.
         ALTER TABLE worker_accounts ADD COLUMN IF NOT EXISTS client_fields text;
-        """;
+
+        -- What the portal may read (ReadAccess): each worker's client and account.
+        CREATE OR REPLACE VIEW read_worker_accounts AS
+            SELECT worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, updated_at
+            FROM worker_accounts;
+        """ + "\n" + Messaging.ReadAccess.GrantToPortal("fineract_adapter", "read_worker_accounts");
 }
 
 public sealed record WorkerAccount(

@@ -3,7 +3,7 @@ namespace OneClickSuite.IhrisAdapter.Roster;
 /// <summary>The adapter's tables: what was last published per worker, the read cursor, and the quarantine.</summary>
 public static class RosterStore
 {
-    public const string Ddl = """
+    public static readonly string Ddl = """
         CREATE TABLE IF NOT EXISTS roster_workers (
             worker_id       text PRIMARY KEY,
             employee_number text NOT NULL,
@@ -33,7 +33,11 @@ public static class RosterStore
             first_seen  timestamptz NOT NULL DEFAULT now(),
             last_seen   timestamptz NOT NULL DEFAULT now()
         );
-        """;
+
+        -- What the portal may read (ReadAccess): the roster as published and what is set aside.
+        CREATE OR REPLACE VIEW read_roster_workers AS SELECT * FROM roster_workers;
+        CREATE OR REPLACE VIEW read_quarantine AS SELECT * FROM quarantine;
+        """ + "\n" + Messaging.ReadAccess.GrantToPortal("ihris_adapter", "read_roster_workers", "read_quarantine");
 }
 
 public sealed record StoredWorker(string WorkerId, string EmployeeNumber, string ContentHash, bool OnRoster, long Revision, string Snapshot);

@@ -62,7 +62,7 @@ public sealed class ActivityIntake(
     private static readonly Counter<long> Withdrawn = Meter.CreateCounter<long>("activity.withdrawn", description: "Activity reports that stopped counting");
     private static readonly Counter<long> Quarantined = Meter.CreateCounter<long>("activity.quarantined", description: "Activity reports set aside");
 
-    public const string Ddl = """
+    public static readonly string Ddl = """
         CREATE TABLE IF NOT EXISTS activity_cursor (
             form_id     text PRIMARY KEY,
             since       timestamptz NOT NULL,
@@ -84,7 +84,11 @@ public sealed class ActivityIntake(
             submission     jsonb NOT NULL,
             version        bigint NOT NULL,
             quarantined_at timestamptz NOT NULL DEFAULT now());
-        """;
+
+        -- What the portal may read (ReadAccess): reports, whether they count, and those set aside.
+        CREATE OR REPLACE VIEW read_activity_submissions AS SELECT * FROM activity_submissions;
+        CREATE OR REPLACE VIEW read_activity_quarantine AS SELECT * FROM activity_quarantine;
+        """ + "\n" + ReadAccess.GrantToPortal("odk_adapter", "read_activity_submissions", "read_activity_quarantine");
 
     private readonly SemaphoreSlim _polling = new(1, 1);
 

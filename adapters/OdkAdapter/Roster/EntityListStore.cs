@@ -6,7 +6,7 @@ namespace OneClickSuite.OdkAdapter.Roster;
 /// </summary>
 public static class EntityListStore
 {
-    public const string Ddl = """
+    public static readonly string Ddl = """
         CREATE TABLE IF NOT EXISTS roster_entities (
             worker_id        text PRIMARY KEY,
             entity_uuid      uuid NOT NULL UNIQUE,
@@ -24,7 +24,10 @@ public static class EntityListStore
             updated_at       timestamptz NOT NULL DEFAULT now()
         );
         CREATE INDEX IF NOT EXISTS roster_entities_pending ON roster_entities (next_attempt_at) WHERE revision > synced_revision;
-        """;
+
+        -- What the portal may read (ReadAccess): each worker's entity and whether it reached Central.
+        CREATE OR REPLACE VIEW read_roster_entities AS SELECT * FROM roster_entities;
+        """ + "\n" + Messaging.ReadAccess.GrantToPortal("odk_adapter", "read_roster_entities");
 }
 
 public sealed record PendingEntity(

@@ -10,8 +10,6 @@ public static class PayrollDatabase
     public const string Schema = "payroll";
 
     private const string Ddl = """
-        CREATE SCHEMA IF NOT EXISTS payroll;
-
         -- Workers as the roster events describe them; employment dates drive salary proration.
         CREATE TABLE IF NOT EXISTS payroll.workers (
             worker_id        text PRIMARY KEY,
@@ -134,6 +132,14 @@ public static class PayrollDatabase
         ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS pay_date date;
         """;
 
+    /// <summary>What the portal may read (ReadAccess): workers as Payroll knows them, runs, their lines and payments.</summary>
+    private static readonly string ReadViews = """
+        CREATE OR REPLACE VIEW payroll.read_workers AS SELECT * FROM payroll.workers;
+        CREATE OR REPLACE VIEW payroll.read_pay_runs AS SELECT * FROM payroll.pay_runs;
+        CREATE OR REPLACE VIEW payroll.read_pay_lines AS SELECT * FROM payroll.pay_lines;
+        CREATE OR REPLACE VIEW payroll.read_payments AS SELECT * FROM payroll.payments;
+        """ + "\n" + ReadAccess.GrantToPortal("payroll", "read_workers", "read_pay_runs", "read_pay_lines", "read_payments");
+
     public static async Task MigrateAsync(NpgsqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -144,7 +150,7 @@ public static class PayrollDatabase
         }
         try
         {
-            await using var command = new NpgsqlCommand(Ddl, connection);
+            await using var command = new NpgsqlCommand(SuiteDatabase.CreateSchemaIfMissing(Schema) + "\n" + Ddl + "\n" + ReadViews, connection);
             await command.ExecuteNonQueryAsync(ct);
         }
         finally

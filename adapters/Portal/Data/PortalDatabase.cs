@@ -11,7 +11,8 @@ public static class PortalDatabase
     public const string ConnectionStringName = "suite-db";
 
     private const string Ddl = """
-        CREATE SCHEMA IF NOT EXISTS portal;
+        -- In a deployment the schema exists already, owned by the portal's role, which may not create schemas.
+        DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'portal') THEN CREATE SCHEMA portal; END IF; END $$;
 
         CREATE TABLE IF NOT EXISTS portal.users (
             name        text PRIMARY KEY,

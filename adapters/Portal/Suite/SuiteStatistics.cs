@@ -42,12 +42,12 @@ public sealed class SuiteStatistics(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.QuerySingleAsync<SyncCounts>(new CommandDefinition("""
-            SELECT (SELECT count(*)::int FROM ihris_adapter.roster_workers WHERE on_roster) AS onroster,
-                   (SELECT count(*)::int FROM odk_adapter.roster_entities WHERE present AND synced_revision >= revision) AS inodk,
-                   (SELECT count(*)::int FROM fineract_adapter.worker_accounts WHERE savings_account_id IS NOT NULL AND NOT credits_blocked) AS infineract,
-                   (SELECT count(*)::int FROM ihris_adapter.quarantine) AS ihrisquarantined,
-                   (SELECT count(*)::int FROM odk_adapter.roster_entities WHERE revision > synced_revision AND last_error IS NOT NULL) AS odkfailing,
-                   (SELECT count(*)::int FROM ihris_adapter.roster_workers r LEFT JOIN fineract_adapter.worker_accounts f USING (worker_id)
+            SELECT (SELECT count(*)::int FROM ihris_adapter.read_roster_workers WHERE on_roster) AS onroster,
+                   (SELECT count(*)::int FROM odk_adapter.read_roster_entities WHERE present AND synced_revision >= revision) AS inodk,
+                   (SELECT count(*)::int FROM fineract_adapter.read_worker_accounts WHERE savings_account_id IS NOT NULL AND NOT credits_blocked) AS infineract,
+                   (SELECT count(*)::int FROM ihris_adapter.read_quarantine) AS ihrisquarantined,
+                   (SELECT count(*)::int FROM odk_adapter.read_roster_entities WHERE revision > synced_revision AND last_error IS NOT NULL) AS odkfailing,
+                   (SELECT count(*)::int FROM ihris_adapter.read_roster_workers r LEFT JOIN fineract_adapter.read_worker_accounts f USING (worker_id)
                      WHERE r.on_roster AND (f.savings_account_id IS NULL OR f.applied_revision < r.revision)) AS fineractpending
             """, cancellationToken: ct));
     }
@@ -56,9 +56,9 @@ public sealed class SuiteStatistics(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.QuerySingleAsync<ActivityCounts>(new CommandDefinition("""
-            SELECT (SELECT count(*)::int FROM odk_adapter.activity_submissions WHERE counted) AS counted,
-                   (SELECT count(*)::int FROM odk_adapter.activity_submissions WHERE NOT counted) AS notcounted,
-                   (SELECT count(*)::int FROM odk_adapter.activity_quarantine) AS quarantined
+            SELECT (SELECT count(*)::int FROM odk_adapter.read_activity_submissions WHERE counted) AS counted,
+                   (SELECT count(*)::int FROM odk_adapter.read_activity_submissions WHERE NOT counted) AS notcounted,
+                   (SELECT count(*)::int FROM odk_adapter.read_activity_quarantine) AS quarantined
             """, cancellationToken: ct));
     }
 
@@ -66,7 +66,7 @@ public sealed class SuiteStatistics(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return (await connection.QueryAsync<PayRunCount>(new CommandDefinition(
-            "SELECT status, count(*)::int AS runs, COALESCE(sum(total), 0) AS total FROM payroll.pay_runs GROUP BY status ORDER BY status",
+            "SELECT status, count(*)::int AS runs, COALESCE(sum(total), 0) AS total FROM payroll.read_pay_runs GROUP BY status ORDER BY status",
             cancellationToken: ct))).AsList();
     }
 
@@ -78,7 +78,7 @@ public sealed class SuiteStatistics(NpgsqlDataSource db)
                    COALESCE(sum(amount) FILTER (WHERE status = 'paid'), 0) AS paidamount,
                    count(*) FILTER (WHERE status = 'failed')::int AS failed,
                    count(*) FILTER (WHERE status = 'requested')::int AS requested
-            FROM payroll.payments
+            FROM payroll.read_payments
             """, cancellationToken: ct));
     }
 
@@ -88,7 +88,7 @@ public sealed class SuiteStatistics(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<(DateTime Day, decimal Amount)>(new CommandDefinition("""
             SELECT date_trunc('day', settled_at)::date::timestamp AS day, sum(amount) AS amount
-            FROM payroll.payments WHERE status = 'paid' AND settled_at >= now() - make_interval(days => @days)
+            FROM payroll.read_payments WHERE status = 'paid' AND settled_at >= now() - make_interval(days => @days)
             GROUP BY 1 ORDER BY 1
             """, new { days }, cancellationToken: ct));
         return rows.Select(r => new ChartPoint(r.Day.ToString("dd MMM"), r.Amount)).ToList();
@@ -101,7 +101,7 @@ public sealed class SuiteStatistics(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<ChartPoint>(new CommandDefinition($"""
             SELECT {group} AS label, sum(l.amount) AS value
-            FROM payroll.pay_lines l LEFT JOIN payroll.workers w ON w.worker_id = l.worker_id
+            FROM payroll.read_pay_lines l LEFT JOIN payroll.read_workers w ON w.worker_id = l.worker_id
             WHERE NOT l.run_cancelled AND l.status NOT IN ('cancelled', 'to-recover') AND (@runId::uuid IS NULL OR l.run_id = @runId)
             GROUP BY 1 ORDER BY 2 DESC LIMIT 12
             """, new { runId }, cancellationToken: ct));
@@ -114,8 +114,8 @@ public sealed class SuiteStatistics(NpgsqlDataSource db)
         search = string.IsNullOrWhiteSpace(search) ? null : search.Trim();
         var args = new { search = search is null ? null : "%" + search + "%", offset, limit };
         const string from = """
-            FROM odk_adapter.activity_submissions s
-            LEFT JOIN ihris_adapter.roster_workers r ON r.worker_id = s.worker_id
+            FROM odk_adapter.read_activity_submissions s
+            LEFT JOIN ihris_adapter.read_roster_workers r ON r.worker_id = s.worker_id
             WHERE s.worker_id IS NOT NULL AND s.period IS NOT NULL
               AND (@search::text IS NULL OR s.worker_id ILIKE @search OR r.employee_number ILIKE @search
                    OR (r.snapshot->>'givenName') || ' ' || (r.snapshot->>'familyName') ILIKE @search)
@@ -142,7 +142,7 @@ public sealed class SuiteStatistics(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return (await connection.QueryAsync<QuarantinedWorker>(new CommandDefinition(
-            "SELECT id, worker_id AS workerid, resource, field, reason, first_seen AS firstseen, last_seen AS lastseen FROM ihris_adapter.quarantine ORDER BY id",
+            "SELECT id, worker_id AS workerid, resource, field, reason, first_seen AS firstseen, last_seen AS lastseen FROM ihris_adapter.read_quarantine ORDER BY id",
             cancellationToken: ct))).AsList();
     }
 
@@ -150,7 +150,7 @@ public sealed class SuiteStatistics(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return (await connection.QueryAsync<QuarantinedReport>(new CommandDefinition(
-            "SELECT instance_id AS instanceid, reason, field, quarantined_at AS quarantinedat FROM odk_adapter.activity_quarantine ORDER BY quarantined_at DESC LIMIT 500",
+            "SELECT instance_id AS instanceid, reason, field, quarantined_at AS quarantinedat FROM odk_adapter.read_activity_quarantine ORDER BY quarantined_at DESC LIMIT 500",
             cancellationToken: ct))).AsList();
     }
 
@@ -158,7 +158,7 @@ public sealed class SuiteStatistics(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return (await connection.QueryAsync<EntityFailure>(new CommandDefinition("""
-            SELECT worker_id AS workerid, attempts, last_error AS lasterror, next_attempt_at AS nextattemptat FROM odk_adapter.roster_entities
+            SELECT worker_id AS workerid, attempts, last_error AS lasterror, next_attempt_at AS nextattemptat FROM odk_adapter.read_roster_entities
             WHERE revision > synced_revision AND last_error IS NOT NULL ORDER BY next_attempt_at LIMIT 500
             """, cancellationToken: ct))).AsList();
     }
@@ -168,9 +168,9 @@ public sealed class SuiteStatistics(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<(string? Name, long? ClientId, long? SavingsAccountId)>(new CommandDefinition("""
-            SELECT (SELECT (snapshot->>'givenName') || ' ' || (snapshot->>'familyName') FROM ihris_adapter.roster_workers WHERE worker_id = @workerId),
+            SELECT (SELECT (snapshot->>'givenName') || ' ' || (snapshot->>'familyName') FROM ihris_adapter.read_roster_workers WHERE worker_id = @workerId),
                    f.client_id, f.savings_account_id
-            FROM (SELECT @workerId AS workerid) w LEFT JOIN fineract_adapter.worker_accounts f ON f.worker_id = w.workerid
+            FROM (SELECT @workerId AS workerid) w LEFT JOIN fineract_adapter.read_worker_accounts f ON f.worker_id = w.workerid
             """, new { workerId }, cancellationToken: ct));
         return row;
     }

@@ -51,22 +51,22 @@ public sealed class WorkerDirectory(NpgsqlDataSource db)
     // joined for the page's rows only. The search matches the start of the employee number or worker id, or any part of
     // the name, case-insensitively.
     private const string RosterFilter = """
-        FROM ihris_adapter.roster_workers r
+        FROM ihris_adapter.read_roster_workers r
         WHERE (@search::text IS NULL OR lower(r.employee_number) LIKE @prefix OR lower(r.worker_id) LIKE @prefix
                OR lower(COALESCE(r.snapshot->>'givenName', '') || ' ' || COALESCE(r.snapshot->>'familyName', '')) LIKE @contains)
           AND (@state = 'all'
-               OR (@state = 'quarantined' AND EXISTS (SELECT 1 FROM ihris_adapter.quarantine q WHERE q.worker_id = r.worker_id))
-               OR (@state = 'failed' AND EXISTS (SELECT 1 FROM odk_adapter.roster_entities o
+               OR (@state = 'quarantined' AND EXISTS (SELECT 1 FROM ihris_adapter.read_quarantine q WHERE q.worker_id = r.worker_id))
+               OR (@state = 'failed' AND EXISTS (SELECT 1 FROM odk_adapter.read_roster_entities o
                                                  WHERE o.worker_id = r.worker_id AND o.last_error IS NOT NULL AND o.revision > o.synced_revision))
                -- Not yet in ODK's list, or no Fineract account yet (hashed look-ups: one pass over each table).
                OR (@state = 'pending' AND r.on_roster
-                   AND (r.worker_id NOT IN (SELECT o.worker_id FROM odk_adapter.roster_entities o WHERE o.revision <= o.synced_revision)
-                        OR r.worker_id NOT IN (SELECT f.worker_id FROM fineract_adapter.worker_accounts f WHERE f.savings_account_id IS NOT NULL))))
+                   AND (r.worker_id NOT IN (SELECT o.worker_id FROM odk_adapter.read_roster_entities o WHERE o.revision <= o.synced_revision)
+                        OR r.worker_id NOT IN (SELECT f.worker_id FROM fineract_adapter.read_worker_accounts f WHERE f.savings_account_id IS NOT NULL))))
         """;
 
     private const string Orphans = """
-        SELECT q.worker_id FROM ihris_adapter.quarantine q
-        WHERE NOT EXISTS (SELECT 1 FROM ihris_adapter.roster_workers r WHERE r.worker_id = q.worker_id)
+        SELECT q.worker_id FROM ihris_adapter.read_quarantine q
+        WHERE NOT EXISTS (SELECT 1 FROM ihris_adapter.read_roster_workers r WHERE r.worker_id = q.worker_id)
           AND @state IN ('all', 'quarantined')
           AND (@search::text IS NULL OR lower(q.worker_id) LIKE @prefix)
         ORDER BY q.worker_id
@@ -82,10 +82,10 @@ public sealed class WorkerDirectory(NpgsqlDataSource db)
                o.present AS odk_present, o.attempts AS odk_attempts, o.last_error AS odk_error,
                f.worker_id IS NOT NULL AS in_fineract, f.client_id, f.savings_account_id, f.credits_blocked, f.applied_revision
         FROM unnest(@ids) AS w(worker_id)
-        LEFT JOIN ihris_adapter.roster_workers r ON r.worker_id = w.worker_id
-        LEFT JOIN ihris_adapter.quarantine q ON q.worker_id = w.worker_id
-        LEFT JOIN odk_adapter.roster_entities o ON o.worker_id = w.worker_id
-        LEFT JOIN fineract_adapter.worker_accounts f ON f.worker_id = w.worker_id
+        LEFT JOIN ihris_adapter.read_roster_workers r ON r.worker_id = w.worker_id
+        LEFT JOIN ihris_adapter.read_quarantine q ON q.worker_id = w.worker_id
+        LEFT JOIN odk_adapter.read_roster_entities o ON o.worker_id = w.worker_id
+        LEFT JOIN fineract_adapter.read_worker_accounts f ON f.worker_id = w.worker_id
         """;
 
     public async Task<WorkerPage> SearchAsync(WorkerQuery query, CancellationToken ct = default)
@@ -114,7 +114,7 @@ public sealed class WorkerDirectory(NpgsqlDataSource db)
                 ids.AddRange(await connection.QueryAsync<string>(new CommandDefinition(
                     $"SELECT r.worker_id {RosterFilter} ORDER BY r.employee_number LIMIT @limit OFFSET @offset", page, cancellationToken: ct)));
             rosterTotal = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-                "SELECT count(*)::int FROM ihris_adapter.roster_workers", cancellationToken: ct));
+                "SELECT count(*)::int FROM ihris_adapter.read_roster_workers", cancellationToken: ct));
         }
         else
         {
