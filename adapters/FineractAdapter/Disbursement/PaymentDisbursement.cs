@@ -34,6 +34,7 @@ public sealed class PaymentDisbursement(
     FundingAccount funding,
     SuiteDatabase database,
     IOptions<DisbursementOptions> options,
+    IOptions<FineractOptions> fineractOptions,
     TimeProvider clock,
     ILogger<PaymentDisbursement> logger)
 {
@@ -54,12 +55,22 @@ public sealed class PaymentDisbursement(
         activity?.SetTag("payment.id", request.PaymentId);
         activity?.SetTag("worker.id", request.WorkerId);
 
-        var target = await WorkerAccountAsync(request, ct);
+        var enrolled = await EnrolledAccountAsync(request.WorkerId, ct);
+        var target = request is { ToClientId: { } clientId, ToSavingsAccountId: { } savingsId } ? (clientId, savingsId) : enrolled;
         if (target is null)
         {
             Refused.Add(1);
             return new PaymentFailedV1(request.PaymentId, $"worker {request.WorkerId} has no Fineract savings account (not enrolled yet)",
                 null, null, clock.GetUtcNow());
+        }
+        // Money goes only to the worker the payment names: the account this adapter enrolled for them, or one Fineract
+        // says belongs to their client (external id = worker id). A message that names another account is refused.
+        if (target != enrolled && await NotTheWorkersAsync(request.WorkerId, target.Value, ct) is { } wrongAccount)
+        {
+            Refused.Add(1);
+            activity?.SetStatus(ActivityStatusCode.Error, wrongAccount);
+            logger.LogError("Payment {Reference} refused: {Reason}", request.Reference, wrongAccount);
+            return new PaymentFailedV1(request.PaymentId, wrongAccount, null, "destination.not.the.workers", clock.GetUtcNow());
         }
         var source = await funding.GetAsync(ct);
         var description = $"{request.Reference} payroll {request.Period:yyyy-MM} {request.EmployeeNumber}".Trim();
@@ -82,19 +93,51 @@ public sealed class PaymentDisbursement(
         }
     }
 
-    /// <summary>The account carried on the message, else the enrolment mapping of this adapter.</summary>
-    private async Task<(long ClientId, long SavingsAccountId)?> WorkerAccountAsync(PaymentRequestedV1 request, CancellationToken ct)
+    /// <summary>The account this adapter created for the worker when it enrolled them (from Fineract's own answers).</summary>
+    private async Task<(long ClientId, long SavingsAccountId)?> EnrolledAccountAsync(string workerId, CancellationToken ct)
     {
-        if (request is { ToClientId: { } clientId, ToSavingsAccountId: { } savingsId }) return (clientId, savingsId);
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         await using var command = new NpgsqlCommand(
             $"SELECT client_id, savings_account_id FROM \"{database.Schema}\".worker_accounts WHERE worker_id = $1", connection)
         {
-            Parameters = { new() { Value = request.WorkerId } },
+            Parameters = { new() { Value = workerId } },
         };
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (await reader.ReadAsync(ct) && !reader.IsDBNull(0) && !reader.IsDBNull(1)) return (reader.GetInt64(0), reader.GetInt64(1));
         return null;
+    }
+
+    // An account's client and a client's external id do not change in Fineract: a destination found to be the worker's
+    // stays so (per Fineract server: tests run several side by side in one process).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string, long, long), bool> Verified = new();
+
+    /// <summary>Why the account is not the worker's, as Fineract records it; null when it is theirs.</summary>
+    private async Task<string?> NotTheWorkersAsync(string workerId, (long ClientId, long SavingsAccountId) target, CancellationToken ct)
+    {
+        var key = (fineractOptions.Value.BaseUrl, workerId, target.ClientId, target.SavingsAccountId);
+        if (Verified.ContainsKey(key)) return null;
+        var problem = await AskFineractAsync(workerId, target, ct);
+        if (problem is null) Verified[key] = true;
+        return problem;
+    }
+
+    private async Task<string?> AskFineractAsync(string workerId, (long ClientId, long SavingsAccountId) target, CancellationToken ct)
+    {
+        FineractSavingsAccount account;
+        try
+        {
+            account = await fineract.GetSavingsAccountAsync(target.SavingsAccountId, ct: ct);
+        }
+        catch (FineractException ex) when (ex.StatusCode == 404)
+        {
+            return $"worker {workerId}: savings account {target.SavingsAccountId} does not exist in Fineract";
+        }
+        if (account.ClientId != target.ClientId)
+            return $"worker {workerId}: savings account {target.SavingsAccountId} belongs to client {account.ClientId}, not to client {target.ClientId}";
+        var client = await fineract.GetClientAsync(account.ClientId, ct);
+        return client.ExternalId == workerId
+            ? null
+            : $"worker {workerId}: savings account {target.SavingsAccountId} belongs to client {client.Id} (external id {client.ExternalId ?? "none"}), not to this worker";
     }
 }
 

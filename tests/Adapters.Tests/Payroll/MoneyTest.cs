@@ -87,6 +87,20 @@ public sealed class MoneyTest(ITestOutputHelper output)
             await workforce.ApplyAccountLinkAsync(new WorkerAccountLinkedV1(w.WorkerId, "EMP-" + w.WorkerId, w.ClientId, w.SavingsId, false, 1,
                 DateTimeOffset.UtcNow), ct);
         });
+        // The Fineract adapter's own record of the accounts it enrolled, as enrolment writes it: it pays into them
+        // without asking Fineract whose they are (it asks only for an account it did not enrol).
+        await using (var suite = new Npgsql.NpgsqlConnection(suiteDb))
+        {
+            await suite.OpenAsync(Ct);
+            await using var enrolled = new Npgsql.NpgsqlCommand("""
+                INSERT INTO fineract_adapter.worker_accounts (worker_id, employee_number, client_id, savings_account_id, applied_revision)
+                SELECT w, 'EMP-' || w, c, s, 1 FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS a(w, c, s)
+                """, suite);
+            enrolled.Parameters.Add(new() { Value = workers.Select(w => w.WorkerId).ToArray() });
+            enrolled.Parameters.Add(new() { Value = workers.Select(w => w.ClientId).ToArray() });
+            enrolled.Parameters.Add(new() { Value = workers.Select(w => w.SavingsId).ToArray() });
+            await enrolled.ExecuteNonQueryAsync(Ct);
+        }
 
         var maker = TestIdentity.ClientAs(payroll, "alice", SuiteIdentity.Clerk);
         var checker = TestIdentity.ClientAs(payroll, "bob", SuiteIdentity.Approver);
