@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.FluentUI.AspNetCore.Components;
@@ -50,6 +51,19 @@ builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationSc
         // The API answers 401/403; only pages are redirected to the sign-in page.
         options.Events.OnRedirectToLogin = context => ApiOr(context, StatusCodes.Status401Unauthorized);
         options.Events.OnRedirectToAccessDenied = context => ApiOr(context, StatusCodes.Status403Forbidden);
+        // A cookie counts only while its user is still configured with the same password and role: removing a user
+        // or changing their password ends their sessions at their next request.
+        options.Events.OnValidatePrincipal = async context =>
+        {
+            var name = context.Principal?.Identity?.Name;
+            var stamp = context.Principal?.FindFirst(SignInEndpoints.StampClaim)?.Value;
+            var users = context.HttpContext.RequestServices.GetRequiredService<PortalUsers>();
+            if (name is null || !Guid.TryParse(stamp, out var value) || !await users.IsCurrentAsync(name, value, context.HttpContext.RequestAborted))
+            {
+                context.RejectPrincipal();
+                await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            }
+        };
     });
 builder.Services.AddAuthorization(options =>
 {

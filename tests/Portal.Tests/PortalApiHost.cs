@@ -22,6 +22,8 @@ public sealed class PortalApiHost : IAsyncLifetime
     public const string ClerkPassword = "clerk-test-password-1";
     public const string ApproverPassword = "approver-test-password-1";
     public const string DemoKey = "demo-test-key-1";
+    public const string LockerPassword = "locker-test-password-1";
+    public const string LeaverPassword = "leaver-test-password-1";
 
     private WebApplication? _payroll;
 
@@ -49,6 +51,10 @@ public sealed class PortalApiHost : IAsyncLifetime
             web.UseSetting("Portal:Users:clerk:Role", "clerk");
             web.UseSetting("Portal:Users:approver:Password", ApproverPassword);
             web.UseSetting("Portal:Users:approver:Role", "approver");
+            web.UseSetting("Portal:Users:locker:Password", LockerPassword);
+            web.UseSetting("Portal:Users:locker:Role", "viewer");
+            web.UseSetting("Portal:Users:leaver:Password", LeaverPassword);
+            web.UseSetting("Portal:Users:leaver:Role", "clerk");
             web.UseSetting("Portal:DemoKey", DemoKey);
             web.UseSetting("Portal:Demo:Enabled", "true");
             web.UseSetting(Microsoft.Extensions.Hosting.SuiteIdentity.SigningKeySetting, TestIdentity.SigningKey);

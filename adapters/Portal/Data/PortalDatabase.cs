@@ -21,6 +21,11 @@ public static class PortalDatabase
             hash        bytea NOT NULL,
             iterations  integer NOT NULL,
             updated_at  timestamptz NOT NULL DEFAULT now());
+        -- A new stamp when a user's password or role changes: cookies carrying the old one stop working.
+        ALTER TABLE portal.users ADD COLUMN IF NOT EXISTS stamp uuid NOT NULL DEFAULT gen_random_uuid();
+        -- Wrong passwords in a row, and until when the name is locked after too many.
+        ALTER TABLE portal.users ADD COLUMN IF NOT EXISTS failed_attempts integer NOT NULL DEFAULT 0;
+        ALTER TABLE portal.users ADD COLUMN IF NOT EXISTS locked_until timestamptz;
 
         CREATE TABLE IF NOT EXISTS portal.audit (
             id          bigserial PRIMARY KEY,

@@ -4,15 +4,24 @@ using Npgsql;
 
 namespace OneClickSuite.Portal.Security;
 
-public sealed record PortalUser(string Name, string Role);
+public sealed record PortalUser(string Name, string Role, Guid Stamp);
+
+/// <summary>How a sign-in ended: the user, or why not.</summary>
+public sealed record SignInResult(PortalUser? User, bool Locked);
 
 /// <summary>
 /// The portal's users, from configuration <c>Portal:Users:&lt;name&gt;:Password</c> and <c>:Role</c>. At start each
 /// password is hashed (PBKDF2, SHA-256, random salt) into <c>portal.users</c>; only the hash is kept.
 /// </summary>
-public sealed class PortalUsers(NpgsqlDataSource db, ILogger<PortalUsers> logger)
+public sealed class PortalUsers(NpgsqlDataSource db, TimeProvider clock, ILogger<PortalUsers> logger)
 {
     public const int Iterations = 100_000;
+
+    /// <summary>Wrong passwords in a row after which a name is locked.</summary>
+    public const int MaxFailedAttempts = 20;
+
+    /// <summary>How long a name stays locked.</summary>
+    public static readonly TimeSpan LockDuration = TimeSpan.FromMinutes(15);
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
 
@@ -29,12 +38,19 @@ public sealed class PortalUsers(NpgsqlDataSource db, ILogger<PortalUsers> logger
         {
             if (!PortalRoles.All.Contains(user.Role))
                 throw new InvalidOperationException($"Portal:Users:{user.Name}:Role must be one of {string.Join(", ", PortalRoles.All)}");
+            // Unchanged password and role: nothing to write, and the user's cookies stay good.
+            var stored = await connection.QuerySingleOrDefaultAsync<StoredUser>(
+                "SELECT name, role, salt, hash, iterations, stamp, failed_attempts, locked_until FROM portal.users WHERE name = @name",
+                new { name = user.Name }, transaction);
+            if (stored is not null && stored.Role == user.Role
+                && CryptographicOperations.FixedTimeEquals(Hash(user.Password!, stored.Salt, stored.Iterations), stored.Hash))
+                continue;
             var salt = RandomNumberGenerator.GetBytes(SaltBytes);
             var hash = Hash(user.Password!, salt, Iterations);
             await connection.ExecuteAsync("""
                 INSERT INTO portal.users (name, role, salt, hash, iterations) VALUES (@name, @role, @salt, @hash, @iterations)
                 ON CONFLICT (name) DO UPDATE SET role = excluded.role, salt = excluded.salt, hash = excluded.hash,
-                    iterations = excluded.iterations, updated_at = now()
+                    iterations = excluded.iterations, stamp = gen_random_uuid(), failed_attempts = 0, locked_until = NULL, updated_at = now()
                 """, new { name = user.Name, role = user.Role, salt, hash, iterations = Iterations }, transaction);
         }
         await connection.ExecuteAsync("DELETE FROM portal.users WHERE NOT (name = ANY(@names))",
@@ -44,24 +60,55 @@ public sealed class PortalUsers(NpgsqlDataSource db, ILogger<PortalUsers> logger
         if (users.Count == 0) logger.LogWarning("No portal user is configured (Portal:Users): nobody can sign in");
     }
 
-    /// <summary>The user when the password matches; null otherwise (unknown name or wrong password alike).</summary>
-    public async Task<PortalUser?> VerifyAsync(string name, string password, CancellationToken ct)
+    /// <summary>
+    /// The user when the password matches; otherwise no user (unknown name or wrong password alike). After
+    /// <see cref="MaxFailedAttempts"/> wrong passwords in a row the name is locked for <see cref="LockDuration"/>: even
+    /// the right password is refused meanwhile.
+    /// </summary>
+    public async Task<SignInResult> VerifyAsync(string name, string password, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<StoredUser>(
-            new CommandDefinition("SELECT name, role, salt, hash, iterations FROM portal.users WHERE name = @name", new { name }, cancellationToken: ct));
+        var row = await connection.QuerySingleOrDefaultAsync<StoredUser>(new CommandDefinition(
+            "SELECT name, role, salt, hash, iterations, stamp, failed_attempts, locked_until FROM portal.users WHERE name = @name",
+            new { name }, cancellationToken: ct));
         if (row is not { } user)
         {
             // Same work for an unknown name, so timing does not tell which names exist.
             Hash(password, new byte[SaltBytes], Iterations);
-            return null;
+            return new SignInResult(null, false);
         }
-        var candidate = Hash(password, user.Salt, user.Iterations);
-        return CryptographicOperations.FixedTimeEquals(candidate, user.Hash) ? new PortalUser(user.Name, user.Role) : null;
+        var matches = CryptographicOperations.FixedTimeEquals(Hash(password, user.Salt, user.Iterations), user.Hash);
+        var now = clock.GetUtcNow();
+        if (user.LockedUntil is { } until && until > now.UtcDateTime) return new SignInResult(null, true);
+        if (matches)
+        {
+            if (user.FailedAttempts > 0 || user.LockedUntil is not null)
+                await connection.ExecuteAsync("UPDATE portal.users SET failed_attempts = 0, locked_until = NULL WHERE name = @name", new { name });
+            return new SignInResult(new PortalUser(user.Name, user.Role, user.Stamp), false);
+        }
+        var locked = await connection.ExecuteScalarAsync<bool>("""
+            UPDATE portal.users
+            SET failed_attempts = CASE WHEN failed_attempts + 1 >= @max THEN 0 ELSE failed_attempts + 1 END,
+                locked_until = CASE WHEN failed_attempts + 1 >= @max THEN @until ELSE NULL END
+            WHERE name = @name
+            RETURNING locked_until IS NOT NULL
+            """, new { name, max = MaxFailedAttempts, until = now + LockDuration });
+        if (locked) logger.LogWarning("Portal user {Name} locked for {Minutes} min after {Max} wrong passwords", name, LockDuration.TotalMinutes, MaxFailedAttempts);
+        return new SignInResult(null, locked);
+    }
+
+    /// <summary>Whether a signed-in person's cookie still stands for a configured user with the same password and role.</summary>
+    public async Task<bool> IsCurrentAsync(string name, Guid stamp, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM portal.users WHERE name = @name AND stamp = @stamp)", new { name, stamp }, cancellationToken: ct));
     }
 
     private static byte[] Hash(string password, byte[] salt, int iterations) =>
         Rfc2898DeriveBytes.Pbkdf2(password, salt, iterations, HashAlgorithmName.SHA256, HashBytes);
 
-    private sealed record StoredUser(string Name, string Role, byte[] Salt, byte[] Hash, int Iterations);
+    /// <summary>A row of portal.users; <c>timestamptz</c> reads as a UTC <see cref="DateTime"/>.</summary>
+    private sealed record StoredUser(string Name, string Role, byte[] Salt, byte[] Hash, int Iterations, Guid Stamp, int FailedAttempts,
+        DateTime? LockedUntil);
 }

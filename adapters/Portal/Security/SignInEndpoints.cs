@@ -16,11 +16,11 @@ public static class SignInEndpoints
         app.MapPost("/account/signin", async ([FromForm] string? name, [FromForm] string? password, [FromForm] string? returnUrl,
             HttpContext http, PortalUsers users, AuditLog audit, CancellationToken ct) =>
         {
-            var user = await VerifyAsync(name, password, users, ct);
+            var (user, locked) = await VerifyAsync(name, password, users, ct);
             if (user is null)
             {
-                await audit.RecordAsync(name ?? "", "sign-in", "portal", "refused", null, ct);
-                return Results.LocalRedirect($"/signin?failed=1&returnUrl={Uri.EscapeDataString(LocalOrRoot(returnUrl))}");
+                await audit.RecordAsync(name ?? "", "sign-in", "portal", locked ? "locked" : "refused", null, ct);
+                return Results.LocalRedirect($"/signin?failed={(locked ? "locked" : "1")}&returnUrl={Uri.EscapeDataString(LocalOrRoot(returnUrl))}");
             }
             await SignInAsync(http, user);
             return Results.LocalRedirect(LocalOrRoot(returnUrl));
@@ -28,11 +28,13 @@ public static class SignInEndpoints
 
         app.MapPost("/api/signin", async (SignInRequest request, HttpContext http, PortalUsers users, AuditLog audit, CancellationToken ct) =>
         {
-            var user = await VerifyAsync(request.Name, request.Password, users, ct);
+            var (user, locked) = await VerifyAsync(request.Name, request.Password, users, ct);
             if (user is null)
             {
-                await audit.RecordAsync(request.Name ?? "", "sign-in", "portal", "refused", null, ct);
-                return Results.Problem(statusCode: 401, title: "wrong name or password");
+                await audit.RecordAsync(request.Name ?? "", "sign-in", "portal", locked ? "locked" : "refused", null, ct);
+                return locked
+                    ? Results.Problem(statusCode: 429, title: $"too many wrong passwords: this name is locked for {PortalUsers.LockDuration.TotalMinutes:0} minutes")
+                    : Results.Problem(statusCode: 401, title: "wrong name or password");
             }
             await SignInAsync(http, user);
             return Results.Ok(new { user.Name, user.Role });
@@ -45,13 +47,16 @@ public static class SignInEndpoints
         });
     }
 
-    private static async Task<PortalUser?> VerifyAsync(string? name, string? password, PortalUsers users, CancellationToken ct) =>
-        string.IsNullOrWhiteSpace(name) || string.IsNullOrEmpty(password) ? null : await users.VerifyAsync(name.Trim(), password, ct);
+    private static async Task<SignInResult> VerifyAsync(string? name, string? password, PortalUsers users, CancellationToken ct) =>
+        string.IsNullOrWhiteSpace(name) || string.IsNullOrEmpty(password) ? new SignInResult(null, false) : await users.VerifyAsync(name.Trim(), password, ct);
+
+    /// <summary>The claim that ties a cookie to the user's password and role at sign-in (<c>portal.users.stamp</c>).</summary>
+    public const string StampClaim = "oneclicksuite:stamp";
 
     private static Task SignInAsync(HttpContext http, PortalUser user)
     {
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role)],
+            [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role), new Claim(StampClaim, user.Stamp.ToString())],
             CookieAuthenticationDefaults.AuthenticationScheme, ClaimTypes.Name, ClaimTypes.Role);
         return http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
     }
