@@ -130,6 +130,8 @@ public static class PayrollDatabase
         CREATE INDEX IF NOT EXISTS ix_payments_run ON payroll.payments (run_id);
         -- The transfer date sent with the request; a repeat of the request must send the same.
         ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS pay_date date;
+        -- How often the request was sent again without an outcome (the resender's spacing and limit).
+        ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS resends integer NOT NULL DEFAULT 0;
         """;
 
     /// <summary>What the portal may read (ReadAccess): workers as Payroll knows them, runs, their lines and payments.</summary>

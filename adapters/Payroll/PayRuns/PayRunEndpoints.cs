@@ -92,6 +92,13 @@ public static class PayRunCsv
         await writer.FlushAsync(ct);
     }
 
-    private static string Field(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+    /// <summary>
+    /// A text cell. One that a spreadsheet would take for a formula (starting with = + - @, a tab or a carriage return:
+    /// a name or an explanation typed into iHRIS) gets a leading apostrophe, so opening the file runs nothing.
+    /// </summary>
+    public static string Field(string value)
+    {
+        if (value.Length > 0 && "=+-@\t\r".Contains(value[0])) value = "'" + value;
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+    }
 }

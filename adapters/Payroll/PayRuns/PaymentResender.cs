@@ -8,7 +8,10 @@ namespace OneClickSuite.Payroll.PayRuns;
 /// <summary>
 /// Asks again for payments that have had no outcome for <see cref="PayrollOptions.ResendAfter"/>: same payment id,
 /// hence the same Idempotency-Key, so Fineract either pays it now or replays the earlier success. The bus is durable,
-/// but money should not depend on any one message arriving.
+/// but money should not depend on any one message arriving. Only when no earlier request is still on its way: nothing
+/// is resent while Payroll's outbox still holds requests it could not hand to the broker, and each payment is asked
+/// for again at most <see cref="PayrollOptions.MaxResends"/> times, each after four times the wait before. A two-hour
+/// outage of the adapter or of Fineract leaves at most that many copies per payment, not one per round.
 /// </summary>
 public sealed class PaymentResender(IPaymentOutbox outbox, IOptions<PayrollOptions> options, TimeProvider clock, ILogger<PaymentResender> logger)
     : BackgroundService
@@ -35,19 +38,25 @@ public sealed class PaymentResender(IPaymentOutbox outbox, IOptions<PayrollOptio
     {
         var now = clock.GetUtcNow();
         await using var unit = await outbox.BeginAsync(ct);
+        if (await RequestsStillUnsentAsync(unit, ct))
+        {
+            logger.LogInformation("Payment requests are still waiting in Payroll's outbox: none is sent again yet");
+            return 0;
+        }
         var requests = new List<PaymentRequestedV1>();
         await using (var command = unit.Connection.Sql(unit.Transaction, """
             WITH overdue AS (
                 SELECT p.payment_id FROM payroll.payments p JOIN payroll.pay_lines l ON l.id = p.line_id AND l.payment_id = p.payment_id
-                WHERE p.status = 'requested' AND l.status = 'requested' AND p.requested_at < $1
+                WHERE p.status = 'requested' AND l.status = 'requested' AND p.resends < $3
+                  AND p.requested_at < $2 - $1 * power(4, p.resends)
                 ORDER BY p.requested_at LIMIT 1000
                 FOR UPDATE OF p SKIP LOCKED)
-            UPDATE payroll.payments p SET requested_at = $2 FROM overdue, payroll.pay_lines l
+            UPDATE payroll.payments p SET requested_at = $2, resends = p.resends + 1 FROM overdue, payroll.pay_lines l
                 LEFT JOIN payroll.worker_accounts a ON a.worker_id = l.worker_id
             WHERE p.payment_id = overdue.payment_id AND l.id = p.line_id
             RETURNING p.payment_id, l.run_id, l.id, l.worker_id, l.employee_number, p.amount, p.currency, l.period,
                 a.fineract_client_id, a.savings_account_id, p.pay_date
-            """, now - options.Value.ResendAfter, now))
+            """, options.Value.ResendAfter, now, options.Value.MaxResends))
         await using (var r = await command.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
@@ -63,5 +72,16 @@ public sealed class PaymentResender(IPaymentOutbox outbox, IOptions<PayrollOptio
         }
         await unit.CommitAsync(ct);
         return requests.Count;
+    }
+
+    /// <summary>Whether Wolverine's outbox (Payroll's own table) still holds messages it has not handed to the broker.</summary>
+    private static async Task<bool> RequestsStillUnsentAsync(IPaymentTransaction unit, CancellationToken ct)
+    {
+        await using var command = unit.Connection.Sql(unit.Transaction, """
+            SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = 'payroll' AND table_name = 'wolverine_outgoing_envelopes')
+            """);
+        if (await command.ExecuteScalarAsync(ct) is not true) return false;
+        await using var pending = unit.Connection.Sql(unit.Transaction, "SELECT EXISTS (SELECT 1 FROM payroll.wolverine_outgoing_envelopes)");
+        return await pending.ExecuteScalarAsync(ct) is true;
     }
 }

@@ -14,8 +14,13 @@ public sealed class PayrollOptions
     /// <summary>External id of the Fineract client that holds the programme's funding account (seeded by Bootstrap).</summary>
     public string FundingClientExternalId { get; set; } = "funding-programme";
 
-    /// <summary>A payment with no outcome after this long is requested again (same id, same Idempotency-Key).</summary>
+    /// <summary>
+    /// A payment with no outcome after this long is requested again (same id, same Idempotency-Key); each further time
+    /// waits four times longer, and after <see cref="MaxResends"/> a person looks (the portal's Problems and pay run).
+    /// </summary>
     public TimeSpan ResendAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    public int MaxResends { get; set; } = 3;
 }
 
 /// <summary>

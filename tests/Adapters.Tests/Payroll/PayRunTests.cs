@@ -290,6 +290,48 @@ public sealed class PayRunTests
     }
 
     [Fact]
+    public async Task A_two_hour_outage_asks_again_for_each_payment_a_few_times_not_every_round()
+    {
+        await using var world = await PayrollWorld.CreateAsync();
+        for (var i = 0; i < 50; i++) await world.AddAsync(PayrollWorld.Nurse($"n{i}", 850m));
+        await world.ApprovedRunAsync("2026-09");
+        var sentAtApproval = world.Outbox.Sent.Count;
+
+        // Nothing answers for two hours; the resender runs every 2.5 minutes as it does with ResendAfter = 5 min.
+        var clock = new SteppedClock(DateTimeOffset.UtcNow);
+        var resender = new PaymentResender(world.Outbox,
+            Microsoft.Extensions.Options.Options.Create(new Reconciliation.PayrollOptions { ResendAfter = TimeSpan.FromMinutes(5), MaxResends = 3 }),
+            clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<PaymentResender>.Instance);
+        var resent = 0;
+        for (var round = 0; round < 48; round++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(2.5));
+            resent += await resender.ResendOverdueAsync(Ct);
+        }
+        // Each payment again after 5, 20 and 80 minutes: three copies each, where one per round would have been 46.
+        Assert.Equal(50 * 3, resent);
+        Assert.All(world.Outbox.Sent.Skip(sentAtApproval).GroupBy(r => r.PaymentId), copies => Assert.Equal(3, copies.Count()));
+    }
+
+    private sealed class SteppedClock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _now = start;
+        public void Advance(TimeSpan by) => _now += by;
+        public override DateTimeOffset GetUtcNow() => _now;
+    }
+
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"")]
+    [InlineData("+256700000000", "'+256700000000")]
+    [InlineData("-1", "'-1")]
+    [InlineData("@SUM(A1)", "'@SUM(A1)")]
+    [InlineData("\tcmd", "'\tcmd")]
+    [InlineData("Sarah Nakato", "Sarah Nakato")]
+    [InlineData("Nakato, Sarah", "\"Nakato, Sarah\"")]
+    public void Csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(string text, string cell) =>
+        Assert.Equal(cell, PayRunCsv.Field(text));
+
+    [Fact]
     public async Task Csv_export_lists_every_line_with_its_explanation()
     {
         await using var world = await PayrollWorld.CreateAsync();
