@@ -73,7 +73,27 @@ public sealed class RosterSync(
         return await ApplyAsync(new RosterRead([source], null, Complete: false), ct, advanceCursor: false);
     }, ct);
 
+    /// <summary>How long a request waits in this process for a read already running here, holding no connection.</summary>
+    public static readonly TimeSpan RequestWait = TimeSpan.FromSeconds(30);
+
+    private readonly SemaphoreSlim _reading = new(1, 1);
+
     private async Task<SyncResult> ExclusiveAsync(bool wait, Func<IhrisClient, NpgsqlConnection, Task<SyncResult>> sync, CancellationToken ct)
+    {
+        // One read at a time in this process: a request waits its turn here, where waiting costs no pooled connection.
+        if (wait) await _reading.WaitAsync(ct);
+        else if (!await _reading.WaitAsync(RequestWait, ct)) throw new AlreadyRunning("a roster read");
+        try
+        {
+            return await ExclusiveAcrossReplicasAsync(wait, sync, ct);
+        }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    private async Task<SyncResult> ExclusiveAcrossReplicasAsync(bool wait, Func<IhrisClient, NpgsqlConnection, Task<SyncResult>> sync, CancellationToken ct)
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync($"SET search_path TO \"{database.Schema}\"");

@@ -115,7 +115,8 @@ public sealed class ActivityIntake(
     /// </summary>
     public async Task<int> PollOnceAsync(CancellationToken ct, bool wait = true)
     {
-        if (!wait && !await _polling.WaitAsync(0, ct)) throw new AlreadyRunning("an activity poll");
+        // A request waits here for a poll running in this process (no connection held); another replica's poll is a 409.
+        if (!wait && !await _polling.WaitAsync(TimeSpan.FromSeconds(30), ct)) throw new AlreadyRunning("an activity poll");
         if (wait) await _polling.WaitAsync(ct);
         try
         {
