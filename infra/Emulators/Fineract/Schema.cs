@@ -157,6 +157,9 @@ public static class Schema
             description text NOT NULL,
             from_savings_transaction_id bigint NOT NULL,
             to_savings_transaction_id bigint NOT NULL);
+        -- Every read of a transaction joins the transfer it is a leg of, from either side.
+        CREATE INDEX IF NOT EXISTS m_account_transfer_details_from ON m_account_transfer_details (from_savings_transaction_id);
+        CREATE INDEX IF NOT EXISTS m_account_transfer_details_to ON m_account_transfer_details (to_savings_transaction_id);
 
         -- Idempotency keys live with the commands, as in Fineract (UNIQUE_PORTFOLIO_COMMAND_SOURCE).
         CREATE TABLE IF NOT EXISTS m_portfolio_command_source (

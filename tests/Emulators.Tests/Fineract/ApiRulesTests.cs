@@ -241,6 +241,38 @@ public sealed class ApiRulesTests(SharedFineract shared) : IClassFixture<SharedF
     }
 
     [Fact]
+    public async Task Both_legs_of_a_transfer_carry_the_transfer_and_no_note()
+    {
+        var (payer, payerAccount) = await Host.CreateClientWithAccountAsync(shared.ProductId);
+        var (worker, workerAccount) = await Host.CreateClientWithAccountAsync(shared.ProductId);
+        await Host.PostAsync($"savingsaccounts/{payerAccount}/transactions?command=deposit", FineractHost.Deposit(100));
+        var (_, created, _) = await Host.PostAsync("accounttransfers", Transfer(payer, payerAccount, worker, workerAccount, 60));
+        var transferId = (long)created!["resourceId"]!;
+
+        foreach (var (account, withdrawal) in new[] { (payerAccount, true), (workerAccount, false) })
+        {
+            var (status, body, _) = await Host.GetAsync($"savingsaccounts/{account}?associations=transactions");
+            Assert.Equal(200, status);
+            var leg = body!["transactions"]!.AsArray().Single(t => t!["transfer"] is not null)!;
+            Assert.Equal(withdrawal, (bool)leg["transactionType"]!["withdrawal"]!);
+            Assert.Equal(withdrawal ? "DEBIT" : "CREDIT", (string)leg["entryType"]!);
+            Assert.Null(leg["note"]);
+            Assert.Null(leg["paymentDetailData"]);
+            var transfer = leg["transfer"]!;
+            Assert.Equal(["id", "reversed", "currency", "transferAmount", "transferDate", "transferDescription"],
+                transfer.AsObject().Select(p => p.Key));
+            Assert.Equal(transferId, (long)transfer["id"]!);
+            Assert.Equal("salary", (string)transfer["transferDescription"]!);
+            Assert.Equal(60m, (decimal)transfer["transferAmount"]!);
+            Assert.Equal("[2024,2,2]", transfer["transferDate"]!.ToJsonString());
+
+            var (one, single, _) = await Host.GetAsync($"savingsaccounts/{account}/transactions/{(long)leg["id"]!}");
+            Assert.Equal(200, one);
+            Assert.Equal(leg.ToJsonString(), single!.ToJsonString());
+        }
+    }
+
+    [Fact]
     public async Task Batch_with_enclosing_transaction_rolls_back_everything()
     {
         var first = Guid.NewGuid().ToString("N");
