@@ -120,6 +120,22 @@ public sealed class ApiRulesTests(SharedFineract shared) : IClassFixture<SharedF
         Assert.Equal(1000.50m, await Host.BalanceAsync(savingsId));
     }
 
+    [Theory]
+    [InlineData("xx_us", new[] { "The parameter `locale` has an invalid language value xx .", "The parameter `locale` has an invalid country value us ." }, new[] { "xx", "us" })]
+    [InlineData("EN_us", new[] { "The parameter `locale` has an invalid country value us ." }, new[] { "us" })]
+    public async Task Bad_locale_lists_each_bad_part_with_its_value(string locale, string[] messages, string[] values)
+    {
+        var (_, savingsId) = await Host.CreateClientWithAccountAsync(shared.ProductId);
+        var (status, body, _) = await Host.PostAsync($"savingsaccounts/{savingsId}/transactions?command=deposit",
+            $$"""{"transactionDate":"2024-02-01","transactionAmount":5,"paymentTypeId":1,"dateFormat":"yyyy-MM-dd","locale":"{{locale}}"}""");
+        Assert.Equal(400, status);
+        var errors = body!["errors"]!.AsArray();
+        Assert.Equal(messages, errors.Select(e => (string)e!["defaultUserMessage"]!));
+        Assert.All(errors, e => Assert.Equal("validation.msg.invalid.locale.format", (string)e!["userMessageGlobalisationCode"]!));
+        Assert.All(errors, e => Assert.Equal("locale", (string)e!["parameterName"]!));
+        Assert.Equal(values, errors.Select(e => (string)e!["args"]![0]!["value"]!));
+    }
+
     [Fact]
     public async Task Amount_of_zero_is_400_not_greater_than_zero()
     {
