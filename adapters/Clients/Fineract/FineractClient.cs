@@ -191,6 +191,53 @@ public sealed class FineractClient
     public async Task<IReadOnlyList<FineractSavingsTransaction>> ListSavingsTransactionsAsync(long savingsAccountId, CancellationToken ct = default) =>
         (await GetSavingsAccountAsync(savingsAccountId, withTransactions: true, ct)).Transactions ?? [];
 
+    /// <summary>
+    /// Every transaction of the account that <paramref name="search"/> selects, page after page
+    /// (<c>GET /savingsaccounts/{id}/transactions/search</c>). Pages are read in ascending id order, so a transaction
+    /// booked meanwhile lands after what was read instead of shifting it; one seen twice is kept once.
+    /// </summary>
+    public async Task<IReadOnlyList<FineractSavingsTransaction>> SearchSavingsTransactionsAsync(
+        long savingsAccountId, FineractTransactionSearch search, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(search.PageSize, 1);
+        var seen = new HashSet<long>();
+        var found = new List<FineractSavingsTransaction>();
+        for (var page = 0; ; page++)
+        {
+            var answer = await SearchSavingsTransactionsPageAsync(savingsAccountId, search, page, ct);
+            var content = answer.Content ?? [];
+            foreach (var transaction in content)
+            {
+                if (seen.Add(transaction.Id)) found.Add(transaction);
+            }
+            if (content.Count < search.PageSize || (long)(page + 1) * search.PageSize >= answer.Total) return found;
+        }
+    }
+
+    /// <summary>
+    /// One page of a transaction search. Fineract's <c>offset</c> is a page number, not a row count
+    /// (<c>PageRequest.of(offset, limit)</c>): page <paramref name="page"/> starts at row <c>page × PageSize</c>.
+    /// </summary>
+    public Task<FineractSavingsTransactionPage> SearchSavingsTransactionsPageAsync(
+        long savingsAccountId, FineractTransactionSearch search, int page, CancellationToken ct = default)
+    {
+        var query = new List<string>();
+        if (search.FromDate is { } from) query.Add("fromDate=" + FineractJson.FormatDate(from));
+        if (search.ToDate is { } to) query.Add("toDate=" + FineractJson.FormatDate(to));
+        if (search.Debit is { } debit) query.Add("debit=" + (debit ? "true" : "false"));
+        if (search.Credit is { } credit) query.Add("credit=" + (credit ? "true" : "false"));
+        query.Add($"offset={page}");
+        query.Add($"limit={search.PageSize}");
+        // Without orderBy Fineract sorts by value date descending, so a transaction booked between two requests
+        // would push the later pages back; id ascending keeps them still. orderBy needs sortOrder beside it.
+        query.Add("orderBy=id");
+        query.Add("sortOrder=ASC");
+        query.Add("dateFormat=" + FineractJson.DateFormat);
+        query.Add("locale=" + FineractJson.Locale);
+        return GetAsync<FineractSavingsTransactionPage>(
+            $"savingsaccounts/{savingsAccountId}/transactions/search?{string.Join('&', query)}", ct);
+    }
+
     // Money
 
     public Task<FineractCommandResult> DepositAsync(FineractDeposit deposit, CancellationToken ct = default)

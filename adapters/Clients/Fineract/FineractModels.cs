@@ -70,6 +70,25 @@ public sealed record FineractSavingsTransaction(
     string? Note = null,
     FineractTransferDetail? Transfer = null);
 
+/// <summary>
+/// One page of <c>GET /savingsaccounts/{id}/transactions/search</c>: a Spring Data <c>Page</c> as Gson writes it
+/// (<c>total</c>, <c>content</c>, <c>pageable</c>), not Fineract's <c>totalFilteredRecords</c>/<c>pageItems</c>.
+/// </summary>
+public sealed record FineractSavingsTransactionPage(long Total, IReadOnlyList<FineractSavingsTransaction>? Content);
+
+/// <summary>What a transaction search selects. Dates are value dates; every bound is inclusive.</summary>
+public sealed record FineractTransactionSearch
+{
+    public DateOnly? FromDate { get; init; }
+    public DateOnly? ToDate { get; init; }
+    /// <summary>True: debits only (withdrawals, fees, holds...); false: everything else.</summary>
+    public bool? Debit { get; init; }
+    /// <summary>True: credits only (deposits, interest...); false: everything else.</summary>
+    public bool? Credit { get; init; }
+    /// <summary>Transactions per request (Fineract's <c>limit</c>; its own default is 50).</summary>
+    public int PageSize { get; init; } = 500;
+}
+
 public sealed record FineractSavingsAccount(
     long Id,
     string? AccountNo,

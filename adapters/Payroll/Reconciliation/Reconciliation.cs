@@ -28,6 +28,8 @@ public sealed class PayrollOptions
 /// description carries a payment reference of this run. Flags a paid line with no transfer (missing), more than one
 /// (duplicate) or a different amount (mismatched), and a transfer for a payment the run does not count as paid
 /// (unexpected). Reads Fineract directly, read-only: the check must not depend on the component that moved the money.
+/// Only the debits dated within the run's payment window are read (Fineract's transaction search), never the
+/// account's whole history.
 /// </summary>
 public sealed class RunReconciliation(NpgsqlDataSource db, FineractClient fineract, IOptions<PayrollOptions> options)
 {
@@ -39,7 +41,11 @@ public sealed class RunReconciliation(NpgsqlDataSource db, FineractClient finera
     public async Task<ReconciliationReport> ReconcileAsync(Guid runId, CancellationToken ct)
     {
         var fundingAccountId = await FundingAccountAsync(ct);
-        var transactions = await fineract.ListSavingsTransactionsAsync(fundingAccountId, ct);
+        var window = await PaymentWindowAsync(runId, ct);
+        var transactions = window is { } days
+            ? await fineract.SearchSavingsTransactionsAsync(fundingAccountId,
+                new FineractTransactionSearch { FromDate = days.From, ToDate = days.To, Debit = true }, ct)
+            : [];
         var booked = new Dictionary<Guid, List<decimal>>();
         foreach (var transaction in transactions)
         {
@@ -93,6 +99,25 @@ public sealed class RunReconciliation(NpgsqlDataSource db, FineractClient finera
             if (await save.ExecuteNonQueryAsync(ct) == 0) throw PayRuns.PayrollRefusal.NotFound($"pay run {runId}");
         }
         return report;
+    }
+
+    /// <summary>
+    /// The value dates the run's transfers can have: the Fineract adapter books each on its payment's pay date, and a
+    /// resend keeps that date (a payment recorded before pay dates were kept is resent dated the day of the request,
+    /// and its request time moves with it). So every transfer of the run lies between the earliest pay or request day
+    /// and the latest pay, request or settlement day, all UTC days as the requests use. Null when nothing was paid out.
+    /// </summary>
+    private async Task<(DateOnly From, DateOnly To)?> PaymentWindowAsync(Guid runId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = connection.Sql(null, """
+            SELECT min(least(pay_date, (requested_at AT TIME ZONE 'UTC')::date)),
+                   max(greatest(pay_date, (requested_at AT TIME ZONE 'UTC')::date, (settled_at AT TIME ZONE 'UTC')::date))
+            FROM payroll.payments WHERE run_id = $1
+            """, runId);
+        await using var r = await command.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct) || r.IsDBNull(0)) return null;
+        return (r.GetFieldValue<DateOnly>(0), r.GetFieldValue<DateOnly>(1));
     }
 
     private long? _fundingAccountId;

@@ -118,6 +118,19 @@ public sealed class FineractException(int status, string body) : Exception(body)
             $"The query parameter {parameter} has an unsupported value of: {value}", parameter,
             [parameter, value, supported.ToArray()]));
 
+    /// <summary>
+    /// What Spring Boot's /error page answers when no Fineract mapper handles the failure: Jersey's 404 for a query
+    /// parameter it cannot convert, or a RuntimeException without a mapper (500). Body as api-shapes.md §1.10.
+    /// </summary>
+    public static FineractException SpringError(int status, string path) =>
+        new(status, JsonSerializer.Serialize(new
+        {
+            timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            status,
+            error = status switch { 404 => "Not Found", 500 => "Internal Server Error", 400 => "Bad Request", _ => "Error" },
+            path,
+        }));
+
     /// <summary>JSON syntax errors answer a bare ApiParameterError, without the global wrapper.</summary>
     public static FineractException InvalidJson(string message)
     {

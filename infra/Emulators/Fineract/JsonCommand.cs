@@ -154,26 +154,8 @@ public sealed class JsonCommand
 
     public string? LocaleName => String("locale");
 
-    /// <summary>JsonParserHelper.localeFromString: language must be ISO 639, country ISO 3166 in upper case.</summary>
-    public CultureInfo Locale()
-    {
-        if (_locale is not null) return _locale;
-        var text = LocaleName;
-        if (string.IsNullOrWhiteSpace(text))
-            throw LocaleError("The parameter `locale` is invalid. It cannot be blank.");
-        var parts = text.Split('_');
-        var language = parts[0].ToLowerInvariant();
-        if (!Locales.IsLanguage(language))
-            throw LocaleError($"The parameter `locale` has an invalid language value {language} .");
-        var country = parts.Length > 1 ? parts[1] : null;
-        if (country is not null && !Locales.IsCountry(country))
-            throw LocaleError($"The parameter `locale` has an invalid country value {country} .");
-        _locale = Locales.Culture(language, country);
-        return _locale;
-    }
-
-    private static FineractException LocaleError(string message) =>
-        FineractException.Validation(new ParameterError("validation.msg.invalid.locale.format", message, "locale", []));
+    /// <summary>The body's locale, parsed as JsonParserHelper.localeFromString does.</summary>
+    public CultureInfo Locale() => _locale ??= Locales.FromString(LocaleName);
 
     private CultureInfo RequireLocaleFor(string name)
     {
@@ -257,6 +239,11 @@ internal static class DatePatterns
     }
 }
 
+/// <summary>
+/// JsonParserHelper.localeFromString / localeFrom: <c>language[_COUNTRY[_variant]]</c> split as Java's String.split
+/// does; the language must be an ISO 639 code (any case), the country an ISO 3166 code in upper case. A blank value is
+/// one error; a bad language and a bad country are two, each with the offending value as its argument.
+/// </summary>
 internal static class Locales
 {
     private static readonly HashSet<string> Languages = CultureInfo.GetCultures(CultureTypes.NeutralCultures)
@@ -266,12 +253,42 @@ internal static class Locales
         .Select(c => c.Name.Split('-').LastOrDefault() ?? "").Where(n => n.Length == 2 && n.All(char.IsUpper))
         .ToHashSet(StringComparer.Ordinal);
 
-    public static bool IsLanguage(string language) => Languages.Contains(language);
+    public static CultureInfo FromString(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            throw Error(new ParameterError("validation.msg.invalid.locale.format", "The parameter `locale` is invalid. It cannot be blank.",
+                "locale", []));
+        var parts = JavaSplit(text, '_');
+        var (language, country) = parts.Length switch
+        {
+            1 => (parts[0], ""),
+            2 or 3 => (parts[0], parts[1]),
+            _ => ("", ""),
+        };
+        var errors = new List<ParameterError>();
+        if (!Languages.Contains(language.ToLowerInvariant()))
+            errors.Add(new ParameterError("validation.msg.invalid.locale.format",
+                $"The parameter `locale` has an invalid language value {language} .", "locale", [language]));
+        // Case-sensitive on purpose: Locale.getISOCountries() holds upper-case codes only.
+        if (!string.IsNullOrWhiteSpace(country) && !Countries.Contains(country))
+            errors.Add(new ParameterError("validation.msg.invalid.locale.format",
+                $"The parameter `locale` has an invalid country value {country} .", "locale", [country]));
+        if (errors.Count > 0) throw Error([.. errors]);
+        return Culture(language.ToLowerInvariant(), country.Length == 0 ? null : country);
+    }
 
-    // Case-sensitive on purpose: Locale.getISOCountries() holds upper-case codes only.
-    public static bool IsCountry(string country) => Countries.Contains(country);
+    /// <summary>Java's String.split(regex) for a one-character separator: trailing empty strings are dropped.</summary>
+    public static string[] JavaSplit(string text, char separator)
+    {
+        if (text.Length == 0) return [""];
+        var parts = text.Split(separator).ToList();
+        while (parts.Count > 0 && parts[^1].Length == 0) parts.RemoveAt(parts.Count - 1);
+        return [.. parts];
+    }
 
-    public static CultureInfo Culture(string language, string? country)
+    private static FineractException Error(params ParameterError[] errors) => FineractException.Validation(errors);
+
+    private static CultureInfo Culture(string language, string? country)
     {
         try
         {

@@ -7,7 +7,7 @@ builder.AddEmulatorDatabase("fineract-default");
 builder.AddEmulatorFaults();
 
 builder.Services.AddSingleton(new RouteTable(
-    Clients.Routes().Concat(Savings.Routes()).Concat(Transfers.Routes()).Concat(Reference.Routes())));
+    Clients.Routes().Concat(Savings.Routes()).Concat(SavingsSearch.Routes()).Concat(Transfers.Routes()).Concat(Reference.Routes())));
 builder.Services.AddSingleton<CommandGate>();
 builder.Services.AddSingleton<CommandPipeline>();
 builder.Services.AddSingleton<Batches>();

@@ -564,13 +564,20 @@ public static class Savings
         return Json.Serialize(result);
     }
 
-    private const string TransactionSelect = """
+    /// <summary>
+    /// SavingsAccountReadPlatformServiceImpl.SavingsAccountTransactionsMapper: the transaction with its payment detail,
+    /// its note and the account transfer it is a leg of (left joins on the transfer's from and to transaction ids).
+    /// </summary>
+    internal const string TransactionSelect = """
         SELECT t.id, t.transaction_type_enum, t.savings_account_id, t.transaction_date, a.currency_code, a.currency_digits,
                a.currency_multiplesof, t.payment_type_id, pt.value, t.account_number, t.check_number, t.routing_code,
-               t.receipt_number, t.bank_number, t.amount, t.running_balance_derived, t.is_reversed, t.submitted_on_date, t.note
+               t.receipt_number, t.bank_number, t.amount, t.running_balance_derived, t.is_reversed, t.submitted_on_date, t.note,
+               ft.id, ft.transfer_date, ft.amount, ft.description, tt.id, tt.transfer_date, tt.amount, tt.description
         FROM m_savings_account_transaction t
         JOIN m_savings_account a ON a.id = t.savings_account_id
         LEFT JOIN m_payment_type pt ON pt.id = t.payment_type_id
+        LEFT JOIN m_account_transfer_details ft ON ft.from_savings_transaction_id = t.id
+        LEFT JOIN m_account_transfer_details tt ON tt.to_savings_transaction_id = t.id
         """;
 
     private static async Task<string> GetTransactionAsync(CommandContext ctx)
@@ -585,31 +592,51 @@ public static class Savings
         return Json.Serialize(TransactionJson(reader));
     }
 
-    private static JsonObject TransactionJson(NpgsqlDataReader r)
+    /// <summary>SavingsAccountTransactionData as Gson writes it: field declaration order, nulls omitted.</summary>
+    internal static JsonObject TransactionJson(NpgsqlDataReader r)
     {
         string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        var type = r.GetInt32(1);
+        var currency = Currency(r.GetString(4), r.GetInt32(5), r.IsDBNull(6) ? null : r.GetInt32(6));
         JsonObject? paymentDetail = r.IsDBNull(7) ? null : Json.Object(
             ("id", r.GetInt64(0)),
             ("paymentType", new JsonObject { ["id"] = r.GetInt64(7), ["name"] = r.GetString(8) }),
             ("accountNumber", Text(9)), ("checkNumber", Text(10)), ("routingCode", Text(11)),
             ("receiptNumber", Text(12)), ("bankNumber", Text(13)));
+        // AccountTransferData.transferBasicDetails: the outgoing leg's transfer if there is one, else the incoming one's.
+        var leg = !r.IsDBNull(19) ? 19 : !r.IsDBNull(23) ? 23 : -1;
+        JsonObject? transfer = leg < 0 ? null : Json.Object(
+            ("id", r.GetInt64(leg)),
+            ("reversed", false),
+            ("currency", currency.DeepClone()),
+            ("transferAmount", r.GetDecimal(leg + 2)),
+            ("transferDate", Json.Date(r.GetFieldValue<DateOnly>(leg + 1))),
+            ("transferDescription", Text(leg + 3)));
         return Json.Object(
             ("id", r.GetInt64(0)),
-            ("transactionType", Enums.TransactionType(r.GetInt32(1))),
+            ("transactionType", Enums.TransactionType(type)),
+            // SavingsAccountTransactionType's entry type, written by Gson as the enum's name.
+            ("entryType", type == Deposit ? "CREDIT" : "DEBIT"),
             ("accountId", r.GetInt64(2)),
             ("accountNo", Clients.AccountNo(r.GetInt64(2))),
             ("date", Json.Date(r.GetFieldValue<DateOnly>(3))),
-            ("currency", Currency(r.GetString(4), r.GetInt32(5), r.IsDBNull(6) ? null : r.GetInt32(6))),
+            ("currency", currency),
             ("paymentDetailData", paymentDetail),
             ("amount", r.GetDecimal(14)),
             ("runningBalance", r.GetDecimal(15)),
             ("reversed", r.GetBoolean(16)),
+            ("transfer", transfer),
             ("submittedOnDate", Json.Date(r.GetFieldValue<DateOnly>(17))),
             ("interestedPostedAsOn", false),
             ("submittedByUsername", "mifos"),
             ("note", Text(18)),
+            ("isManualTransaction", false),
             ("isReversal", false),
-            ("lienTransaction", false));
+            // rs.getLong of a NULL column is 0, so these ids are 0 rather than absent.
+            ("originalTransactionId", 0),
+            ("lienTransaction", false),
+            ("releaseTransactionId", 0),
+            ("chargesPaidByData", new JsonArray()));
     }
 }
 
@@ -671,7 +698,7 @@ internal static class Enums
             ["deposit"] = type == 1, ["dividendPayout"] = false, ["withdrawal"] = type == 2, ["interestPosting"] = false,
             ["feeDeduction"] = false, ["initiateTransfer"] = false, ["approveTransfer"] = false, ["withdrawTransfer"] = false,
             ["rejectTransfer"] = false, ["overdraftInterest"] = false, ["writtenoff"] = false, ["overdraftFee"] = false,
-            ["withholdTax"] = false, ["escheat"] = false, ["amountHold"] = false, ["amountRelease"] = false,
+            ["withholdTax"] = false, ["escheat"] = false, ["amountHold"] = false, ["amountRelease"] = false, ["accrual"] = false,
         };
     }
 

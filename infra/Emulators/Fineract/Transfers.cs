@@ -71,19 +71,21 @@ public static class Transfers
         var formattedDate = body.FormatDate(date!.Value);
         var noDetails = new Dictionary<string, string?>();
 
+        // Neither leg gets a note (only the deposit and withdrawal commands write m_note); the description is the
+        // transfer's own and is read through it (AccountTransferAssembler, SavingsAccountTransactionsMapper).
         var withdrawalId = await Savings.PostAsync(ctx, source,
-            new Savings.TransactionEntry(Savings.Withdrawal, date.Value, amount!.Value, null, noDetails, description), formattedDate);
+            new Savings.TransactionEntry(Savings.Withdrawal, date.Value, amount!.Value, null, noDetails, null), formattedDate);
         // Same-account transfers are not refused upstream: re-read the target after the withdrawal.
         var target = await Savings.LockAccountAsync(ctx, toAccountId.Value);
         var depositId = await Savings.PostAsync(ctx, target,
-            new Savings.TransactionEntry(Savings.Deposit, date.Value, amount.Value, null, noDetails, description), formattedDate);
+            new Savings.TransactionEntry(Savings.Deposit, date.Value, amount.Value, null, noDetails, null), formattedDate);
 
         await using var insert = ctx.Sql("""
             INSERT INTO m_account_transfer_details (from_office_id, from_client_id, from_savings_account_id, to_office_id,
                 to_client_id, to_savings_account_id, transfer_date, amount, description, from_savings_transaction_id,
                 to_savings_transaction_id)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id
-            """, fromOfficeId, fromClientId, source.Id, toOfficeId, toClientId, target.Id, date, amount, description!.Trim(),
+            """, fromOfficeId, fromClientId, source.Id, toOfficeId, toClientId, target.Id, date, amount, description,
             withdrawalId, depositId);
         var transferId = (long)(await insert.ExecuteScalarAsync())!;
         return Json.Serialize(Json.Object(("savingsId", source.Id), ("resourceId", transferId)));

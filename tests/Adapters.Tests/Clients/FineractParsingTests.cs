@@ -21,6 +21,53 @@ public class FineractParsingTests
     }
 
     [Fact]
+    public void A_transaction_search_page_is_read_from_springs_page_with_each_transfer()
+    {
+        // As Fineract writes it: Gson over PageImpl (total), Chunk (content, pageable) and each SavingsAccountTransactionData.
+        const string body = """
+        {"total":2,"content":[
+          {"id":41,"transactionType":{"id":2,"code":"savingsAccountTransactionType.withdrawal","value":"Withdrawal","deposit":false,
+             "dividendPayout":false,"withdrawal":true,"interestPosting":false,"feeDeduction":false,"initiateTransfer":false,
+             "approveTransfer":false,"withdrawTransfer":false,"rejectTransfer":false,"overdraftInterest":false,"writtenoff":false,
+             "overdraftFee":false,"withholdTax":false,"escheat":false,"amountHold":false,"amountRelease":false,"accrual":false},
+           "entryType":"DEBIT","accountId":3,"accountNo":"000000003","date":[2026,9,30],
+           "currency":{"code":"USD","name":"US Dollar","decimalPlaces":2,"inMultiplesOf":1,"displaySymbol":"$","nameCode":"currency.USD","displayLabel":"US Dollar ($)"},
+           "amount":850.000000,"runningBalance":99150.000000,"reversed":false,
+           "transfer":{"id":17,"reversed":false,"currency":{"code":"USD","decimalPlaces":2,"inMultiplesOf":1},"transferAmount":850.000000,
+             "transferDate":[2026,9,30],"transferDescription":"pay-0f8fad5bd9cb469fa16570867728950e salary September 2026"},
+           "submittedOnDate":[2026,9,30],"interestedPostedAsOn":false,"submittedByUsername":"mifos","isManualTransaction":false,
+           "isReversal":false,"originalTransactionId":0,"lienTransaction":false,"releaseTransactionId":0,"chargesPaidByData":[]},
+          {"id":42,"transactionType":{"id":2,"withdrawal":true},"entryType":"DEBIT","accountId":3,"date":[2026,9,30],"amount":7,
+           "paymentDetailData":{"id":42,"paymentType":{"id":1,"name":"Money Transfer"}},"reversed":true,"note":"petty cash",
+           "submittedOnDate":[2026,9,30],"chargesPaidByData":[]}],
+         "pageable":{"sort":{"orders":[{"direction":"ASC","property":"id","ignoreCase":false,"nullHandling":"NATIVE"}]},"pageNumber":0,"pageSize":500}}
+        """;
+
+        var page = JsonSerializer.Deserialize<FineractSavingsTransactionPage>(body, FineractJson.Options)!;
+
+        Assert.Equal(2, page.Total);
+        Assert.Equal([41L, 42L], page.Content!.Select(t => t.Id));
+        var transfer = page.Content![0];
+        Assert.True(transfer.TransactionType!.Withdrawal);
+        Assert.Equal(new DateOnly(2026, 9, 30), transfer.Date);
+        Assert.Equal(850m, transfer.Amount);
+        Assert.Equal(17, transfer.Transfer!.Id);
+        Assert.Equal("pay-0f8fad5bd9cb469fa16570867728950e salary September 2026", transfer.Transfer.TransferDescription);
+        Assert.Equal(new DateOnly(2026, 9, 30), transfer.Transfer.TransferDate);
+        Assert.Null(transfer.Note);
+        var withdrawal = page.Content[1];
+        Assert.True(withdrawal.Reversed);
+        Assert.Equal("petty cash", withdrawal.Note);
+        Assert.Null(withdrawal.Transfer);
+        Assert.Equal(1, withdrawal.PaymentDetailData!.PaymentType!.Id);
+
+        var empty = JsonSerializer.Deserialize<FineractSavingsTransactionPage>(
+            """{"total":0,"content":[],"pageable":{"sort":{"orders":[]},"pageNumber":3,"pageSize":500}}""", FineractJson.Options)!;
+        Assert.Equal(0, empty.Total);
+        Assert.Empty(empty.Content!);
+    }
+
+    [Fact]
     public void A_malformed_date_array_is_rejected()
     {
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<DateOnly>("[2024,1]", FineractJson.Options));

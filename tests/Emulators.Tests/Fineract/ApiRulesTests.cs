@@ -120,6 +120,22 @@ public sealed class ApiRulesTests(SharedFineract shared) : IClassFixture<SharedF
         Assert.Equal(1000.50m, await Host.BalanceAsync(savingsId));
     }
 
+    [Theory]
+    [InlineData("xx_us", new[] { "The parameter `locale` has an invalid language value xx .", "The parameter `locale` has an invalid country value us ." }, new[] { "xx", "us" })]
+    [InlineData("EN_us", new[] { "The parameter `locale` has an invalid country value us ." }, new[] { "us" })]
+    public async Task Bad_locale_lists_each_bad_part_with_its_value(string locale, string[] messages, string[] values)
+    {
+        var (_, savingsId) = await Host.CreateClientWithAccountAsync(shared.ProductId);
+        var (status, body, _) = await Host.PostAsync($"savingsaccounts/{savingsId}/transactions?command=deposit",
+            $$"""{"transactionDate":"2024-02-01","transactionAmount":5,"paymentTypeId":1,"dateFormat":"yyyy-MM-dd","locale":"{{locale}}"}""");
+        Assert.Equal(400, status);
+        var errors = body!["errors"]!.AsArray();
+        Assert.Equal(messages, errors.Select(e => (string)e!["defaultUserMessage"]!));
+        Assert.All(errors, e => Assert.Equal("validation.msg.invalid.locale.format", (string)e!["userMessageGlobalisationCode"]!));
+        Assert.All(errors, e => Assert.Equal("locale", (string)e!["parameterName"]!));
+        Assert.Equal(values, errors.Select(e => (string)e!["args"]![0]!["value"]!));
+    }
+
     [Fact]
     public async Task Amount_of_zero_is_400_not_greater_than_zero()
     {
@@ -238,6 +254,38 @@ public sealed class ApiRulesTests(SharedFineract shared) : IClassFixture<SharedF
 
         Assert.Equal(40m, await Host.BalanceAsync(payerAccount));
         Assert.Equal(60m, await Host.BalanceAsync(workerAccount));
+    }
+
+    [Fact]
+    public async Task Both_legs_of_a_transfer_carry_the_transfer_and_no_note()
+    {
+        var (payer, payerAccount) = await Host.CreateClientWithAccountAsync(shared.ProductId);
+        var (worker, workerAccount) = await Host.CreateClientWithAccountAsync(shared.ProductId);
+        await Host.PostAsync($"savingsaccounts/{payerAccount}/transactions?command=deposit", FineractHost.Deposit(100));
+        var (_, created, _) = await Host.PostAsync("accounttransfers", Transfer(payer, payerAccount, worker, workerAccount, 60));
+        var transferId = (long)created!["resourceId"]!;
+
+        foreach (var (account, withdrawal) in new[] { (payerAccount, true), (workerAccount, false) })
+        {
+            var (status, body, _) = await Host.GetAsync($"savingsaccounts/{account}?associations=transactions");
+            Assert.Equal(200, status);
+            var leg = body!["transactions"]!.AsArray().Single(t => t!["transfer"] is not null)!;
+            Assert.Equal(withdrawal, (bool)leg["transactionType"]!["withdrawal"]!);
+            Assert.Equal(withdrawal ? "DEBIT" : "CREDIT", (string)leg["entryType"]!);
+            Assert.Null(leg["note"]);
+            Assert.Null(leg["paymentDetailData"]);
+            var transfer = leg["transfer"]!;
+            Assert.Equal(["id", "reversed", "currency", "transferAmount", "transferDate", "transferDescription"],
+                transfer.AsObject().Select(p => p.Key));
+            Assert.Equal(transferId, (long)transfer["id"]!);
+            Assert.Equal("salary", (string)transfer["transferDescription"]!);
+            Assert.Equal(60m, (decimal)transfer["transferAmount"]!);
+            Assert.Equal("[2024,2,2]", transfer["transferDate"]!.ToJsonString());
+
+            var (one, single, _) = await Host.GetAsync($"savingsaccounts/{account}/transactions/{(long)leg["id"]!}");
+            Assert.Equal(200, one);
+            Assert.Equal(leg.ToJsonString(), single!.ToJsonString());
+        }
     }
 
     [Fact]
