@@ -15,6 +15,9 @@ public static class Subscriptions
         [ActivityExchanges.Activity] = ["payroll"],
         [PaymentExchanges.Requests] = ["fineract-adapter"],
         [PaymentExchanges.Outcomes] = ["payroll"],
+        [PayrollExchanges.Workers] = ["fineract-adapter"],
+        [PayrollExchanges.Statements] = ["odk-adapter"],
+        [PayrollExchanges.Queries] = ["payroll"],
     };
 
     /// <summary>The services subscribed to <paramref name="exchange"/>.</summary>
