@@ -15,6 +15,39 @@ public static class RosterEndpoints
                 AlreadyRunning.AnswerConflict(async () => Results.Ok(await sync.SyncChangesAsync(ct, wait: false))))
             .RequireSuitePolicy(SuiteIdentity.Operate);
 
+        // Held full reads (a short read is not a mass leaving): a person confirms or dismisses them on the portal.
+        endpoints.MapGet("/roster/holds", async (SuiteDatabase database, CancellationToken ct) =>
+        {
+            await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+            return Results.Ok(await connection.QueryAsync<RosterHold>($"""
+                SELECT id, held_at, roster_size, missing, worker_ids, status, decided_by, decided_at, reason, retired
+                FROM "{database.Schema}".roster_holds ORDER BY id DESC LIMIT 50
+                """));
+        }).RequireSuitePolicy(SuiteIdentity.Read);
+        endpoints.MapPost("/roster/holds/{id:long}/confirm", (long id, HoldDecision? decision, HttpContext http, SuiteDatabase database,
+                RosterSync sync, CancellationToken ct) =>
+            AlreadyRunning.AnswerConflict(async () =>
+            {
+                var hold = await OpenHoldAsync(database, id, ct);
+                if (hold is null) return Results.Problem(statusCode: 409, title: $"roster hold {id} is not open (already decided, or not found)");
+                // A fresh full read: only the workers of the hold that are still missing leave.
+                var result = await sync.ResyncAsync(ct, wait: false, confirmed: hold.WorkerIds.ToHashSet(StringComparer.Ordinal));
+                var retired = await DecideAsync(database, id, RosterHold.Confirmed, http.User.Identity?.Name, decision?.Reason, result.Published, ct);
+                return retired is null
+                    ? Results.Problem(statusCode: 409, title: $"roster hold {id} was decided meanwhile")
+                    : Results.Ok(retired);
+            }))
+            .RequireSuitePolicy(SuiteIdentity.Operate);
+        endpoints.MapPost("/roster/holds/{id:long}/dismiss", async (long id, HoldDecision? decision, HttpContext http, SuiteDatabase database,
+                CancellationToken ct) =>
+            {
+                var dismissed = await DecideAsync(database, id, RosterHold.Dismissed, http.User.Identity?.Name, decision?.Reason, 0, ct);
+                return dismissed is null
+                    ? Results.Problem(statusCode: 409, title: $"roster hold {id} is not open (already decided, or not found)")
+                    : Results.Ok(dismissed);
+            })
+            .RequireSuitePolicy(SuiteIdentity.Operate);
+
         endpoints.MapGet("/quarantine", async (SuiteDatabase database, CancellationToken ct) =>
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(ct);
@@ -51,5 +84,27 @@ public static class RosterEndpoints
             }
         })).RequireSuitePolicy(SuiteIdentity.Operate);
         return endpoints;
+    }
+
+    public sealed record HoldDecision(string? Reason);
+
+    private static async Task<RosterHold?> OpenHoldAsync(SuiteDatabase database, long id, CancellationToken ct)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<RosterHold>($"""
+            SELECT id, held_at, roster_size, missing, worker_ids, status, decided_by, decided_at, reason, retired
+            FROM "{database.Schema}".roster_holds WHERE id = @id AND status = 'held'
+            """, new { id });
+    }
+
+    private static async Task<RosterHold?> DecideAsync(SuiteDatabase database, long id, string status, string? by, string? reason, int retired,
+        CancellationToken ct)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<RosterHold>($"""
+            UPDATE "{database.Schema}".roster_holds SET status = @status, decided_by = @by, decided_at = now(), reason = @reason, retired = @retired
+            WHERE id = @id AND status = 'held'
+            RETURNING id, held_at, roster_size, missing, worker_ids, status, decided_by, decided_at, reason, retired
+            """, new { id, status, by = by ?? "unknown", reason, retired });
     }
 }

@@ -21,13 +21,13 @@ namespace OneClickSuite.Payroll.Tests;
 public sealed class IdentityTests : IAsyncLifetime
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private WebApplicationFactory<PayRunService> _payroll = null!;
+    private WebApplicationFactory<PayrollApp> _payroll = null!;
 
     public async ValueTask InitializeAsync()
     {
         var pg = await PostgresServer.StartSharedAsync();
         var rabbit = await RabbitMqServer.StartSharedAsync();
-        _payroll = ServiceHost.Start<PayRunService>(new Dictionary<string, string>
+        _payroll = ServiceHost.Start<PayrollApp>(new Dictionary<string, string>
         {
             ["ConnectionStrings:suite-db"] = await pg.CreateDatabaseAsync("payroll_identity"),
             ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,

@@ -75,7 +75,7 @@ public sealed class MoneyTest(ITestOutputHelper output)
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Wolverine"] = "Error",
         };
-        await using var payroll = ServiceHost.Start<PayRunService>(settings);
+        await using var payroll = ServiceHost.Start<PayrollApp>(settings);
         var adapter = ServiceHost.Start<FineractAdapter.Disbursement.PaymentDisbursement>(settings);
         _ = adapter.Services;
 
