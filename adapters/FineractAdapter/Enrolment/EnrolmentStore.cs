@@ -15,6 +15,14 @@ public static class EnrolmentStore
         );
         -- A hash of the name and phone last written to the client: a change of anything else needs no call.
         ALTER TABLE worker_accounts ADD COLUMN IF NOT EXISTS client_fields text;
+
+        -- Leavers Payroll has paid everything owed (WorkerPayClosedV1), at the roster revision it saw: their credits are
+        -- blocked once this adapter has applied that leaving, whichever of the two messages arrives first.
+        CREATE TABLE IF NOT EXISTS pay_closures (
+            worker_id        text PRIMARY KEY,
+            roster_revision  bigint NOT NULL,
+            closed_at        timestamptz NOT NULL DEFAULT now()
+        );
         """;
 }
 
