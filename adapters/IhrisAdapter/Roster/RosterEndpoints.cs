@@ -17,13 +17,8 @@ public static class RosterEndpoints
 
         // Held full reads (a short read is not a mass leaving): a person confirms or dismisses them on the portal.
         endpoints.MapGet("/roster/holds", async (SuiteDatabase database, CancellationToken ct) =>
-        {
-            await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-            return Results.Ok(await connection.QueryAsync<RosterHold>($"""
-                SELECT id, held_at, roster_size, missing, worker_ids, status, decided_by, decided_at, reason, retired
-                FROM "{database.Schema}".roster_holds ORDER BY id DESC LIMIT 50
-                """));
-        }).RequireSuitePolicy(SuiteIdentity.Read);
+            Results.Ok(await ReadHoldsAsync(database, "ORDER BY id DESC LIMIT 50", null, ct)))
+            .RequireSuitePolicy(SuiteIdentity.Read);
         endpoints.MapPost("/roster/holds/{id:long}/confirm", (long id, HoldDecision? decision, HttpContext http, SuiteDatabase database,
                 RosterSync sync, CancellationToken ct) =>
             AlreadyRunning.AnswerConflict(async () =>
@@ -88,23 +83,48 @@ public static class RosterEndpoints
 
     public sealed record HoldDecision(string? Reason);
 
-    private static async Task<RosterHold?> OpenHoldAsync(SuiteDatabase database, long id, CancellationToken ct)
+    private const string HoldColumns = "id, held_at, roster_size, missing, worker_ids, status, decided_by, decided_at, reason, retired";
+
+    private static async Task<RosterHold?> OpenHoldAsync(SuiteDatabase database, long id, CancellationToken ct) =>
+        (await ReadHoldsAsync(database, "WHERE id = $1 AND status = 'held'", id, ct)).SingleOrDefault();
+
+    private static async Task<List<RosterHold>> ReadHoldsAsync(SuiteDatabase database, string where, long? id, CancellationToken ct)
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<RosterHold>($"""
-            SELECT id, held_at, roster_size, missing, worker_ids, status, decided_by, decided_at, reason, retired
-            FROM "{database.Schema}".roster_holds WHERE id = @id AND status = 'held'
-            """, new { id });
+        await using var command = new Npgsql.NpgsqlCommand($"""SELECT {HoldColumns} FROM "{database.Schema}".roster_holds {where}""", connection);
+        if (id is { } key) command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = key });
+        return await ReadAsync(command, ct);
     }
 
     private static async Task<RosterHold?> DecideAsync(SuiteDatabase database, long id, string status, string? by, string? reason, int retired,
         CancellationToken ct)
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<RosterHold>($"""
-            UPDATE "{database.Schema}".roster_holds SET status = @status, decided_by = @by, decided_at = now(), reason = @reason, retired = @retired
-            WHERE id = @id AND status = 'held'
-            RETURNING id, held_at, roster_size, missing, worker_ids, status, decided_by, decided_at, reason, retired
-            """, new { id, status, by = by ?? "unknown", reason, retired });
+        await using var command = new Npgsql.NpgsqlCommand($"""
+            UPDATE "{database.Schema}".roster_holds SET status = $2, decided_by = $3, decided_at = now(), reason = $4, retired = $5
+            WHERE id = $1 AND status = 'held'
+            RETURNING {HoldColumns}
+            """, connection)
+        {
+            Parameters =
+            {
+                new() { Value = id }, new() { Value = status }, new() { Value = by ?? "unknown" },
+                new() { Value = (object?)reason ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text }, new() { Value = retired },
+            },
+        };
+        return (await ReadAsync(command, ct)).SingleOrDefault();
+    }
+
+    private static async Task<List<RosterHold>> ReadAsync(Npgsql.NpgsqlCommand command, CancellationToken ct)
+    {
+        var holds = new List<RosterHold>();
+        await using var r = await command.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+            holds.Add(new RosterHold(r.GetInt64(0), r.GetDateTime(1), r.GetInt32(2), r.GetInt32(3), r.GetFieldValue<string[]>(4), r.GetString(5),
+                Text(6), r.IsDBNull(7) ? null : r.GetDateTime(7), Text(8), r.IsDBNull(9) ? null : r.GetInt32(9)));
+        }
+        return holds;
     }
 }
