@@ -140,7 +140,9 @@ public static class PayrollDatabase
         ALTER TABLE payroll.workers ADD COLUMN IF NOT EXISTS birth_date text;
         ALTER TABLE payroll.workers ADD COLUMN IF NOT EXISTS phone text;
         ALTER TABLE payroll.workers ALTER COLUMN pay_kind DROP NOT NULL;
-        CREATE INDEX IF NOT EXISTS ix_workers_person ON payroll.workers (lower(display_name), birth_date) WHERE birth_date IS NOT NULL;
+        -- Name (lower case, spaces collapsed) and birth date: two workers with the same key look like one person.
+        ALTER TABLE payroll.workers ADD COLUMN IF NOT EXISTS person_key text;
+        CREATE INDEX IF NOT EXISTS ix_workers_person ON payroll.workers (person_key) WHERE person_key IS NOT NULL;
         CREATE INDEX IF NOT EXISTS ix_workers_phone ON payroll.workers (phone) WHERE phone IS NOT NULL;
 
         -- Why a run is for a period other than the current or the previous one; what it set aside; its pay date.

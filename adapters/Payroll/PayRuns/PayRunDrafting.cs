@@ -58,6 +58,9 @@ public sealed class PayRunDrafting(
         }
 
         // What each worker is owed, and who is set aside: a hold for the run's month, the current or the previous one.
+        var current = new DateOnly(today.Year, today.Month, 1);
+        var previous = current.AddMonths(-1);
+        DateOnly[] months = [.. new[] { period, current, previous }.Distinct()];
         var evaluated = new List<(StoredWorker Worker, PayRule Rule, SalaryPay? Salary, EmploymentDays Employment)>();
         var problems = new Dictionary<string, IReadOnlyList<PayProblem>>(StringComparer.Ordinal);
         var warnings = new List<string>();
@@ -72,24 +75,24 @@ public sealed class PayRunDrafting(
             var salaried = rule.Kind == PayRuleKind.Salary;
             var found = new List<PayProblem>();
             SalaryPay? salary = null;
-            EmploymentDays employment;
-            if (salaried)
+            EmploymentDays employment = new([], null, []);
+            // Nothing is paid while anything keeps the run's month, the current or the previous one from being paid;
+            // for a leaver gone before the previous month only the run's own month matters.
+            var goneBefore = !worker.Active && worker.EmployedUntil is { } until && until < previous;
+            foreach (var month in goneBefore ? [period] : months)
             {
-                salary = pay.Salary(worker.Facts, period, rule.Name);
-                employment = new EmploymentDays([], null, []);
-                found.AddRange(salary.Problems);
-            }
-            else
-            {
-                employment = pay.Employment(worker.Facts, first, last);
-                found.AddRange(employment.Problems);
-            }
-            // Nothing is paid while anything keeps the worker's current or previous month from being paid, either; for a
-            // leaver gone before the previous month only the run's own month matters.
-            var goneBefore = !worker.Active && worker.EmployedUntil is { } until && until < today.AddDays(1 - today.Day).AddMonths(-1);
-            if (!goneBefore)
-            {
-                found.AddRange(pay.Problems(worker.Facts, today, rule.Name, salaried).Where(p => !found.Contains(p)));
+                if (salaried)
+                {
+                    var monthPay = pay.Salary(worker.Facts, month, rule.Name);
+                    if (month == period) salary = monthPay;
+                    found.AddRange(monthPay.Problems.Where(p => !found.Contains(p)));
+                }
+                else
+                {
+                    var days = pay.Employment(worker.Facts, month, PayCalculator.MonthOf(month).Last);
+                    if (month == period) employment = days;
+                    found.AddRange(days.Problems.Where(p => !found.Contains(p)));
+                }
             }
             problems[worker.WorkerId] = found;
             evaluated.Add((worker, rule, salary, employment));

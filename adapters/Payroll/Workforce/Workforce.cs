@@ -26,8 +26,8 @@ public sealed class Workforce(NpgsqlDataSource db, IOptionsMonitor<PayRuleSet> r
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var command = connection.Sql(null, """
             INSERT INTO payroll.workers AS w (worker_id, employee_number, display_name, facility_id, facility_name, job_code, cadre,
-                pay_kind, active, employed_from, employed_until, roster_revision, roles, salaries, birth_date, phone)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb, $15, $16)
+                pay_kind, active, employed_from, employed_until, roster_revision, roles, salaries, birth_date, phone, person_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb, $15, $16, $17)
             ON CONFLICT (worker_id) DO UPDATE SET
                 employee_number = excluded.employee_number, display_name = excluded.display_name,
                 facility_id = excluded.facility_id, facility_name = excluded.facility_name, job_code = excluded.job_code,
@@ -37,13 +37,14 @@ public sealed class Workforce(NpgsqlDataSource db, IOptionsMonitor<PayRuleSet> r
                 employed_until = CASE WHEN excluded.active AND excluded.employed_until IS NULL THEN NULL
                                       ELSE COALESCE(excluded.employed_until, w.employed_until) END,
                 roles = excluded.roles, salaries = excluded.salaries, birth_date = excluded.birth_date, phone = excluded.phone,
+                person_key = excluded.person_key,
                 roster_revision = excluded.roster_revision, updated_at = now()
             WHERE w.roster_revision < excluded.roster_revision
             """,
             worker.WorkerId, worker.EmployeeNumber, worker.DisplayName, worker.Facility.Id, worker.Facility.Name, worker.Job.Code,
             worker.Job.Cadre, rule is null ? null : rule.Kind == PayRuleKind.Salary ? "salary" : "incentive",
             worker.Active, employedFrom, employedUntil, revision, StoredWorker.ToJson(worker.Roles), StoredWorker.ToJson(worker.Salaries),
-            worker.BirthDate, NormalisedPhone(worker.Phone));
+            worker.BirthDate, NormalisedPhone(worker.Phone), PersonKey(worker.DisplayName, worker.BirthDate));
         return await command.ExecuteNonQueryAsync(ct) > 0;
     }
 
@@ -60,6 +61,14 @@ public sealed class Workforce(NpgsqlDataSource db, IOptionsMonitor<PayRuleSet> r
             await leavers.CloseSettledAsync([change.Worker.WorkerId], ct);
         }
     }
+
+    /// <summary>
+    /// Name in lower case with spaces collapsed, and the birth date: "Sarah  NAKATO" born 1988-03-14 and "sarah nakato"
+    /// born the same day are one key. Null without a birth date (a name alone is too common to mean one person).
+    /// </summary>
+    public static string? PersonKey(string name, string? birthDate) =>
+        string.IsNullOrWhiteSpace(birthDate) ? null
+            : string.Join(' ', name.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant() + "|" + birthDate.Trim();
 
     /// <summary>Digits only (and a leading +), so that "+256 700-100001" and "+256700100001" are one phone.</summary>
     public static string? NormalisedPhone(string? phone)
