@@ -21,6 +21,7 @@ namespace OneClickSuite.Payroll.Tests;
 /// ODK Central (emulator) → ODK adapter's activity intake → RabbitMQ → Payroll: an approved report is counted and paid;
 /// rejecting it after payment becomes a negative adjustment in the next run; an impossible report is quarantined.
 /// </summary>
+[Collection(SharedBroker.Name)]
 public sealed class ActivityFlowTest(ITestOutputHelper output)
 {
     private const string Email = "admin@suite.test";
@@ -150,8 +151,8 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
         await UntilAsync(() => CountedAsync(suiteDb, "uuid:report-deleted", expected: true));
         (await http.DeleteAsync($"projects/{project.Id}/forms/chw_activity/submissions/uuid:report-deleted", Ct)).EnsureSuccessStatusCode();
         await UntilAsync(() => CountedAsync(suiteDb, "uuid:report-deleted", expected: false));
-        Assert.Contains(Assert.Single((await payrollApi.GetFromJsonAsync<PayrollWorkerView>("/workers/c1?period=2026-10", Ct))!.Activity,
-            a => a.SubmissionId == "uuid:report-deleted").ReviewState ?? "", "deleted");
+        Assert.Contains("deleted", Assert.Single((await payrollApi.GetFromJsonAsync<PayrollWorkerView>("/workers/c1?period=2026-10", Ct))!.Activity,
+            a => a.SubmissionId == "uuid:report-deleted").ReviewState ?? "");
         (await http.PostAsync($"projects/{project.Id}/forms/chw_activity/submissions/uuid:report-deleted/restore", null, Ct)).EnsureSuccessStatusCode();
         await UntilAsync(() => CountedAsync(suiteDb, "uuid:report-deleted", expected: true));
     }

@@ -18,6 +18,7 @@ namespace OneClickSuite.Payroll.Tests;
 /// 401; a role the token lacks gets 403; maker–checker holds whatever roles one token carries; the demo pays only a
 /// worker it registered, and approves only its own runs.
 /// </summary>
+[Collection(SharedBroker.Name)]
 public sealed class IdentityTests : IAsyncLifetime
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

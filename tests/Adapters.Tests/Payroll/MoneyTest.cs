@@ -21,6 +21,7 @@ namespace OneClickSuite.Payroll.Tests;
 /// RabbitMQ. Afterwards every line is paid exactly once, the funding account fell by exactly the run's total, and
 /// reconciliation finds nothing wrong.
 /// </summary>
+[Collection(SharedBroker.Name)]
 public sealed class MoneyTest(ITestOutputHelper output)
 {
     private const string Password = "money-test-password";
