@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace OneClickSuite.Contracts;
 
 /// <summary>
@@ -28,9 +30,9 @@ public sealed record PayStatementV1(
     long Version);
 
 /// <summary>
-/// A worker queried a statement (ODK form <c>pay_query</c>). <see cref="Statement"/> is the value the form stored (the
-/// statement entity's uuid, which is the statement id) exactly as submitted; <see cref="SubmissionVersion"/> orders
-/// edits of one submission.
+/// A worker queried a statement (ODK form <c>pay_query</c>). <see cref="Statement"/> is the statement's id when the ODK
+/// adapter knows the entity the form stored (<see cref="StatementEntityIds"/>), else that value exactly as submitted;
+/// <see cref="SubmissionVersion"/> orders edits of one submission.
 /// </summary>
 public sealed record PayQueryReceivedV1(
     string SubmissionId,
@@ -39,6 +41,27 @@ public sealed record PayQueryReceivedV1(
     string Question,
     DateTimeOffset SubmittedAt,
     long SubmissionVersion);
+
+/// <summary>
+/// The uuid of a statement's entity in ODK's <c>pay_statements</c> list. Statement ids are version-7 UUIDs, and Central
+/// accepts only version-4 uuids for entities (400.11), so the entity's is derived from the statement id (SHA-1 of a
+/// namespace and the id, with the version nibble set to 4): the ODK adapter, a replay and the demo all find the same.
+/// </summary>
+public static class StatementEntityIds
+{
+    private static readonly Guid Namespace = new("3d0b6f2a-5c8e-4f71-9a2d-7e4c1b9f0a58");
+
+    public static Guid For(Guid statementId)
+    {
+        var input = new byte[32];
+        Namespace.TryWriteBytes(input, bigEndian: true, out _);
+        statementId.TryWriteBytes(input.AsSpan(16), bigEndian: true, out _);
+        var hash = SHA1.HashData(input);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x40); // version 4, as Central requires
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC variant
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+}
 
 /// <summary>RabbitMQ fanout exchanges of Payroll's own news and of the queries that come back to it.</summary>
 public static class PayrollExchanges

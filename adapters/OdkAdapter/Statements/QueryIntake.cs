@@ -108,8 +108,16 @@ public sealed class QueryIntake(
                 worker.Parameters.Add(new() { Value = entity });
                 workerId = await worker.ExecuteScalarAsync(ct) as string;
             }
+            // The form stores the statement's entity uuid: Payroll knows the statement by its own id.
+            var statement = Text(row["statement"]);
+            if (Guid.TryParse(statement, out var statementEntity))
+            {
+                await using var find = tx.Command($"SELECT statement_id FROM {schema}.statement_entities WHERE entity_uuid = $1");
+                find.Parameters.Add(new() { Value = statementEntity });
+                if (await find.ExecuteScalarAsync(ct) is Guid statementId) statement = statementId.ToString();
+            }
             var question = Text(row["question"]);
-            await tx.PublishAsync(new PayQueryReceivedV1(instanceId, Text(row["statement"]), workerId ?? Text(row["worker"]),
+            await tx.PublishAsync(new PayQueryReceivedV1(instanceId, statement, workerId ?? Text(row["worker"]),
                 string.IsNullOrWhiteSpace(question) ? "(no question written)" : question, submittedAt ?? clock.GetUtcNow(), version));
             await using (var record = tx.Command($"""
                 INSERT INTO {schema}.query_submissions (instance_id, version) VALUES ($1, $2)

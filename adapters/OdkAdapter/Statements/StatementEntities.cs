@@ -8,7 +8,8 @@ using OneClickSuite.Messaging;
 namespace OneClickSuite.OdkAdapter.Statements;
 
 /// <summary>
-/// Puts each pay statement in Central's <c>pay_statements</c> entity list (uuid = the statement id), so a community
+/// Puts each pay statement in Central's <c>pay_statements</c> entity list (uuid derived from the statement id,
+/// <see cref="StatementEntityIds"/>), so a community
 /// health worker sees it in ODK Collect and can pick it in the query form. A newer version (a query answered) updates
 /// the entity with <c>baseVersion</c>; an older or repeated one changes nothing. A transient failure is retried by the
 /// messaging (it never gives up); a permanent one (the list missing, a property unknown) is dead-lettered with
@@ -27,7 +28,8 @@ public sealed class StatementEntities(OdkClient odk, Roster.OdkProject project, 
 
         var projectId = await project.IdAsync(ct);
         var list = options.Value.EntityList;
-        var uuid = statement.StatementId.ToString();
+        var entityUuid = StatementEntityIds.For(statement.StatementId);
+        var uuid = entityUuid.ToString();
         var label = Label(statement);
         var data = Data(statement);
         int? version = null;
@@ -46,10 +48,10 @@ public sealed class StatementEntities(OdkClient odk, Roster.OdkProject project, 
             }
         }
         await connection.ExecuteAsync($"""
-            INSERT INTO {schema}.statement_entities (statement_id, written_version, odk_version) VALUES (@id, @written, @version)
+            INSERT INTO {schema}.statement_entities (statement_id, entity_uuid, written_version, odk_version) VALUES (@id, @entityUuid, @written, @version)
             ON CONFLICT (statement_id) DO UPDATE SET written_version = GREATEST(statement_entities.written_version, excluded.written_version),
                 odk_version = excluded.odk_version, updated_at = now()
-            """, new { id = statement.StatementId, written = statement.Version, version });
+            """, new { id = statement.StatementId, entityUuid, written = statement.Version, version });
         logger.LogInformation("Statement {StatementId} of {WorkerId} ({Period}) is in ODK's {List} list (version {Version})",
             statement.StatementId, statement.WorkerId, statement.Period, list, statement.Version);
     }

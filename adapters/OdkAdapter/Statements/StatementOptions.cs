@@ -28,6 +28,7 @@ public sealed class StatementOptions
         -- The newest version of each statement written to ODK's entity list.
         CREATE TABLE IF NOT EXISTS statement_entities (
             statement_id    uuid PRIMARY KEY,
+            entity_uuid     uuid NOT NULL UNIQUE,
             written_version bigint NOT NULL,
             odk_version     integer,
             updated_at      timestamptz NOT NULL DEFAULT now());

@@ -100,8 +100,9 @@ public sealed class StatementFlowTest
             new PaymentSettledV1(line.PaymentId!.Value, line.PaymentReference!, 1, DateTimeOffset.UtcNow), Ct);
 
         // The statement is in ODK's list, under the line's id, saying what was paid.
+        var statementEntity = StatementEntityIds.For(line.Id).ToString();
         OdkEntity? shown = null;
-        await UntilAsync(async () => (shown = await odk.GetEntityAsync(project.Id, "pay_statements", line.Id.ToString(), Ct)) is not null);
+        await UntilAsync(async () => (shown = await odk.GetEntityAsync(project.Id, "pay_statements", statementEntity, Ct)) is not null);
         Assert.Equal($"{month} incentive: 20.00 USD paid {DateTime.UtcNow:yyyy-MM-dd}", shown!.CurrentVersion!.Label);
         Assert.Equal(("c1", "20.00", ""), (shown.CurrentVersion.Data!["worker_id"], shown.CurrentVersion.Data["amount"], shown.CurrentVersion.Data["query_status"]));
         Assert.Contains("no approved activity report", shown.CurrentVersion.Data["details"]);
@@ -110,7 +111,7 @@ public sealed class StatementFlowTest
         using var http = new HttpClient { BaseAddress = new Uri(odkUrl + "/v1/") };
         var session = await (await http.PostAsJsonAsync("sessions", new { email = Email, password = Password }, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (string)session!["token"]!);
-        var xml = $"<data id=\"pay_query\" version=\"1\"><worker>{entity}</worker><worker_id>c1</worker_id><statement>{line.Id}</statement>" +
+        var xml = $"<data id=\"pay_query\" version=\"1\"><worker>{entity}</worker><worker_id>c1</worker_id><statement>{statementEntity}</statement>" +
                   "<question>I sent two reports last month</question><meta><instanceID>uuid:query-1</instanceID></meta></data>";
         var submitted = await http.PostAsync($"projects/{project.Id}/forms/pay_query/submissions", new StringContent(xml, Encoding.UTF8, "application/xml"), Ct);
         Assert.True(submitted.IsSuccessStatusCode, await submitted.Content.ReadAsStringAsync(Ct));
@@ -124,9 +125,9 @@ public sealed class StatementFlowTest
         // The clerk's answer goes back onto the statement the worker sees.
         await disputes.AnswerAsync(dispute.Id, new AnswerDispute("Neither report was approved by your supervisor.", DisputeOutcome.Confirmed),
             PayrollWorld.Maker, Ct);
-        await UntilAsync(async () => (await odk.GetEntityAsync(project.Id, "pay_statements", line.Id.ToString(), Ct))?.CurrentVersion?.Data?["query_status"]
+        await UntilAsync(async () => (await odk.GetEntityAsync(project.Id, "pay_statements", statementEntity, Ct))?.CurrentVersion?.Data?["query_status"]
             == DisputeOutcome.Confirmed);
-        var answered = await odk.GetEntityAsync(project.Id, "pay_statements", line.Id.ToString(), Ct);
+        var answered = await odk.GetEntityAsync(project.Id, "pay_statements", statementEntity, Ct);
         Assert.Equal("Neither report was approved by your supervisor.", answered!.CurrentVersion!.Data!["query_answer"]);
     }
 
