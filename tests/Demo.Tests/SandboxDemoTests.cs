@@ -45,7 +45,7 @@ public sealed class SandboxDemoTests
             var runner = host.Services.GetRequiredService<DemoRunner>();
             var steps = new RecordedSteps();
             var demo = Stopwatch.StartNew();
-            var result = await runner.RunAsync(new DemoActors("demo.clerk@oneclicksuite.org", "demo.approver@oneclicksuite.org"), steps, timeout.Token);
+            var result = await runner.RunAsync(new DemoActors(DemoIdentities.Clerk, DemoIdentities.Approver), steps, timeout.Token);
             demo.Stop();
 
             TestContext.Current.SendDiagnosticMessage($"demo took {demo.Elapsed.TotalSeconds:F1} s (goal: under 60 s)\n{steps}\n{demoLog}");
@@ -56,6 +56,12 @@ public sealed class SandboxDemoTests
             Assert.Equal(Enumerable.Range(1, DemoRunner.StepTitles.Count), steps.Running.Select(s => s.Number));
             Assert.DoesNotContain(steps.All, s => s.Status == DemoStep.Failed);
             Assert.All(steps.Done, s => Assert.False(string.IsNullOrWhiteSpace(s.Detail)));
+            // It ends on the worker's statement, as Payroll issued it and as ODK Collect shows it.
+            var statement = steps.Done.Last();
+            Assert.Equal(DemoRunner.StepTitles.Count, statement.Number);
+            Assert.Contains("99.50 USD paid", statement.Detail);
+            Assert.Contains("What counted:", statement.Detail);
+            Assert.Contains("In ODK Collect (pay_statements)", statement.Detail);
 
             // The worker's account holds exactly what the run paid them: all three reports counted.
             Assert.StartsWith("demo-chw-", result.WorkerId);
@@ -75,7 +81,7 @@ public sealed class SandboxDemoTests
             // One person as clerk and approver: Payroll refuses the approval (maker–checker), the demo says so at step 6
             // and cancels the run it submitted, so no line stays held.
             var alone = new RecordedSteps();
-            var refused = await runner.RunAsync(new DemoActors("demo.clerk@oneclicksuite.org", "demo.clerk@oneclicksuite.org"), alone, timeout.Token);
+            var refused = await runner.RunAsync(new DemoActors(DemoIdentities.Clerk, DemoIdentities.Clerk), alone, timeout.Token);
             TestContext.Current.SendDiagnosticMessage($"second run, one person as clerk and approver:\n{alone}");
             Assert.False(refused.Succeeded);
             var failed = Assert.Single(alone.All, s => s.Status == DemoStep.Failed);
@@ -83,14 +89,14 @@ public sealed class SandboxDemoTests
             Assert.Contains("maker", failed.Detail, StringComparison.OrdinalIgnoreCase);
             Assert.Equal(refused.Error, failed.Detail);
             var payroll = host.Services.GetRequiredService<PayrollApi>();
-            var abandoned = await payroll.GetRunAsync(Guid.Parse(refused.PayRunId!), "demo.clerk@oneclicksuite.org", timeout.Token);
+            var abandoned = await payroll.GetRunAsync(Guid.Parse(refused.PayRunId!), DemoIdentities.Clerk, timeout.Token);
             Assert.Equal("cancelled", abandoned.Status);
 
             // A facility iHRIS does not have: the demo stops at step 1 and names it.
             using var nowhere = await DemoHostAsync(app, demoLog, timeout.Token, facilityId: "no-such-facility");
             var lost = new RecordedSteps();
             var stopped = await nowhere.Services.GetRequiredService<DemoRunner>().RunAsync(
-                new DemoActors("demo.clerk@oneclicksuite.org", "demo.approver@oneclicksuite.org"), lost, timeout.Token);
+                new DemoActors(DemoIdentities.Clerk, DemoIdentities.Approver), lost, timeout.Token);
             Assert.False(stopped.Succeeded);
             Assert.Equal([(1, DemoStep.Running), (1, DemoStep.Failed)], lost.All.Select(s => (s.Number, s.Status)));
             Assert.Contains("no-such-facility", stopped.Error);
@@ -137,6 +143,8 @@ public sealed class SandboxDemoTests
             ["Demo:PayrollUrl"] = Url(app, "payroll"),
             ["Demo:IhrisAdapterUrl"] = Url(app, "ihris-adapter"),
             ["Demo:OdkAdapterUrl"] = Url(app, "odk-adapter"),
+            // The demo signs who acts with the suite's key, as the portal does; the services verify it.
+            [SuiteIdentity.SigningKeySetting] = await ParameterValueAsync(app, "suite-signing-key", ct),
         };
         if (facilityId is not null)
         {
