@@ -23,6 +23,14 @@ public sealed class PayHolds(NpgsqlDataSource db, IOptionsMonitor<PayRuleSet> ru
         return new WorkerPay(ruleSet, calendar).Problems(worker.Facts, today, rule.Name, rule.Kind == PayRuleKind.Salary);
     }
 
+    /// <summary>Works out one worker's holds again from the facts just stored (no need to read them back).</summary>
+    public async Task RefreshAsync(StoredWorker worker, CancellationToken ct)
+    {
+        var problems = Evaluate(worker, rules.CurrentValue, calendar.Today(clock));
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await SyncAsync(connection, null, [worker.WorkerId], new Dictionary<string, IReadOnlyList<PayProblem>> { [worker.WorkerId] = problems }, ct);
+    }
+
     /// <summary>Works out one worker's holds again from what Payroll stores.</summary>
     public async Task RefreshAsync(string workerId, CancellationToken ct)
     {

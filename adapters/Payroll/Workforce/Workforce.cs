@@ -54,8 +54,10 @@ public sealed class Workforce(NpgsqlDataSource db, IOptionsMonitor<PayRuleSet> r
         // left on the day the change was seen, in the ministry's calendar.
         var until = change.Worker.EmployedUntil
                     ?? (change is WorkerLeftV1 ? calendar.DateOf(change.OccurredAt) : null);
-        if (!await ApplyWorkerAsync(change.Worker, change.Revision, change.Worker.EmployedFrom, until, ct)) return;
-        await holds.RefreshAsync(change.Worker.WorkerId, ct);
+        var worker = change.Worker;
+        if (!await ApplyWorkerAsync(worker, change.Revision, worker.EmployedFrom, until, ct)) return;
+        await holds.RefreshAsync(new StoredWorker(worker.WorkerId, worker.EmployeeNumber, worker.DisplayName, worker.Facility.Id, worker.Job.Code,
+            worker.Job.Cadre, worker.Active, worker.EmployedFrom, until, worker.Roles, worker.Salaries, change.Revision), ct);
         if (!change.Worker.Active)
         {
             await leavers.CloseSettledAsync([change.Worker.WorkerId], ct);
