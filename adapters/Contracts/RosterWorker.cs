@@ -23,7 +23,20 @@ public sealed record WorkerSnapshot
 
     public required JobRef Job { get; init; }
 
-    public required PayBasis Pay { get; init; }
+    /// <summary>Practitioner.birthDate as iHRIS holds it ("1988-03-14"), or null.</summary>
+    public string? BirthDate { get; init; }
+
+    /// <summary>
+    /// Every PractitionerRole of the worker as iHRIS wrote it (ordered by reference): Payroll counts the days of each one
+    /// in a pay period and reads a role's own salary where no salary record covers a day.
+    /// </summary>
+    public IReadOnlyList<RoleRecord> Roles { get; init; } = [];
+
+    /// <summary>
+    /// Every salary record (Basic, profile ihris-basic-salary) of the worker, its texts exactly as iHRIS wrote them
+    /// (ordered by reference). The adapter interprets none of it: Payroll alone decides what is paid.
+    /// </summary>
+    public IReadOnlyList<SalaryRecord> Salaries { get; init; } = [];
 
     /// <summary>Practitioner.active and at least one role without an end date or ending in the future.</summary>
     public required bool Active { get; init; }
@@ -43,20 +56,34 @@ public sealed record FacilityRef(string Id, string Name);
 /// <summary>A job from iHRIS's ihris-job code system and its cadre.</summary>
 public sealed record JobRef(string Code, string Title, string Cadre);
 
-public enum PayKind
-{
-    /// <summary>A fixed salary: amount, currency and frequency are set.</summary>
-    Salaried,
+/// <summary>
+/// One PractitionerRole as iHRIS wrote it. <see cref="Start"/> and <see cref="End"/> are the FHIR texts of
+/// <c>period.start</c>/<c>period.end</c> (a date, or a dateTime with its offset); <see cref="SalaryAmount"/> and
+/// <see cref="SalaryCurrency"/> are the role's <c>ihris-practitionerrole-salary</c> Money, when it has one.
+/// </summary>
+public sealed record RoleRecord(
+    string Reference,
+    string? JobCode,
+    string? FacilityId,
+    string? Start,
+    string? End,
+    bool? Active,
+    decimal? SalaryAmount = null,
+    string? SalaryCurrency = null);
 
-    /// <summary>Paid per reported activity (community health workers); no fixed amount.</summary>
-    IncentiveBased,
-}
-
-/// <summary>How a worker is paid. Payroll decides amounts per pay run; this is what iHRIS records.</summary>
-public sealed record PayBasis(PayKind Kind, decimal? Amount = null, string? Currency = null, string? Frequency = null)
-{
-    public static PayBasis Incentive { get; } = new(PayKind.IncentiveBased);
-
-    public static PayBasis Salary(decimal amount, string currency, string frequency) =>
-        new(PayKind.Salaried, amount, currency, frequency);
-}
+/// <summary>
+/// One <c>ihris-salary</c> extension of a Basic salary record, every field as the text iHRIS stores: <c>bsalary</c>,
+/// <c>allowance</c> and <c>benefits</c> are free strings upstream; <see cref="Frequency"/> is the code of the
+/// <c>frequency</c> Coding (CodeSystem ihris-frequency-codesystem) and <see cref="FrequencySystem"/> its system;
+/// <see cref="Start"/>/<see cref="End"/> come from <c>period</c> or the older <c>startDate</c>/<c>endDate</c>.
+/// </summary>
+public sealed record SalaryRecord(
+    string Reference,
+    string? BasicSalary,
+    string? Allowance,
+    string? Benefits,
+    string? Frequency,
+    string? FrequencySystem,
+    string? Start,
+    string? End,
+    bool? Current);

@@ -16,6 +16,9 @@ public static class Subscriptions
         [ActivityExchanges.Activity] = "odk-adapter",
         [PaymentExchanges.Requests] = "payroll",
         [PaymentExchanges.Outcomes] = "fineract-adapter",
+        [PayrollExchanges.Workers] = "payroll",
+        [PayrollExchanges.Statements] = "payroll",
+        [PayrollExchanges.Queries] = "odk-adapter",
     };
 
     private static readonly Dictionary<string, string[]> Subscribers = new()
@@ -25,6 +28,9 @@ public static class Subscriptions
         [ActivityExchanges.Activity] = ["payroll"],
         [PaymentExchanges.Requests] = ["fineract-adapter"],
         [PaymentExchanges.Outcomes] = ["payroll"],
+        [PayrollExchanges.Workers] = ["fineract-adapter"],
+        [PayrollExchanges.Statements] = ["odk-adapter"],
+        [PayrollExchanges.Queries] = ["payroll"],
     };
 
     /// <summary>The services subscribed to <paramref name="exchange"/>.</summary>

@@ -15,6 +15,9 @@ public sealed class DemoOptions
 
     public string ActivityFormId { get; set; } = "chw_activity";
 
+    /// <summary>Where a worker sees their pay statements in ODK Collect (the ODK adapter writes them; Bootstrap creates it).</summary>
+    public string StatementList { get; set; } = "pay_statements";
+
     /// <summary>The suite's services, resolved by service discovery.</summary>
     public string PayrollUrl { get; set; } = "http://payroll";
 

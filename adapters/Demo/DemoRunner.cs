@@ -8,6 +8,7 @@ using OneClickSuite.Clients;
 using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Clients.Ihris;
 using OneClickSuite.Clients.Odk;
+using OneClickSuite.Contracts;
 using Task = System.Threading.Tasks.Task;
 
 namespace OneClickSuite.Demo;
@@ -41,6 +42,7 @@ public sealed class DemoRunner(
         "Submit the pay run as the clerk",
         "Approve the pay run as the approver",
         "Find the deposit in their Fineract account",
+        "Show their pay statement, in Payroll and in ODK Collect's list",
     ];
 
     /// <summary>What the worker reports in the three submissions: (households visited, referrals).</summary>
@@ -77,6 +79,7 @@ public sealed class DemoRunner(
             await StepAsync(run, 5, _options.CallTimeout, SubmitAsync, ct);
             await StepAsync(run, 6, _options.CallTimeout, ApproveAsync, ct);
             await StepAsync(run, 7, waiting + _options.CallTimeout, FindDepositAsync, ct);
+            await StepAsync(run, 8, waiting + _options.CallTimeout, ShowStatementAsync, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -385,11 +388,23 @@ public sealed class DemoRunner(
         return $"{run.Actors.Clerk} (payroll clerk) submitted pay run {run.PayRun.Id} for approval";
     }
 
+    /// <summary>
+    /// The approver first reads the run's checks (what is odd about it), then approves. A blocking check (money may
+    /// go to the wrong person) is never resolved by the demo: it stops and names it.
+    /// </summary>
     private async Task<string> ApproveAsync(Session run, CancellationToken ct)
     {
-        run.PayRun = await payroll.ApproveAsync(run.PayRun!.Id, run.Actors.Approver, ct);
+        var checks = await payroll.GetChecksAsync(run.PayRun!.Id, open: false, run.Actors.Approver, ct);
+        var blocking = checks.Where(c => c.Blocking && c.ResolvedAt is null).ToList();
+        if (blocking.Count > 0)
+        {
+            throw new DemoStepFailed($"the run has {blocking.Count} blocking check(s), which a person must resolve: " +
+                                     string.Join("; ", blocking.Select(c => $"{c.Kind}: {c.Detail}")));
+        }
+        run.PayRun = await payroll.ApproveAsync(run.PayRun.Id, run.Actors.Approver, ct);
         run.Approved = true;
-        return $"{run.Actors.Approver} (approver) approved pay run {run.PayRun.Id}; payments of " +
+        var seen = checks.Count == 0 ? "no checks raised" : "checks seen: " + string.Join("; ", checks.Select(c => $"{c.Kind} ({c.Detail})"));
+        return $"{run.Actors.Approver} (approver) approved pay run {run.PayRun.Id} ({seen}); payments of " +
                $"{Money(run.PayRun.Total, run.PayRun.Currency)} to {run.PayRun.LineCount} worker(s) are on their way";
     }
 
@@ -430,6 +445,36 @@ public sealed class DemoRunner(
                $"{account!.AccountNo ?? run.SavingsAccountId.ToString()} (Fineract transaction {deposit.Id}" +
                (paid.PaymentReference is null ? "" : $", reference {paid.PaymentReference}") +
                $"); balance {Money(account.Summary?.AccountBalance ?? 0, paid.Currency)}";
+    }
+
+    // 8. The statement the worker sees
+
+    /// <summary>
+    /// The worker's statement for the paid line, as Payroll issued it, and the same statement in ODK's statement list,
+    /// which ODK Collect shows the worker (and from which they can query it).
+    /// </summary>
+    private async Task<string> ShowStatementAsync(Session run, CancellationToken ct)
+    {
+        var lineId = run.Line!.Id;
+        PayStatementView? statement = null;
+        await UntilAsync($"{run.Worker.DisplayName}'s pay statement in Payroll", _options.WaitTimeout, PollInterval, async token =>
+        {
+            statement = (await payroll.GetStatementsAsync(run.Worker.Id, run.Actors.Clerk, token)).FirstOrDefault(s => s.Id == lineId);
+            return statement is not null ? true : $"payroll has no statement for line {lineId} yet";
+        }, null, ct);
+
+        OdkEntity? entity = null;
+        await UntilAsync($"the statement in ODK's {_options.StatementList} list", _options.WaitTimeout, PollInterval, async token =>
+        {
+            var uuid = StatementEntityIds.For(lineId).ToString();
+            entity = await odk.GetEntityAsync(run.OdkProjectId, _options.StatementList, uuid, token);
+            return entity is not null ? true : $"no entity {uuid} (statement {lineId}) in {_options.StatementList} yet";
+        }, null, ct);
+
+        var paid = statement!;
+        return $"Statement {paid.Id} for {paid.Period}: {Money(paid.Amount, paid.Currency)} paid on {paid.PaidAt:d MMMM yyyy} to {paid.PaidTo}. " +
+               $"What counted: {paid.Counted}. Deductions: {paid.Deductions}. In ODK Collect ({_options.StatementList}): " +
+               $"\"{entity!.CurrentVersion?.Label}\"";
     }
 
     // Plumbing

@@ -66,6 +66,14 @@ public sealed class PayrollApi(HttpClient http, IConfiguration configuration)
         }
     }
 
+    /// <summary>The worker's pay statements, newest first (one per paid line).</summary>
+    public Task<List<PayStatementView>> GetStatementsAsync(string workerId, string user, CancellationToken ct) =>
+        SendAsync<List<PayStatementView>>(HttpMethod.Get, $"statements?workerId={Uri.EscapeDataString(workerId)}", user, MakerRole, null, ct);
+
+    /// <summary>The run's checks the approver sees (<paramref name="open"/>: only blocking ones not resolved).</summary>
+    public Task<List<RunCheckView>> GetChecksAsync(Guid runId, bool open, string user, CancellationToken ct) =>
+        SendAsync<List<RunCheckView>>(HttpMethod.Get, $"payruns/{runId}/checks?open={(open ? "true" : "false")}", user, CheckerRole, null, ct);
+
     public Task<PayRunView> SubmitAsync(Guid runId, string maker, CancellationToken ct) =>
         SendAsync<PayRunView>(HttpMethod.Post, $"payruns/{runId}/submit", maker, MakerRole, null, ct);
 

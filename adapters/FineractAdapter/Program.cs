@@ -12,6 +12,7 @@ builder.AddFineractClient();
 var enrolmentParallelism = builder.Configuration.GetValue("Enrolment:Parallelism", 16);
 builder.AddSuiteMessaging("fineract-adapter", messaging => messaging
     .Subscribe(RosterExchanges.Roster, enrolmentParallelism)
+    .Subscribe(PayrollExchanges.Workers)
     .Publish<WorkerAccountLinkedV1>(RosterExchanges.Accounts)
     .Publish<WorkerAccountLinksV1>(RosterExchanges.Accounts)
     .AddDisbursement(builder.Configuration));

@@ -19,6 +19,7 @@ builder.Services.AddOptions<RosterOptions>()
     .Configure(options => options.PollInterval = builder.Configuration.GetValue("Ihris:PollInterval", options.PollInterval));
 builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RosterOptions>>().Value);
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(MinistryCalendar.FromId(builder.Configuration[MinistryCalendar.Setting]));
 builder.Services.AddSingleton<JobCatalog>();
 builder.Services.AddSingleton<RosterSync>();
 builder.Services.AddHostedService<RosterPoller>();

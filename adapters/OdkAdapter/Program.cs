@@ -3,6 +3,7 @@ using OneClickSuite.Contracts;
 using OneClickSuite.Messaging;
 using OneClickSuite.OdkAdapter.Activities;
 using OneClickSuite.OdkAdapter.Roster;
+using OneClickSuite.OdkAdapter.Statements;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -12,8 +13,11 @@ builder.AddOdkClient();
 // batches by EntityListSync, so the handlers are short and 16 keep up with the iHRIS adapter.
 builder.AddSuiteMessaging("odk-adapter", messaging => messaging
     .Subscribe(RosterExchanges.Roster, builder.Configuration.GetValue("Roster:Parallelism", 16))
+    .Subscribe(PayrollExchanges.Statements)
+    .Publish<PayQueryReceivedV1>(PayrollExchanges.Queries)
     .AddActivityIntake());
 builder.AddActivityIntake();
+builder.AddStatements();
 
 builder.Services.AddOptions<RosterListOptions>().Bind(builder.Configuration.GetSection(RosterListOptions.SectionName));
 builder.Services.AddSingleton<OdkProject>();
@@ -26,13 +30,14 @@ Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
 var app = builder.Build();
 // Both tables exist before anything reads them (the activity tables were once created by the first poll only).
-await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EntityListStore.Ddl + ActivityIntake.Ddl);
+await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EntityListStore.Ddl + ActivityIntake.Ddl + StatementOptions.Ddl);
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();
 app.MapActivityQuarantine();
 app.MapActivityPoll();
+app.MapQueryPoll();
 app.MapGet("/roster/entities/pending", async (SuiteDatabase database, CancellationToken ct) =>
 {
     await using var connection = await database.DataSource.OpenConnectionAsync(ct);

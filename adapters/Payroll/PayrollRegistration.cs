@@ -1,16 +1,22 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OneClickSuite.Clients;
+using OneClickSuite.Contracts;
 using OneClickSuite.Payroll.PayRules;
 using OneClickSuite.Payroll.PayRuns;
 using OneClickSuite.Payroll.Reconciliation;
+using OneClickSuite.Payroll.Statements;
+using OneClickSuite.Payroll.Workforce;
 
 namespace OneClickSuite.Payroll;
 
 public static class PayrollRegistration
 {
     /// <summary>
-    /// Pay rules (section "PayRules", validated at start), the pay run service, reconciliation against Fineract
-    /// (section "Fineract", read-only) and options (section "Payroll"). The database and the outbox come from the host.
+    /// Pay rules (section "PayRules", validated at start), pay runs (drafting, queries, lifecycle, payment outcomes,
+    /// checks), holds, leavers, statements and disputes, reconciliation against Fineract (section "Fineract",
+    /// read-only), options (section "Payroll") and the ministry's calendar (<see cref="MinistryCalendar.Setting"/>).
+    /// The database and the outbox come from the host.
     /// </summary>
     public static IHostApplicationBuilder AddPayrollCore(this IHostApplicationBuilder builder)
     {
@@ -19,9 +25,18 @@ public static class PayrollRegistration
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<PayRuleSet>, PayRuleSetValidation>();
         builder.Services.AddOptions<PayrollOptions>().Bind(builder.Configuration.GetSection(PayrollOptions.SectionName));
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(MinistryCalendar.FromId(builder.Configuration[MinistryCalendar.Setting]));
+        builder.Services.AddSingleton<PayHolds>();
+        builder.Services.AddSingleton<Leavers>();
         builder.Services.AddSingleton<Workforce.Workforce>();
-        builder.Services.AddSingleton<PayRunService>();
+        builder.Services.AddSingleton<RunChecks>();
+        builder.Services.AddSingleton<PayRunQueries>();
+        builder.Services.AddSingleton<PayRunDrafting>();
+        builder.Services.AddSingleton<PayRunLifecycle>();
+        builder.Services.AddSingleton<PayStatements>();
+        builder.Services.AddSingleton<PaymentOutcomes>();
+        builder.Services.AddSingleton<Disputes>();
         builder.Services.AddSingleton<RunReconciliation>();
         builder.AddFineractClient();
         return builder;

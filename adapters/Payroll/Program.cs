@@ -5,6 +5,7 @@ using OneClickSuite.Payroll;
 using OneClickSuite.Payroll.Data;
 using OneClickSuite.Payroll.Messaging;
 using OneClickSuite.Payroll.PayRuns;
+using OneClickSuite.Payroll.Statements;
 using OneClickSuite.Payroll.Workforce;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,13 +14,17 @@ builder.AddSuiteIdentity();
 builder.AddPayrollCore();
 builder.AddSuiteMessaging("payroll", messaging => messaging
     .Publish<PaymentRequestedV1>(PaymentExchanges.Requests)
+    .Publish<WorkerPayClosedV1>(PayrollExchanges.Workers)
+    .Publish<PayStatementV1>(PayrollExchanges.Statements)
+    .Subscribe(PayrollExchanges.Queries)
     .Subscribe(PaymentExchanges.Outcomes, parallelism: 8)
     .Subscribe(RosterExchanges.Roster)
     .Subscribe(RosterExchanges.Accounts)
     .Subscribe(ActivityExchanges.Activity));
 builder.Services.AddSingleton<NpgsqlDataSource>(services => services.GetRequiredService<SuiteDatabase>().DataSource);
-builder.Services.AddSingleton<IPaymentOutbox, WolverinePaymentOutbox>();
+builder.Services.AddSingleton<IPayrollOutbox, WolverinePayrollOutbox>();
 builder.Services.AddHostedService<PaymentResender>();
+builder.Services.AddHostedService<LeaverSweeper>();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
@@ -32,4 +37,8 @@ app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();
 app.MapPayRuns();
 app.MapWorkers();
+app.MapStatements();
 app.Run();
+
+/// <summary>Marker for hosting this service in tests (<c>WebApplicationFactory&lt;PayrollApp&gt;</c>).</summary>
+public sealed class PayrollApp;

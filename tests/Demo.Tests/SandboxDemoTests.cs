@@ -57,6 +57,12 @@ public sealed class SandboxDemoTests
             Assert.Equal(Enumerable.Range(1, DemoRunner.StepTitles.Count), steps.Running.Select(s => s.Number));
             Assert.DoesNotContain(steps.All, s => s.Status == DemoStep.Failed);
             Assert.All(steps.Done, s => Assert.False(string.IsNullOrWhiteSpace(s.Detail)));
+            // It ends on the worker's statement, as Payroll issued it and as ODK Collect shows it.
+            var statement = steps.Done.Last();
+            Assert.Equal(DemoRunner.StepTitles.Count, statement.Number);
+            Assert.Contains("99.50 USD paid", statement.Detail);
+            Assert.Contains("What counted:", statement.Detail);
+            Assert.Contains("In ODK Collect (pay_statements)", statement.Detail);
 
             // The worker's account holds exactly what the run paid them: all three reports counted.
             Assert.StartsWith("demo-chw-", result.WorkerId);
@@ -140,6 +146,8 @@ public sealed class SandboxDemoTests
             ["Demo:PayrollUrl"] = Url(app, "payroll"),
             ["Demo:IhrisAdapterUrl"] = Url(app, "ihris-adapter"),
             ["Demo:OdkAdapterUrl"] = Url(app, "odk-adapter"),
+            // The demo signs who acts with the suite's key, as the portal does; the services verify it.
+            [SuiteIdentity.SigningKeySetting] = await ParameterValueAsync(app, "suite-signing-key", ct),
         };
         if (facilityId is not null)
         {

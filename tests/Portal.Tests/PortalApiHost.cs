@@ -109,6 +109,25 @@ public sealed class PortalApiHost : IAsyncLifetime
         app.MapPost("/payruns/{id:guid}/cancel", () => Results.Ok(Run("cancelled")));
         app.MapGet("/payruns", () => Results.Ok(new[] { Run("submitted") }));
         app.MapGet("/dead-letters", () => Results.Ok(Array.Empty<object>()));
+        // Checks, statements, disputes and holds (Payroll), held roster reads (the iHRIS adapter: same stand-in here).
+        app.MapGet("/payruns/{id:guid}/checks", () => Results.Ok(new[]
+        {
+            new { id = 7L, kind = "shared-destination-account", blocking = true, detail = "paid into savings account #1, as Grace" },
+        }));
+        app.MapPost("/payruns/{id:guid}/checks/{checkId:long}/resolve", (long checkId) =>
+            Results.Ok(new { id = checkId, kind = "shared-destination-account", blocking = true, detail = "", resolvedBy = "approver" }));
+        app.MapGet("/statements", () => Results.Ok(Array.Empty<object>()));
+        app.MapGet("/disputes", () => Results.Ok(Array.Empty<object>()));
+        app.MapPost("/disputes/{id:guid}/answer", (Guid id) =>
+            Results.Ok(new { id, submissionId = "uuid:q1", question = "Where is my pay?", receivedAt = DateTimeOffset.UtcNow, status = "answered" }));
+        app.MapGet("/pay-holds", () => Results.Ok(Array.Empty<object>()));
+        app.MapPost("/pay-holds/recheck", () => Results.Ok(new { workersHeld = 0 }));
+        app.MapGet("/roster/holds", () => Results.Ok(Array.Empty<object>()));
+        app.MapPost("/roster/holds/{id:long}/{decision}", (long id, string decision) => Results.Ok(new
+        {
+            id, heldAt = DateTime.UtcNow, rosterSize = 100, missing = 60, workerIds = Array.Empty<string>(),
+            status = decision == "confirm" ? "confirmed" : "dismissed", retired = 0,
+        }));
         app.MapGet("/health", () => "Healthy");
         await app.StartAsync();
         _payroll = app;

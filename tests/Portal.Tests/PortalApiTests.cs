@@ -220,4 +220,70 @@ public sealed class PortalApiTests(PortalApiHost host) : IClassFixture<PortalApi
         Assert.Contains("EMP-000151", page);
         Assert.Contains("no client yet", page); // one in 151 has no Fineract account yet
     }
+
+    [Fact]
+    public async Task Checks_disputes_holds_and_held_roster_reads_go_through_their_owners_APIs_and_each_act_needs_its_role()
+    {
+        using var viewer = await host.SignedInAsync("viewer", PortalApiHost.ViewerPassword);
+        using var clerk = await host.SignedInAsync("clerk", PortalApiHost.ClerkPassword);
+        using var approver = await host.SignedInAsync("approver", PortalApiHost.ApproverPassword);
+        var dispute = Guid.NewGuid();
+
+        // Anyone signed in reads, through the owning service's API, as themselves.
+        foreach (var (path, service) in new[]
+                 {
+                     ($"/api/payruns/{RunId}/checks", $"/payruns/{RunId}/checks"), ("/api/disputes", "/disputes"),
+                     ("/api/statements?workerId=w-1", "/statements"), ("/api/pay-holds", "/pay-holds"), ("/api/roster/holds", "/roster/holds"),
+                 })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync(path, Ct)).StatusCode);
+            Assert.Contains(host.PayrollCalls, c => c is { Method: "GET", User: "viewer" } && c.Path == service);
+        }
+        var check = Assert.Single((await viewer.GetFromJsonAsync<JsonArray>($"/api/payruns/{RunId}/checks", Ct))!);
+        Assert.True((bool)check!["blocking"]!);
+
+        // Acting: the portal refuses the wrong role itself; nothing reaches the service.
+        var posts = host.PayrollCalls.Count(c => c.Method == "POST");
+        foreach (var (who, path) in new[]
+                 {
+                     (viewer, $"/api/payruns/{RunId}/checks/7/resolve"), (clerk, $"/api/payruns/{RunId}/checks/7/resolve"),
+                     (viewer, $"/api/disputes/{dispute}/answer"), (approver, $"/api/disputes/{dispute}/answer"),
+                     (viewer, "/api/roster/holds/3/confirm"), (viewer, "/api/roster/holds/3/dismiss"), (viewer, "/api/pay-holds/recheck"),
+                 })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await who.PostAsJsonAsync(path, new { reason = "x", answer = "x", outcome = "referred" }, Ct)).StatusCode);
+        }
+        Assert.Equal(posts, host.PayrollCalls.Count(c => c.Method == "POST"));
+
+        Assert.Equal(HttpStatusCode.OK, (await approver.PostAsJsonAsync($"/api/payruns/{RunId}/checks/7/resolve", new { reason = "one household, two spouses" }, Ct)).StatusCode);
+        Assert.Contains(host.PayrollCalls, c => c is { Method: "POST", User: "approver", Roles: "approver" } && c.Path == $"/payruns/{RunId}/checks/7/resolve");
+        Assert.Equal(HttpStatusCode.OK, (await clerk.PostAsJsonAsync($"/api/disputes/{dispute}/answer",
+            new { answer = "Your second report was rejected", outcome = DisputeOutcome.Confirmed }, Ct)).StatusCode);
+        Assert.Contains(host.PayrollCalls, c => c is { Method: "POST", User: "clerk" } && c.Path == $"/disputes/{dispute}/answer");
+        var confirmed = await clerk.PostAsJsonAsync("/api/roster/holds/3/confirm", new { reason = "the district closed two clinics" }, Ct);
+        Assert.Equal("confirmed", (string?)(await confirmed.Content.ReadFromJsonAsync<JsonObject>(Ct))!["status"]);
+        Assert.Contains(host.PayrollCalls, c => c is { Method: "POST", User: "clerk" } && c.Path == "/roster/holds/3/confirm");
+        Assert.Equal(HttpStatusCode.OK, (await approver.PostAsync("/api/pay-holds/recheck", null, Ct)).StatusCode);
+
+        // Each act is in the portal's audit trail with who and why.
+        await using var connection = await host.Db.OpenConnectionAsync(Ct);
+        var trail = (await connection.QueryAsync<(string Actor, string Action, string Outcome, string? Detail)>(
+            "SELECT actor, action, outcome, detail FROM portal.audit WHERE action IN ('resolve-check', 'answer-dispute', 'confirm-roster-hold', 'recheck-pay-holds')")).ToList();
+        Assert.Contains(trail, t => t is { Actor: "approver", Action: "resolve-check", Outcome: "done" } && t.Detail!.Contains("one household, two spouses"));
+        Assert.Contains(trail, t => t is { Actor: "clerk", Action: "resolve-check", Outcome: "refused" });
+        Assert.Contains(trail, t => t is { Actor: "clerk", Action: "answer-dispute", Outcome: "done" } && t.Detail!.Contains(DisputeOutcome.Confirmed));
+        Assert.Contains(trail, t => t is { Actor: "clerk", Action: "confirm-roster-hold", Outcome: "done" } && t.Detail == "the district closed two clinics");
+        Assert.Contains(trail, t => t is { Actor: "approver", Action: "recheck-pay-holds", Outcome: "done" });
+    }
+
+    [Fact]
+    public async Task A_run_for_an_older_month_carries_the_clerks_reason_to_payroll_and_into_the_audit_trail()
+    {
+        using var clerk = await host.SignedInAsync("clerk", PortalApiHost.ClerkPassword);
+        var created = await clerk.PostAsJsonAsync("/api/payruns", new { period = "2026-05", population = "everyone", reason = "May was never paid" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await using var connection = await host.Db.OpenConnectionAsync(Ct);
+        Assert.Equal("period 2026-05: May was never paid", await connection.ExecuteScalarAsync<string>(
+            "SELECT detail FROM portal.audit WHERE actor = 'clerk' AND action = 'create-pay-run' AND detail LIKE 'period 2026-05%' ORDER BY id DESC LIMIT 1"));
+    }
 }

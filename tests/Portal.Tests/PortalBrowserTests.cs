@@ -24,14 +24,24 @@ public sealed class PortalBrowserTests(SandboxPortal suite) : IClassFixture<Sand
     {
         var clerk = await suite.SignInAsync("clerk");
         await SandboxPortal.GotoAsync(clerk, suite.PortalUrl + "/payruns");
-        await clerk.Locator("#run-period input").FillAsync("2026-08");
+        // A month before the last one: the run is refused without a reason, and prepared with one.
+        var month = DateTime.UtcNow.AddMonths(-3).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        await clerk.Locator("#run-period input").FillAsync(month);
         await clerk.Locator("#run-period input").PressAsync("Tab");
+        await clerk.Locator("#create-run").ClickAsync();
+        await Assertions.Expect(clerk.GetByTestId("notice")).ToContainTextAsync("state a reason");
+        await clerk.Locator("#run-reason input").FillAsync("the sandbox's back pay");
+        await clerk.Locator("#run-reason input").PressAsync("Tab");
         await clerk.Locator("#create-run").ClickAsync();
         await Assertions.Expect(clerk).ToHaveURLAsync(new Regex("/payruns/[0-9a-f-]{36}$"));
         await SandboxPortal.InteractiveAsync(clerk);
         var runUrl = clerk.Url;
         await Assertions.Expect(clerk.GetByTestId("run-status")).ToHaveTextAsync("draft");
         Assert.True(int.Parse(await clerk.GetByTestId("line-count").InnerTextAsync()) > 0, "the run has no line");
+        await Assertions.Expect(clerk.GetByTestId("period-reason")).ToHaveTextAsync("the sandbox's back pay");
+        // The approver will see what is odd: checks computed by Payroll, per line.
+        await Assertions.Expect(clerk.GetByTestId("checks-summary")).ToContainTextAsync("nothing blocking");
+        await Assertions.Expect(clerk.GetByTestId("checks")).ToContainTextAsync("total-against-previous-period");
         await SandboxPortal.ScreenshotAsync(clerk, "payrun-draft");
 
         await clerk.Locator("#submit-run").ClickAsync();
@@ -153,7 +163,8 @@ public sealed class PortalBrowserTests(SandboxPortal suite) : IClassFixture<Sand
             foreach (var (path, name, heading) in new[]
                      {
                          ("/", "overview", "Overview"), ("/workers", "workers", "Workers"), ("/activity", "activity", "Activity"),
-                         ("/payruns", "payruns", "Pay runs"), ("/problems", "problems", "Problems"), ("/demo", "demo", "Run the demo"),
+                         ("/payruns", "payruns", "Pay runs"), ("/disputes", "disputes", "Disputes"), ("/problems", "problems", "Problems"),
+                         ("/demo", "demo", "Run the demo"),
                          ("/audit", "audit", "Audit trail"),
                      })
             {

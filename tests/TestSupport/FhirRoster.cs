@@ -7,13 +7,17 @@ namespace OneClickSuite.Testing;
 /// <summary>A worker as a test writes it to iHRIS, and as the suite should then show it.</summary>
 public sealed record TestWorker(
     string Id, string EmployeeNumber, string Given, string Family, string? Phone, string FacilityId,
-    string JobCode = "2230-1B", string JobTitle = "Nurse", string? Salary = "850.00", bool Ended = false, bool PractitionerActive = true)
+    string JobCode = "2230-1B", string JobTitle = "Nurse", string? Salary = "850.00", bool Ended = false, bool PractitionerActive = true,
+    string? EndsOn = null)
 {
     public bool Active => !Ended && PractitionerActive;
     public string Label => $"{Given} {Family} ({EmployeeNumber})";
 }
 
-/// <summary>A test's workforce as iHRIS-profiled FHIR resources: facilities, and per worker a practitioner, a role and a salary.</summary>
+/// <summary>
+/// A test's workforce as iHRIS-profiled FHIR resources: facilities, and per worker a practitioner, a role (ended on
+/// 2024-12-31 when <c>Ended</c>, else on <c>EndsOn</c> when given) and a salary.
+/// </summary>
 public static class FhirRoster
 {
     public static async Task PutFacilitiesAsync(IhrisClient ihris, IEnumerable<(string Id, string Name)> facilities, CancellationToken ct = default)
@@ -66,7 +70,7 @@ public static class FhirRoster
         {
             Id = worker.Id + "-role",
             Active = true,
-            Period = new Period { Start = "2023-01-01", End = worker.Ended ? "2024-12-31" : null },
+            Period = new Period { Start = "2023-01-01", End = worker.Ended ? "2024-12-31" : worker.EndsOn },
             Practitioner = new ResourceReference($"Practitioner/{worker.Id}"),
             Code = [new CodeableConcept("http://ihris.org/fhir/CodeSystem/ihris-job", worker.JobCode, worker.JobTitle)],
             Location = [new ResourceReference($"Location/{locationId ?? worker.FacilityId}")],

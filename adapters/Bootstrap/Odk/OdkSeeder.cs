@@ -6,7 +6,8 @@ namespace OneClickSuite.Bootstrap.Odk;
 
 /// <summary>
 /// Ensures the suite's project, the <c>health_workers</c> entity list and the published CHW activity form whose
-/// roster attachment is served from that list.
+/// roster attachment is served from that list; and the <c>pay_statements</c> entity list with the published form
+/// <c>pay_query</c>, through which a worker queries one of their statements.
 /// </summary>
 public sealed class OdkSeeder(OdkClient odk, IOptions<BootstrapOptions> options, ILogger<OdkSeeder> logger)
 {
@@ -16,6 +17,15 @@ public sealed class OdkSeeder(OdkClient odk, IOptions<BootstrapOptions> options,
     public const string RosterAttachment = DatasetName + ".csv";
 
     public static readonly IReadOnlyList<string> DatasetProperties = ["worker_id", "employee_number", "facility", "cadre", "phone"];
+
+    public const string StatementsDataset = "pay_statements";
+    public const string QueryFormId = "pay_query";
+
+    /// <summary>What a statement entity holds (the ODK adapter writes them; adapters/OdkAdapter/Statements).</summary>
+    public static readonly IReadOnlyList<string> StatementProperties =
+    [
+        "worker_id", "employee_number", "period", "kind", "amount", "currency", "paid_on", "paid_to", "details", "query_status", "query_answer",
+    ];
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -33,62 +43,69 @@ public sealed class OdkSeeder(OdkClient odk, IOptions<BootstrapOptions> options,
             logger.LogInformation("ODK: project {Name} exists (id {Id})", ProjectName, project.Id);
         }
 
-        await EnsureDatasetAsync(project.Id, ct);
-        await EnsureFormAsync(project.Id, ct);
+        await EnsureDatasetAsync(project.Id, DatasetName, DatasetProperties, ct);
+        await EnsureFormAsync(project.Id, FormId, [DatasetName], ct);
+        await EnsureDatasetAsync(project.Id, StatementsDataset, StatementProperties, ct);
+        await EnsureFormAsync(project.Id, QueryFormId, [DatasetName, StatementsDataset], ct);
     }
 
-    private async Task EnsureDatasetAsync(long projectId, CancellationToken ct)
+    private async Task EnsureDatasetAsync(long projectId, string name, IReadOnlyList<string> properties, CancellationToken ct)
     {
-        var dataset = await odk.GetDatasetAsync(projectId, DatasetName, ct);
+        var dataset = await odk.GetDatasetAsync(projectId, name, ct);
         if (dataset is null)
         {
-            dataset = await odk.CreateDatasetAsync(projectId, DatasetName, approvalRequired: false, ct);
-            logger.LogInformation("ODK: entity list {Name} created", DatasetName);
+            dataset = await odk.CreateDatasetAsync(projectId, name, approvalRequired: false, ct);
+            logger.LogInformation("ODK: entity list {Name} created", name);
         }
         else
         {
-            logger.LogInformation("ODK: entity list {Name} exists", DatasetName);
+            logger.LogInformation("ODK: entity list {Name} exists", name);
         }
 
         var existing = (dataset.Properties ?? []).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var property in DatasetProperties.Where(p => !existing.Contains(p)))
+        foreach (var property in properties.Where(p => !existing.Contains(p)))
         {
-            await odk.AddDatasetPropertyAsync(projectId, DatasetName, property, ct);
-            logger.LogInformation("ODK: entity list property {Property} added", property);
+            await odk.AddDatasetPropertyAsync(projectId, name, property, ct);
+            logger.LogInformation("ODK: entity list {Name} property {Property} added", name, property);
         }
     }
 
-    private async Task EnsureFormAsync(long projectId, CancellationToken ct)
+    /// <summary>The form, published, with each of <paramref name="lists"/> served as its <c>{list}.csv</c> attachment.</summary>
+    private async Task EnsureFormAsync(long projectId, string formId, IReadOnlyList<string> lists, CancellationToken ct)
     {
-        var form = await odk.GetFormAsync(projectId, FormId, ct);
+        var form = await odk.GetFormAsync(projectId, formId, ct);
         if (form?.PublishedAt is not null)
         {
-            logger.LogInformation("ODK: form {FormId} exists and is published (version {Version})", FormId, form.Version);
+            logger.LogInformation("ODK: form {FormId} exists and is published (version {Version})", formId, form.Version);
             return;
         }
         if (form is null)
         {
-            form = await odk.CreateFormAsync(projectId, LoadXForm(), publish: false, ct);
-            logger.LogInformation("ODK: form {FormId} created as a draft", FormId);
+            form = await odk.CreateFormAsync(projectId, LoadXForm(formId), publish: false, ct);
+            logger.LogInformation("ODK: form {FormId} created as a draft", formId);
         }
 
-        var attachments = await odk.ListDraftAttachmentsAsync(projectId, FormId, ct);
-        var roster = attachments.FirstOrDefault(a => a.Name == RosterAttachment)
-                     ?? throw new InvalidOperationException($"ODK: the draft of {FormId} has no {RosterAttachment} attachment.");
-        if (roster.DatasetExists != true)
+        var attachments = await odk.ListDraftAttachmentsAsync(projectId, formId, ct);
+        foreach (var list in lists)
         {
-            await odk.LinkDraftAttachmentToDatasetAsync(projectId, FormId, RosterAttachment, ct);
-            logger.LogInformation("ODK: attachment {Attachment} linked to entity list {Dataset}", RosterAttachment, DatasetName);
+            var name = list + ".csv";
+            var attachment = attachments.FirstOrDefault(a => a.Name == name)
+                             ?? throw new InvalidOperationException($"ODK: the draft of {formId} has no {name} attachment.");
+            if (attachment.DatasetExists != true)
+            {
+                await odk.LinkDraftAttachmentToDatasetAsync(projectId, formId, name, ct);
+                logger.LogInformation("ODK: attachment {Attachment} of {FormId} linked to entity list {Dataset}", name, formId, list);
+            }
         }
 
-        await odk.PublishDraftAsync(projectId, FormId, ct: ct);
-        logger.LogInformation("ODK: form {FormId} published", FormId);
+        await odk.PublishDraftAsync(projectId, formId, ct: ct);
+        logger.LogInformation("ODK: form {FormId} published", formId);
     }
 
-    private static string LoadXForm()
+    private static string LoadXForm(string formId)
     {
-        using var stream = typeof(OdkSeeder).Assembly.GetManifestResourceStream("OneClickSuite.Bootstrap.chw_activity.xml")
-                           ?? throw new InvalidOperationException("The chw_activity XForm is not embedded in Bootstrap.");
+        using var stream = typeof(OdkSeeder).Assembly.GetManifestResourceStream($"OneClickSuite.Bootstrap.{formId}.xml")
+                           ?? throw new InvalidOperationException($"The {formId} XForm is not embedded in Bootstrap.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }

@@ -66,7 +66,11 @@ public static class PopulationKind
     public const string Worker = "worker";
 }
 
-public sealed record NewPayRun(string Period, string? Population, string? PopulationValue);
+/// <summary>
+/// A run to prepare. <see cref="Reason"/>: why a period other than the current or the previous one (kept with the run
+/// and in the audit trail); without one such a run is refused.
+/// </summary>
+public sealed record NewPayRun(string Period, string? Population, string? PopulationValue, string? Reason = null);
 
 public sealed record PayRunView(
     Guid Id,
@@ -90,7 +94,10 @@ public sealed record PayRunView(
     DateTimeOffset? CancelledAt,
     string? CancelReason,
     IReadOnlyDictionary<string, int> LinesByStatus,
-    IReadOnlyList<string>? Warnings = null)
+    IReadOnlyList<string>? Warnings = null,
+    string? PeriodReason = null,
+    IReadOnlyDictionary<string, decimal>? TotalsByCurrency = null,
+    RunChecksSummary? Checks = null)
 {
     public int Lines(string status) => LinesByStatus.TryGetValue(status, out var count) ? count : 0;
 }
@@ -149,3 +156,105 @@ public sealed record PayrollWorkerView(
 
 /// <summary>One ODK submission as Payroll holds it; <see cref="Counted"/> says whether it counts towards pay now.</summary>
 public sealed record PayrollActivityView(string SubmissionId, DateOnly Period, bool Counted, string? ReviewState, string Counts);
+
+/// <summary>The checks of a run at a glance: how many block approval until resolved, and how many only warn.</summary>
+public sealed record RunChecksSummary(int Blocking, int Resolved, int Warnings, DateTimeOffset? ComputedAt);
+
+/// <summary>
+/// One check of a run, per line (or for the run: <see cref="LineId"/> null). A blocking check (money may go to the
+/// wrong person) holds approval until it is resolved: the approver records why it may go ahead.
+/// </summary>
+public sealed record RunCheckView(
+    long Id,
+    Guid? LineId,
+    string? WorkerId,
+    string? WorkerName,
+    string Kind,
+    bool Blocking,
+    string Detail,
+    string? ResolvedBy,
+    DateTimeOffset? ResolvedAt,
+    string? Resolution);
+
+public sealed record ResolveCheck(string? Reason);
+
+public static class CheckKind
+{
+    /// <summary>Blocking: not active in iHRIS on the pay date and not a leaver's final pay.</summary>
+    public const string NotActive = "not-active-on-pay-date";
+    /// <summary>A leaver's final, prorated pay: shown, not blocking.</summary>
+    public const string FinalPay = "leaver-final-pay";
+    public const string NoApprovedReport = "incentive-without-approved-report";
+    public const string AmountChanged = "amount-changed";
+    public const string FirstTimePayee = "first-time-payee";
+    /// <summary>Blocking: another worker with the same name and birth date, or the same phone.</summary>
+    public const string PossibleDuplicate = "possible-duplicate-person";
+    /// <summary>Blocking: paid into an account another worker of the run is paid into too.</summary>
+    public const string SharedAccount = "shared-destination-account";
+    public const string NoAccount = "no-account-yet";
+    /// <summary>The run's total against the previous period's (for the run, not a line).</summary>
+    public const string TotalChanged = "total-against-previous-period";
+}
+
+/// <summary>A worker Payroll pays nothing until iHRIS (or the rule set) is fixed: the record, field, value and why.</summary>
+public sealed record PayHoldView(string WorkerId, string EmployeeNumber, string WorkerName, string Record, string Field, string? Value,
+    string Reason, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
+
+/// <summary>
+/// What one paid line paid, as the worker sees it: the period, what counted (rule, reports, amounts, proration),
+/// deductions, what was paid, where and when. Its id is the line's; <see cref="Version"/> grows when a query about it
+/// is answered.
+/// </summary>
+public sealed record PayStatementView(
+    Guid Id,
+    Guid RunId,
+    string WorkerId,
+    string EmployeeNumber,
+    string WorkerName,
+    string Period,
+    string Kind,
+    decimal Amount,
+    string Currency,
+    string Counted,
+    IReadOnlyList<string> Submissions,
+    string Deductions,
+    string PaidTo,
+    DateTimeOffset PaidAt,
+    string? PaymentReference,
+    long Version,
+    string? QueryStatus,
+    string? QueryAnswer);
+
+/// <summary>A worker's query about a statement (ODK form pay_query), and the clerk's answer and its outcome.</summary>
+public sealed record DisputeView(
+    Guid Id,
+    string SubmissionId,
+    Guid? StatementId,
+    string? WorkerId,
+    string Question,
+    DateTimeOffset ReceivedAt,
+    string Status,
+    string? Answer,
+    string? Outcome,
+    string? AnsweredBy,
+    DateTimeOffset? AnsweredAt);
+
+public sealed record AnswerDispute(string? Answer, string? Outcome);
+
+public static class DisputeOutcome
+{
+    /// <summary>The statement is right; the answer explains it.</summary>
+    public const string Confirmed = "statement-confirmed";
+    /// <summary>The worker is right; a correction (an adjustment) is due in a later run.</summary>
+    public const string CorrectionDue = "correction-due";
+    /// <summary>Passed to someone else (the facility, HR) to settle.</summary>
+    public const string Referred = "referred";
+
+    public static readonly IReadOnlyList<string> All = [Confirmed, CorrectionDue, Referred];
+}
+
+public static class DisputeStatus
+{
+    public const string Open = "open";
+    public const string Answered = "answered";
+}

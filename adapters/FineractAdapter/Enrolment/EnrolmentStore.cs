@@ -16,6 +16,13 @@ public static class EnrolmentStore
         -- A hash of the name and phone last written to the client: a change of anything else needs no call.
         ALTER TABLE worker_accounts ADD COLUMN IF NOT EXISTS client_fields text;
 
+        -- Leavers Payroll has paid everything owed (WorkerPayClosedV1), at the roster revision it saw: their credits are
+        -- blocked once this adapter has applied that leaving, whichever of the two messages arrives first.
+        CREATE TABLE IF NOT EXISTS pay_closures (
+            worker_id        text PRIMARY KEY,
+            roster_revision  bigint NOT NULL,
+            closed_at        timestamptz NOT NULL DEFAULT now()
+        );
         -- What the portal may read (ReadAccess): each worker's client and account.
         CREATE OR REPLACE VIEW read_worker_accounts AS
             SELECT worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, updated_at

@@ -13,6 +13,9 @@ public sealed class RosterEventsHandler(WorkerEnrolment enrolment, EnrolmentSlot
 
     public Task Handle(WorkerLeftV1 message, CancellationToken ct) => enrolment.ApplyAsync(message, ct);
 
+    /// <summary>Payroll has paid the leaver everything owed: only now do their credits close.</summary>
+    public Task Handle(WorkerPayClosedV1 message, CancellationToken ct) => enrolment.CloseAsync(message, ct);
+
     /// <summary>
     /// A batch's workers are enrolled side by side, and their account links go out together in one message. A worker
     /// whose enrolment fails is handed on as its own single event (a cascaded message on this service's durable local

@@ -16,8 +16,10 @@ public sealed class EnrolmentOptions
 
 /// <summary>
 /// Gives a worker a Fineract client (externalId = worker id) with an active savings account in the staff salary
-/// product, keeps name and phone current, and blocks credits to a leaver's account. Every step looks before it acts,
-/// so a repeated or duplicated event changes nothing and a create whose answer was lost is found by external id.
+/// product, keeps name and phone current, and blocks credits to a leaver's account once Payroll says their pay is
+/// closed (<see cref="WorkerPayClosedV1"/>: their final pay has settled), never on the leaving itself, which would
+/// refuse that final pay. Every step looks before it acts, so a repeated or duplicated event changes nothing and a
+/// create whose answer was lost is found by external id.
 /// </summary>
 public sealed class WorkerEnrolment(
     FineractClient fineract,
@@ -56,7 +58,11 @@ public sealed class WorkerEnrolment(
                 activity?.SetTag("roster.skipped", "already applied");
                 return;
             }
-            var account = await ConvergeAsync(message, known, ct);
+            // A leaver whose pay Payroll has already closed (the closure may arrive before the leaving itself).
+            var closed = message is WorkerLeftV1 && await tx.Connection.ExecuteScalarAsync<bool>(new CommandDefinition($"""
+                SELECT EXISTS (SELECT 1 FROM "{database.Schema}".pay_closures WHERE worker_id = @id AND roster_revision >= @revision)
+                """, new { id = worker.WorkerId, revision = message.Revision }, tx.Transaction, cancellationToken: ct));
+            var account = await ConvergeAsync(message, known, closed, ct);
             await RecordAsync(tx, message, account, publishLink, ct);
             EnrolmentTelemetry.Synced.Add(1);
         }
@@ -68,7 +74,7 @@ public sealed class WorkerEnrolment(
         }
     }
 
-    private async Task<WorkerAccount?> ConvergeAsync(IRosterEvent message, WorkerAccount? known, CancellationToken ct)
+    private async Task<WorkerAccount?> ConvergeAsync(IRosterEvent message, WorkerAccount? known, bool payClosed, CancellationToken ct)
     {
         var worker = message.Worker;
         var leaving = message is WorkerLeftV1;
@@ -116,11 +122,13 @@ public sealed class WorkerEnrolment(
             savingsId = await EnsureSavingsAccountAsync(client, ct);
             blocked = (await fineract.GetSavingsAccountAsync(savingsId.Value, ct: ct)).SubStatus?.BlockCredit == true;
         }
-        if (leaving && !blocked)
+        // A leaver's account stays open for their final pay; Payroll closes it (WorkerPayClosedV1) once that has settled.
+        if (leaving && payClosed && !blocked)
         {
             await BlockCreditsAsync(savingsId.Value, ct);
             blocked = true;
-            logger.LogInformation("Worker {WorkerId} left: credits blocked on savings account {SavingsId}", worker.WorkerId, savingsId);
+            logger.LogInformation("Worker {WorkerId} left and was paid everything owed: credits blocked on savings account {SavingsId}",
+                worker.WorkerId, savingsId);
         }
         else if (!leaving && blocked)
         {
@@ -130,6 +138,43 @@ public sealed class WorkerEnrolment(
         }
         return new WorkerAccount(worker.WorkerId, worker.EmployeeNumber, client, savingsId, blocked, message.Revision,
             leaving && !fieldsCurrent ? known?.ClientFields : clientFields);
+    }
+
+    /// <summary>
+    /// Payroll has paid the leaver everything owed: credits to their account are blocked from now on. Ignored when a
+    /// newer roster event has been applied since the leaving Payroll saw (the worker came back).
+    /// </summary>
+    public async Task CloseAsync(WorkerPayClosedV1 closed, CancellationToken ct)
+    {
+        using var slot = await slots.TakeAsync(ct);
+        using var activity = EnrolmentTelemetry.Source.StartActivity("fineract close leaver");
+        activity?.SetTag("worker.id", closed.WorkerId);
+        await using var tx = await outbox.BeginAsync(ct);
+        await tx.Connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtext(@id))",
+            new { id = AdvisoryLocks.FineractEnrolment + closed.WorkerId }, tx.Transaction, cancellationToken: ct));
+        await tx.Connection.ExecuteAsync(new CommandDefinition($"""
+            INSERT INTO "{database.Schema}".pay_closures (worker_id, roster_revision) VALUES (@id, @revision)
+            ON CONFLICT (worker_id) DO UPDATE SET roster_revision = GREATEST(pay_closures.roster_revision, excluded.roster_revision), closed_at = now()
+            """, new { id = closed.WorkerId, revision = closed.RosterRevision }, tx.Transaction, cancellationToken: ct));
+        var known = await tx.Connection.QuerySingleOrDefaultAsync<WorkerAccount>($"""
+            {SelectAccounts} WHERE worker_id = @id
+            """, new { id = closed.WorkerId }, tx.Transaction);
+        // Only once this adapter has applied the very leaving Payroll saw: before, that leaving blocks when it arrives
+        // (the closure is recorded); after a newer event (the worker came back), the closure no longer applies.
+        if (known is not { SavingsAccountId: { } savingsId } || known.AppliedRevision != closed.RosterRevision || known.CreditsBlocked)
+        {
+            activity?.SetTag("fineract.skipped", known is null ? "not enrolled" : known.CreditsBlocked ? "already blocked"
+                : known.AppliedRevision < closed.RosterRevision ? "leaving not applied yet" : "a newer roster event since");
+            await tx.CommitAsync(ct);
+            return;
+        }
+        await BlockCreditsAsync(savingsId, ct);
+        await tx.Connection.ExecuteAsync($"""
+            UPDATE "{database.Schema}".worker_accounts SET credits_blocked = true, updated_at = now() WHERE worker_id = @id
+            """, new { id = closed.WorkerId }, tx.Transaction);
+        await tx.CommitAsync(ct);
+        logger.LogInformation("Worker {WorkerId} was paid everything owed up to {FinalPeriod:yyyy-MM}: credits blocked on savings account {SavingsId}",
+            closed.WorkerId, closed.FinalPeriod, savingsId);
     }
 
     /// <summary>

@@ -8,14 +8,17 @@ public sealed class RosterOptions
     /// <summary>How often iHRIS is asked for changes (<c>Ihris:PollInterval</c>).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>ihris-salary writes the amount as a bare string: the currency it is in.</summary>
-    public string SalaryCurrency { get; set; } = "USD";
+    /// <summary>
+    /// A full read of the whole roster at least this often, whatever the incremental reads saw: an end date that
+    /// passes with no edit in iHRIS changes no resource, so only a fresh read of everyone notices it.
+    /// </summary>
+    public TimeSpan FullReadEvery { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
-    /// Jobs paid per activity, not by salary. ihris-job has no community health worker job; the suite uses
-    /// Environmental Health Worker (3229-3A) for them (Bootstrap's DemoWorkforce).
+    /// A full read that would retire more than this share of the roster (workers no longer found) is held: nothing is
+    /// published until a person confirms it on the portal. A short read is not a mass leaving.
     /// </summary>
-    public string[] IncentiveJobCodes { get; set; } = ["3229-3A"];
+    public double MassLeavingShare { get; set; } = 0.05;
 
     /// <summary>Changes are read from this long before the cursor too: HAPI stamps a resource before its commit is visible.</summary>
     public TimeSpan CursorOverlap { get; set; } = TimeSpan.FromSeconds(5);

@@ -24,6 +24,26 @@ public static class RosterStore
         -- next read need not go back the overlap again.
         ALTER TABLE roster_cursor ADD COLUMN IF NOT EXISTS read_at timestamptz;
 
+        -- When the whole roster was last read: at least daily (Roster:FullReadEvery), so that end dates passing without
+        -- any edit in iHRIS are noticed.
+        ALTER TABLE roster_cursor ADD COLUMN IF NOT EXISTS last_full_read_at timestamptz;
+
+        -- Full reads that would have retired more than Roster:MassLeavingShare of the roster: held until a person
+        -- confirms (then only those still missing in a fresh read leave) or dismisses them. One open hold at a time.
+        CREATE TABLE IF NOT EXISTS roster_holds (
+            id           bigserial PRIMARY KEY,
+            held_at      timestamptz NOT NULL DEFAULT now(),
+            roster_size  integer NOT NULL,
+            missing      integer NOT NULL,
+            worker_ids   text[] NOT NULL,
+            status       text NOT NULL DEFAULT 'held',
+            decided_by   text,
+            decided_at   timestamptz,
+            reason       text,
+            retired      integer
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS roster_holds_one_open ON roster_holds (status) WHERE status = 'held';
+
         CREATE TABLE IF NOT EXISTS quarantine (
             id          bigserial PRIMARY KEY,
             worker_id   text NOT NULL UNIQUE,
@@ -41,5 +61,16 @@ public static class RosterStore
 }
 
 public sealed record StoredWorker(string WorkerId, string EmployeeNumber, string ContentHash, bool OnRoster, long Revision, string Snapshot);
+
+/// <summary>A held full read: who would have left, out of how many on the roster, and what a person decided.</summary>
+public sealed record RosterHold(long Id, DateTime HeldAt, int RosterSize, int Missing, string[] WorkerIds, string Status, string? DecidedBy,
+    DateTime? DecidedAt, string? Reason, int? Retired)
+{
+    public const string Held = "held";
+    public const string Confirmed = "confirmed";
+    public const string Dismissed = "dismissed";
+    /// <summary>A later full read found few enough missing to retire them without asking.</summary>
+    public const string Superseded = "superseded";
+}
 
 public sealed record QuarantinedWorker(long Id, string WorkerId, string Resource, string Field, string Reason, DateTime FirstSeen, DateTime LastSeen);

@@ -11,7 +11,8 @@ using OneClickSuite.Messaging;
 
 namespace OneClickSuite.IhrisAdapter.Roster;
 
-public sealed record SyncResult(int Read, int Published, int Quarantined, bool Full);
+/// <summary>What one read did; <see cref="Held"/>: workers a mass leaving would have retired, held for a person to confirm.</summary>
+public sealed record SyncResult(int Read, int Published, int Quarantined, bool Full, int Held = 0);
 
 /// <summary>
 /// Compares what iHRIS says with what was last published and publishes the difference: each worker's new state and
@@ -23,6 +24,7 @@ public sealed class RosterSync(
     TransactionalOutbox outbox,
     IOptions<RosterOptions> options,
     JobCatalog jobs,
+    MinistryCalendar calendar,
     TimeProvider clock,
     ILogger<RosterSync> logger)
 {
@@ -30,16 +32,18 @@ public sealed class RosterSync(
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
-    /// Reads what changed since the cursor (everything on the first run) and publishes it. The poller waits its turn;
-    /// a request (<paramref name="wait"/> false) gets <see cref="AlreadyRunning"/> while another read runs.
+    /// Reads what changed since the cursor (everything on the first run, and whenever the last full read is older than
+    /// <see cref="RosterOptions.FullReadEvery"/>) and publishes it. The poller waits its turn; a request
+    /// (<paramref name="wait"/> false) gets <see cref="AlreadyRunning"/> while another read runs.
     /// </summary>
     public Task<SyncResult> SyncChangesAsync(CancellationToken ct, bool wait = true) => ExclusiveAsync(wait, async (ihris, connection) =>
     {
-        var cursor = await connection.QuerySingleOrDefaultAsync<(DateTime? LastUpdated, DateTime? ReadAt)>(
-            "SELECT last_updated, read_at FROM roster_cursor WHERE id = 1");
+        var cursor = await connection.QuerySingleOrDefaultAsync<(DateTime? LastUpdated, DateTime? ReadAt, DateTime? LastFullRead)>(
+            "SELECT last_updated, read_at, last_full_read_at FROM roster_cursor WHERE id = 1");
         var readAt = clock.GetUtcNow();
         RosterRead? read = null;
-        if (cursor.LastUpdated is { } last)
+        var fullReadDue = cursor.LastFullRead is not { } full || readAt - Utc(full) >= options.Value.FullReadEvery;
+        if (cursor.LastUpdated is { } last && !fullReadDue)
         {
             read = await new RosterReader(ihris, options.Value).ReadChangedAsync(Since(Utc(last), cursor.ReadAt is { } at ? Utc(at) : null), ct);
         }
@@ -59,12 +63,18 @@ public sealed class RosterSync(
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
-    /// <summary>Reads the whole roster and publishes whatever differs; anyone no longer in iHRIS leaves.</summary>
-    public Task<SyncResult> ResyncAsync(CancellationToken ct, bool wait = true) => ExclusiveAsync(wait, async (ihris, _) =>
-    {
-        var readAt = clock.GetUtcNow();
-        return await ApplyAsync(await new RosterReader(ihris, options.Value).ReadAllAsync(ct) with { ReadAt = readAt }, ct);
-    }, ct);
+    /// <summary>
+    /// Reads the whole roster and publishes whatever differs; anyone no longer in iHRIS leaves, unless so many would
+    /// that the read is held (<see cref="RosterOptions.MassLeavingShare"/>). <paramref name="confirmed"/>: the workers
+    /// of a held read a person confirmed; those still missing now leave, whatever their number.
+    /// </summary>
+    public Task<SyncResult> ResyncAsync(CancellationToken ct, bool wait = true, IReadOnlySet<string>? confirmed = null) =>
+        ExclusiveAsync(wait, async (ihris, _) =>
+        {
+            var readAt = clock.GetUtcNow();
+            return await ApplyAsync(await new RosterReader(ihris, options.Value).ReadAllAsync(ct) with { ReadAt = readAt }, ct,
+                confirmed: confirmed);
+        }, ct);
 
     /// <summary>Re-reads one worker from iHRIS (after a fix upstream) and publishes it if it is now valid.</summary>
     public Task<SyncResult> SyncWorkerAsync(string workerId, CancellationToken ct, bool wait = true) => ExclusiveAsync(wait, async (ihris, _) =>
@@ -119,9 +129,10 @@ public sealed class RosterSync(
         }
     }
 
-    private async Task<SyncResult> ApplyAsync(RosterRead read, CancellationToken ct, bool advanceCursor = true)
+    private async Task<SyncResult> ApplyAsync(RosterRead read, CancellationToken ct, bool advanceCursor = true,
+        IReadOnlySet<string>? confirmed = null)
     {
-        var builder = new WorkerRecordBuilder(options.Value, jobs);
+        var builder = new WorkerRecordBuilder(jobs, calendar);
         var now = clock.GetUtcNow();
         int published = 0, quarantined = 0;
         foreach (var chunk in read.Workers.Chunk(ChunkSize))
@@ -130,28 +141,37 @@ public sealed class RosterSync(
             published += p;
             quarantined += q;
         }
+        var held = 0;
         if (read.Complete)
         {
-            published += await RetireMissingAsync(read.Workers.Select(w => w.PractitionerId).ToArray(), now, ct);
+            int retired;
+            (retired, held) = await RetireMissingAsync(read.Workers.Select(w => w.PractitionerId).ToArray(), now, confirmed, ct);
+            published += retired;
         }
         if (advanceCursor)
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(ct);
             // The newest change seen never moves back; read_at is this read's start, which saw everything up to it.
             await connection.ExecuteAsync($"""
-                INSERT INTO "{database.Schema}".roster_cursor (id, last_updated, last_success_at, read_at) VALUES (1, @mark, now(), @readAt)
+                INSERT INTO "{database.Schema}".roster_cursor (id, last_updated, last_success_at, read_at, last_full_read_at)
+                VALUES (1, @mark, now(), @readAt, @fullAt)
                 ON CONFLICT (id) DO UPDATE SET
                     last_updated = GREATEST(COALESCE(@mark, roster_cursor.last_updated), roster_cursor.last_updated),
                     last_success_at = now(),
-                    read_at = GREATEST(@readAt, roster_cursor.read_at)
-                """, new { mark = read.HighWaterMark?.UtcDateTime, readAt = read.ReadAt?.UtcDateTime });
+                    read_at = GREATEST(@readAt, roster_cursor.read_at),
+                    last_full_read_at = GREATEST(@fullAt, roster_cursor.last_full_read_at)
+                """, new
+            {
+                mark = read.HighWaterMark?.UtcDateTime, readAt = read.ReadAt?.UtcDateTime,
+                fullAt = read.Complete ? (read.ReadAt ?? now).UtcDateTime : (DateTime?)null,
+            });
         }
-        if (published > 0 || quarantined > 0)
+        if (published > 0 || quarantined > 0 || held > 0)
         {
-            logger.LogInformation("Roster: read {Read} workers ({Kind}), published {Published} changes, {Quarantined} quarantined",
-                read.Workers.Count, read.Complete ? "full" : "changes", published, quarantined);
+            logger.LogInformation("Roster: read {Read} workers ({Kind}), published {Published} changes, {Quarantined} quarantined, {Held} leavings held",
+                read.Workers.Count, read.Complete ? "full" : "changes", published, quarantined, held);
         }
-        return new SyncResult(read.Workers.Count, published, quarantined, read.Complete);
+        return new SyncResult(read.Workers.Count, published, quarantined, read.Complete, held);
     }
 
     private async Task<(int Published, int Quarantined)> ApplyChunkAsync(
@@ -277,14 +297,45 @@ public sealed class RosterSync(
         return (messages.Count, quarantined);
     }
 
-    /// <summary>After a full read: whoever is on the roster here but was not read any more has left.</summary>
-    private async Task<int> RetireMissingAsync(string[] seen, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// After a full read: whoever is on the roster here but was not read any more has left. When that is more than
+    /// <see cref="RosterOptions.MassLeavingShare"/> of the roster, the read was probably short (a partial answer, a
+    /// filter, a restore in progress), not a mass leaving: nobody leaves, and the list is held for a person to confirm.
+    /// Answers (retired, held).
+    /// </summary>
+    private async Task<(int Retired, int Held)> RetireMissingAsync(string[] seen, DateTimeOffset now, IReadOnlySet<string>? confirmed,
+        CancellationToken ct)
     {
         await using var tx = await outbox.BeginAsync(ct);
         var gone = (await tx.Connection.QueryAsync<StoredWorker>($"""
             SELECT worker_id, employee_number, content_hash, on_roster, revision, snapshot::text AS snapshot
             FROM "{database.Schema}".roster_workers WHERE on_roster AND NOT (worker_id = ANY(@seen))
             """, new { seen }, tx.Transaction)).ToList();
+        if (confirmed is not null)
+        {
+            gone = gone.Where(w => confirmed.Contains(w.WorkerId)).ToList();
+        }
+        else if (gone.Count > 0)
+        {
+            var rosterSize = await tx.Connection.ExecuteScalarAsync<int>(
+                $"""SELECT count(*)::int FROM "{database.Schema}".roster_workers WHERE on_roster""", transaction: tx.Transaction);
+            if (gone.Count > options.Value.MassLeavingShare * rosterSize)
+            {
+                await HoldAsync(tx, rosterSize, gone.Select(g => g.WorkerId).Order(StringComparer.Ordinal).ToArray());
+                await tx.CommitAsync(ct);
+                logger.LogWarning("Roster: a full read would retire {Missing} of {Size} workers (more than {Share:P0}): held until a person confirms",
+                    gone.Count, rosterSize, options.Value.MassLeavingShare);
+                return (0, gone.Count);
+            }
+        }
+        if (confirmed is null)
+        {
+            // A later full read within the share replaces an open hold: what it retires now is what is really gone.
+            await tx.Connection.ExecuteAsync($"""
+                UPDATE "{database.Schema}".roster_holds SET status = 'superseded', decided_by = 'roster', decided_at = now(),
+                    reason = @reason, retired = @retired WHERE status = 'held'
+                """, new { reason = $"a later full read found {gone.Count} missing, within the share", retired = gone.Count }, tx.Transaction);
+        }
         var left = new List<(IRosterEvent Message, ActivityContext? Parent)>();
         foreach (var worker in gone)
         {
@@ -299,7 +350,22 @@ public sealed class RosterSync(
         await PublishAsync(tx, left, now);
         await tx.CommitAsync(ct);
         RosterTelemetry.Synced.Add(gone.Count);
-        return gone.Count;
+        return (gone.Count, 0);
+    }
+
+    /// <summary>The open hold, created or brought up to date with this read's list.</summary>
+    private async Task HoldAsync(OutboxTransaction tx, int rosterSize, string[] workerIds)
+    {
+        var updated = await tx.Connection.ExecuteAsync($"""
+            UPDATE "{database.Schema}".roster_holds SET held_at = now(), roster_size = @rosterSize, missing = @missing, worker_ids = @workerIds
+            WHERE status = 'held'
+            """, new { rosterSize, missing = workerIds.Length, workerIds }, tx.Transaction);
+        if (updated == 0)
+        {
+            await tx.Connection.ExecuteAsync($"""
+                INSERT INTO "{database.Schema}".roster_holds (roster_size, missing, worker_ids) VALUES (@rosterSize, @missing, @workerIds)
+                """, new { rosterSize, missing = workerIds.Length, workerIds }, tx.Transaction);
+        }
     }
 
     /// <summary>

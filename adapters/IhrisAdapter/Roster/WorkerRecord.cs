@@ -17,7 +17,7 @@ public sealed record WorkerSource(
 public sealed record QuarantineReason(string Resource, string Field, string Reason);
 
 /// <summary>Turns iHRIS resources into a <see cref="WorkerSnapshot"/>, or says which field makes that impossible.</summary>
-public sealed partial class WorkerRecordBuilder(RosterOptions options, JobCatalog jobs)
+public sealed partial class WorkerRecordBuilder(JobCatalog jobs, MinistryCalendar calendar)
 {
     public const string IhrisBase = "http://ihris.org/fhir";
     public const string SalaryExtension = IhrisBase + "/StructureDefinition/ihris-salary";
@@ -65,7 +65,8 @@ public sealed partial class WorkerRecordBuilder(RosterOptions options, JobCatalo
             return (null, new QuarantineReason(practitionerRef, "telecom", $"{practitionerRef}: telecom phone \"{phone}\" is not a phone number"));
         }
 
-        var currentRoles = source.Roles.Where(r => IsCurrent(r, now)).ToList();
+        var today = calendar.DateOf(now);
+        var currentRoles = source.Roles.Where(r => IsCurrent(r, today)).ToList();
         var role = Latest(currentRoles) ?? Latest(source.Roles)!;
         var roleRef = $"PractitionerRole/{role.Id}";
         var locationRef = role.Location.FirstOrDefault()?.Reference;
@@ -102,82 +103,95 @@ public sealed partial class WorkerRecordBuilder(RosterOptions options, JobCatalo
             Phone = phone,
             Facility = new FacilityRef(locationId, location.Name ?? locationId),
             Job = job,
-            Pay = PayOf(job, role, source.Salaries, now),
+            BirthDate = string.IsNullOrWhiteSpace(practitioner.BirthDate) ? null : practitioner.BirthDate.Trim(),
             Active = practitioner.Active != false && currentRoles.Count > 0,
-            EmployedFrom = DayOf(role.Period?.Start),
-            EmployedUntil = source.Roles.All(r => DayOf(r.Period?.End) is not null) ? source.Roles.Max(r => DayOf(r.Period?.End)) : null,
+            EmployedFrom = calendar.DateOrNull(role.Period?.Start),
+            EmployedUntil = source.Roles.All(r => LastDayOf(r.Period?.End) is not null) ? source.Roles.Max(r => LastDayOf(r.Period?.End)) : null,
+            Roles = source.Roles.Select(RoleRecordOf).OrderBy(r => r.Reference, StringComparer.Ordinal).ToList(),
+            Salaries = source.Salaries.SelectMany(SalaryRecordsOf).OrderBy(r => r.Reference, StringComparer.Ordinal).ToList(),
         };
         return (snapshot, null);
     }
 
-    /// <summary>The calendar day of a FHIR date or dateTime ("2024-03-01", "2024-03-01T00:00:00+03:00"); null if unreadable.</summary>
-    private static DateOnly? DayOf(string? fhirDate) =>
-        fhirDate is { Length: >= 10 } && DateOnly.TryParseExact(fhirDate[..10], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.None, out var day) ? day : null;
+    /// <summary>
+    /// The last day a role's <c>period.end</c> covers, in the ministry's time zone: a full date is itself; a partial
+    /// one ("2026-09", "2026") is the last day it names, so a role is never ended before the month or year it states.
+    /// </summary>
+    private DateOnly? LastDayOf(string? fhirDate)
+    {
+        if (calendar.TryDateOf(fhirDate, out var day)) return day;
+        var text = fhirDate?.Trim() ?? "";
+        if (DateOnly.TryParseExact(text + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month))
+            return month.AddMonths(1).AddDays(-1);
+        if (text.Length == 4 && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var year) && year is > 0 and < 10000)
+            return new DateOnly(year, 12, 31);
+        return null;
+    }
 
-    /// <summary>An ended role keeps active=true in iHRIS; only period.end tells (upstreams.md).</summary>
-    public static bool IsCurrent(PractitionerRole role, DateTimeOffset now)
+    /// <summary>
+    /// An ended role keeps active=true in iHRIS; only period.end tells (upstreams.md). The end day is still worked: the
+    /// role is current until the ministry's today is past it.
+    /// </summary>
+    public bool IsCurrent(PractitionerRole role, DateOnly today)
     {
         if (role.Active == false)
         {
             return false;
         }
-        var end = role.Period?.EndElement?.ToDateTimeOffset(TimeSpan.Zero);
-        return end is null || end > now;
+        if (string.IsNullOrWhiteSpace(role.Period?.End)) return true;
+        var end = LastDayOf(role.Period.End);
+        return end is null || end >= today;
     }
 
-    private static PractitionerRole? Latest(IEnumerable<PractitionerRole> roles) =>
-        roles.OrderByDescending(r => r.Period?.StartElement?.ToDateTimeOffset(TimeSpan.Zero) ?? DateTimeOffset.MinValue)
+    private PractitionerRole? Latest(IEnumerable<PractitionerRole> roles) =>
+        roles.OrderByDescending(r => calendar.DateOrNull(r.Period?.Start) ?? DateOnly.MinValue)
             .ThenBy(r => r.Id, StringComparer.Ordinal)
             .FirstOrDefault();
 
-    private PayBasis PayOf(JobRef job, PractitionerRole role, IReadOnlyList<Basic> salaries, DateTimeOffset now)
+    /// <summary>A role as iHRIS wrote it: dates as their FHIR text, the role's own salary (Money) when it has one.</summary>
+    private static RoleRecord RoleRecordOf(PractitionerRole role)
     {
-        if (options.IncentiveJobCodes.Contains(job.Code, StringComparer.OrdinalIgnoreCase))
-        {
-            return PayBasis.Incentive;
-        }
-
-        var current = salaries
-            .Select(s => s.GetExtension(SalaryExtension))
-            .Where(e => e is not null)
-            .Select(e => ReadSalary(e!))
-            .Where(s => s.Amount is not null && s.Current != false && (s.End is null || s.End > now))
-            .OrderByDescending(s => s.Start ?? DateTimeOffset.MinValue)
-            .FirstOrDefault();
-        if (current is not null)
-        {
-            return PayBasis.Salary(current.Amount!.Value, options.SalaryCurrency, current.Frequency ?? "monthly");
-        }
-
-        if (role.GetExtensionValue<Money>(RoleSalaryExtension) is { Value: { } amount } money)
-        {
-            return PayBasis.Salary(amount, money.Currency?.ToString() ?? options.SalaryCurrency, "monthly");
-        }
-        return new PayBasis(PayKind.Salaried);
+        var coding = role.Code.SelectMany(c => c.Coding).FirstOrDefault(c => c.System == JobCatalog.JobSystem)
+                     ?? role.Code.SelectMany(c => c.Coding).FirstOrDefault();
+        var money = role.GetExtensionValue<Money>(RoleSalaryExtension);
+        return new RoleRecord($"PractitionerRole/{role.Id}", coding?.Code, role.Location.FirstOrDefault()?.Reference?.Split('/').Last(),
+            role.Period?.Start, role.Period?.End, role.Active, money?.Value, money?.Currency?.ToString());
     }
 
-    private sealed record SalaryRecord(decimal? Amount, string? Frequency, DateTimeOffset? Start, DateTimeOffset? End, bool? Current);
-
-    /// <summary>ihris-salary: bsalary as a string; period (Period), or startDate/endDate in older core-IG data.</summary>
-    private static SalaryRecord ReadSalary(Extension salary)
+    /// <summary>
+    /// Each ihris-salary extension of a salary record, its fields as the texts iHRIS stores (bsalary, allowance and
+    /// benefits are strings there); dates from <c>period</c>, or <c>startDate</c>/<c>endDate</c> in older data.
+    /// </summary>
+    private static IEnumerable<SalaryRecord> SalaryRecordsOf(Basic basic)
     {
-        var amountText = (salary.GetExtensionValue<DataType>("bsalary") as PrimitiveType)?.ToString();
-        decimal? amount = decimal.TryParse(amountText, NumberStyles.Number, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
-        var frequency = salary.GetExtensionValue<Coding>("frequency")?.Code;
-        var period = salary.GetExtensionValue<Period>("period");
-        var start = period?.StartElement?.ToDateTimeOffset(TimeSpan.Zero) ?? DateOf(salary.GetExtensionValue<DataType>("startDate"));
-        var end = period?.EndElement?.ToDateTimeOffset(TimeSpan.Zero) ?? DateOf(salary.GetExtensionValue<DataType>("endDate"));
-        var current = salary.GetExtensionValue<FhirBoolean>("current")?.Value;
-        return new SalaryRecord(amount, frequency, start, end, current);
+        var extensions = basic.Extension.Where(e => e.Url == SalaryExtension).ToList();
+        for (var i = 0; i < extensions.Count; i++)
+        {
+            var salary = extensions[i];
+            var period = salary.GetExtensionValue<Period>("period");
+            var frequency = salary.GetExtensionValue<Coding>("frequency");
+            yield return new SalaryRecord(
+                extensions.Count == 1 ? $"Basic/{basic.Id}" : $"Basic/{basic.Id}#{i + 1}",
+                TextOf(salary, "bsalary"), TextOf(salary, "allowance"), TextOf(salary, "benefits"),
+                frequency?.Code, frequency?.System,
+                period?.Start ?? TextOf(salary, "startDate"), period?.End ?? TextOf(salary, "endDate"),
+                salary.GetExtensionValue<FhirBoolean>("current")?.Value);
+        }
     }
 
-    private static DateTimeOffset? DateOf(DataType? value) => value switch
-    {
-        Date { Value: not null } date => new FhirDateTime(date.Value).ToDateTimeOffset(TimeSpan.Zero),
-        FhirDateTime dateTime => dateTime.ToDateTimeOffset(TimeSpan.Zero),
-        _ => null,
-    };
+    /// <summary>The text of a sub-extension's primitive value exactly as stored, or null when absent.</summary>
+    private static string? TextOf(Extension salary, string name) =>
+        salary.Extension.FirstOrDefault(e => e.Url == name)?.Value switch
+        {
+            null => null,
+            PrimitiveType primitive => primitive.JsonValue switch
+            {
+                null => null,
+                string text => text,
+                _ => primitive.ToString(),
+            },
+            _ => null,
+        };
 
     public static bool IsPhoneNumber(string phone) => PhonePattern().IsMatch(phone.Replace(" ", "").Replace("-", "").Replace("(", "").Replace(")", ""));
 

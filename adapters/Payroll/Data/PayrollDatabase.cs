@@ -132,6 +132,88 @@ public static class PayrollDatabase
         ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS pay_date date;
         -- How often the request was sent again without an outcome (the resender's spacing and limit).
         ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS resends integer NOT NULL DEFAULT 0;
+
+        -- The raw iHRIS records Payroll computes pay from (roles with their periods, salary records with their texts),
+        -- and what the checks compare (birth date, phone).
+        ALTER TABLE payroll.workers ADD COLUMN IF NOT EXISTS roles jsonb NOT NULL DEFAULT '[]';
+        ALTER TABLE payroll.workers ADD COLUMN IF NOT EXISTS salaries jsonb NOT NULL DEFAULT '[]';
+        ALTER TABLE payroll.workers ADD COLUMN IF NOT EXISTS birth_date text;
+        ALTER TABLE payroll.workers ADD COLUMN IF NOT EXISTS phone text;
+        ALTER TABLE payroll.workers ALTER COLUMN pay_kind DROP NOT NULL;
+        -- Name (lower case, spaces collapsed) and birth date: two workers with the same key look like one person.
+        ALTER TABLE payroll.workers ADD COLUMN IF NOT EXISTS person_key text;
+        CREATE INDEX IF NOT EXISTS ix_workers_person ON payroll.workers (person_key) WHERE person_key IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS ix_workers_phone ON payroll.workers (phone) WHERE phone IS NOT NULL;
+
+        -- Why a run is for a period other than the current or the previous one; what it set aside; its pay date.
+        ALTER TABLE payroll.pay_runs ADD COLUMN IF NOT EXISTS period_reason text;
+        ALTER TABLE payroll.pay_runs ADD COLUMN IF NOT EXISTS warnings text[] NOT NULL DEFAULT '{}';
+        ALTER TABLE payroll.pay_runs ADD COLUMN IF NOT EXISTS checks_computed_at timestamptz;
+
+        -- Workers set aside: nothing is paid to them while a row is here. Re-evaluated whenever their roster event
+        -- arrives, at every run, and on request (after the rule set changed).
+        CREATE TABLE IF NOT EXISTS payroll.pay_holds (
+            worker_id   text NOT NULL,
+            record      text NOT NULL,
+            field       text NOT NULL,
+            value       text,
+            reason      text NOT NULL,
+            first_seen  timestamptz NOT NULL DEFAULT now(),
+            last_seen   timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (worker_id, record, field));
+
+        -- What the approver sees before approving: per line (or for the run), blocking or not, and who resolved it why.
+        CREATE TABLE IF NOT EXISTS payroll.run_checks (
+            id           bigserial PRIMARY KEY,
+            run_id       uuid NOT NULL REFERENCES payroll.pay_runs (id),
+            line_id      uuid,
+            worker_id    text,
+            kind         text NOT NULL,
+            subject      text NOT NULL DEFAULT '',
+            blocking     boolean NOT NULL,
+            detail       text NOT NULL,
+            computed_at  timestamptz NOT NULL,
+            cleared_at   timestamptz,
+            resolved_by  text,
+            resolved_at  timestamptz,
+            resolution   text);
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_run_checks ON payroll.run_checks (run_id, kind, COALESCE(line_id, '00000000-0000-0000-0000-000000000000'::uuid), subject);
+
+        -- One statement per paid line: what counted, what was paid, where and when.
+        CREATE TABLE IF NOT EXISTS payroll.pay_statements (
+            id              uuid PRIMARY KEY REFERENCES payroll.pay_lines (id),
+            run_id          uuid NOT NULL,
+            worker_id       text NOT NULL,
+            period          date NOT NULL,
+            counted         text NOT NULL,
+            deductions      text NOT NULL,
+            paid_to         text NOT NULL,
+            paid_at         timestamptz NOT NULL,
+            version         bigint NOT NULL DEFAULT 1);
+        CREATE INDEX IF NOT EXISTS ix_pay_statements_worker ON payroll.pay_statements (worker_id, period);
+
+        -- Queries about statements from workers (ODK form pay_query), answered by a clerk.
+        CREATE TABLE IF NOT EXISTS payroll.disputes (
+            id                  uuid PRIMARY KEY,
+            submission_id       text NOT NULL UNIQUE,
+            submission_version  bigint NOT NULL,
+            statement_id        uuid,
+            statement_text      text,
+            worker_id           text,
+            question            text NOT NULL,
+            received_at         timestamptz NOT NULL,
+            status              text NOT NULL,
+            answer              text,
+            outcome             text,
+            answered_by         text,
+            answered_at         timestamptz);
+
+        -- Leavers paid everything owed: their account may refuse credits from then on (WorkerPayClosedV1).
+        CREATE TABLE IF NOT EXISTS payroll.worker_closures (
+            worker_id        text PRIMARY KEY,
+            final_period     date NOT NULL,
+            roster_revision  bigint NOT NULL,
+            closed_at        timestamptz NOT NULL);
         """;
 
     /// <summary>What the portal may read (ReadAccess): workers as Payroll knows them, runs, their lines and payments.</summary>

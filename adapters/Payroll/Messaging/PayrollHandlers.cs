@@ -6,9 +6,15 @@ namespace OneClickSuite.Payroll.Messaging;
 /// <summary>Outcomes of payments from the Fineract adapter. Both are idempotent: a repeat changes nothing.</summary>
 public sealed class PaymentOutcomeHandler
 {
-    public Task Handle(PaymentSettledV1 settled, PayRunService payRuns, CancellationToken ct) => payRuns.RecordSettledAsync(settled, ct);
+    public Task Handle(PaymentSettledV1 settled, PaymentOutcomes outcomes, CancellationToken ct) => outcomes.RecordSettledAsync(settled, ct);
 
-    public Task Handle(PaymentFailedV1 failed, PayRunService payRuns, CancellationToken ct) => payRuns.RecordFailedAsync(failed, ct);
+    public Task Handle(PaymentFailedV1 failed, PaymentOutcomes outcomes, CancellationToken ct) => outcomes.RecordFailedAsync(failed, ct);
+}
+
+/// <summary>Workers' queries about their statements (from the ODK adapter): each becomes a dispute for a clerk.</summary>
+public sealed class PayQueryHandler
+{
+    public Task Handle(PayQueryReceivedV1 query, Statements.Disputes disputes, CancellationToken ct) => disputes.ReceiveAsync(query, ct);
 }
 
 /// <summary>Roster events and account links keep Payroll's worker list current (older revisions are ignored).</summary>

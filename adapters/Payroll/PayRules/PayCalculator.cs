@@ -11,6 +11,9 @@ public static class PayCalculator
 {
     public static decimal Round(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);
 
+    /// <summary>Rounded to a currency's minor digits (0 for UGX: no fraction of a shilling is ever paid).</summary>
+    public static decimal Round(decimal amount, int digits) => Math.Round(amount, digits, MidpointRounding.AwayFromZero);
+
     /// <summary>First and last day of the month that <paramref name="period"/> falls in.</summary>
     public static (DateOnly First, DateOnly Last) MonthOf(DateOnly period)
     {
@@ -18,34 +21,9 @@ public static class PayCalculator
         return (first, first.AddMonths(1).AddDays(-1));
     }
 
-    /// <summary>Days of the period a worker employed from <paramref name="from"/> until <paramref name="until"/> (inclusive) worked.</summary>
-    public static int DaysEmployed(DateOnly period, DateOnly? from, DateOnly? until)
-    {
-        var (first, last) = MonthOf(period);
-        var start = from is { } f && f > first ? f : first;
-        var end = until is { } u && u < last ? u : last;
-        return end < start ? 0 : end.DayNumber - start.DayNumber + 1;
-    }
-
-    /// <summary>
-    /// The monthly salary, prorated by calendar days when employment starts or ends inside the month:
-    /// amount × days employed ÷ days in the month.
-    /// </summary>
-    public static PayResult Salary(decimal monthlyAmount, string currency, DateOnly period, DateOnly? from, DateOnly? until)
-    {
-        var (first, last) = MonthOf(period);
-        var daysInMonth = last.Day;
-        var days = DaysEmployed(period, from, until);
-        var amount = Round(monthlyAmount * days / daysInMonth);
-        var text = days == daysInMonth
-            ? $"Monthly salary {Money(monthlyAmount, currency)} (iHRIS)"
-            : $"Monthly salary {Money(monthlyAmount, currency)} (iHRIS) × {days}/{daysInMonth} days employed " +
-              $"({Date(from is { } f && f > first ? f : first)}–{Date(until is { } u && u < last ? u : last)})";
-        return new PayResult(amount, currency, text);
-    }
-
     /// <summary>Activity pay for one worker and period from the counts of every submission that counts.</summary>
-    public static PayResult Incentive(string ruleName, IncentiveScheme scheme, string currency, IReadOnlyList<CountedSubmission> submissions)
+    public static PayResult Incentive(string ruleName, IncentiveScheme scheme, string currency, IReadOnlyList<CountedSubmission> submissions,
+        int digits = 2)
     {
         var text = new StringBuilder($"Rule \"{ruleName}\": ");
         decimal activityPay = 0;
@@ -82,13 +60,12 @@ public static class PayCalculator
         text.Append(submissions.Count == 0
             ? "; no approved activity report"
             : "; submissions " + string.Join(", ", submissions.Select(s => s.SubmissionId)));
-        return new PayResult(Round(activityPay + scheme.Stipend), currency, text.ToString());
+        return new PayResult(Round(activityPay + scheme.Stipend, digits), currency, text.ToString());
     }
 
     public static string Money(decimal amount, string currency) =>
         amount.ToString("0.00##", CultureInfo.InvariantCulture) + " " + currency;
 
-    private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 
 public sealed record PayResult(decimal Amount, string Currency, string Explanation);

@@ -11,8 +11,37 @@ public sealed class PayRuleSet
 
     public string Version { get; set; } = "";
 
-    /// <summary>Currency of incentives and stipends (salaries keep the currency iHRIS records).</summary>
+    /// <summary>
+    /// The funding account's currency: every line is paid in it, and only in it. A salary recorded in another currency
+    /// is converted by <see cref="ExchangeRates"/> when the table has a rate for it, otherwise set aside (never 1:1).
+    /// </summary>
     public string Currency { get; set; } = "USD";
+
+    /// <summary>
+    /// The currency of the amounts iHRIS writes as bare strings in a salary record (<c>bsalary</c>, <c>allowance</c>,
+    /// <c>benefits</c>): the ministry's salary currency. A role's own salary (Money) carries its currency itself.
+    /// </summary>
+    public string SalaryCurrency { get; set; } = "USD";
+
+    /// <summary>
+    /// Which parts of a salary record are paid: any of <c>bsalary</c>, <c>allowance</c>, <c>benefits</c>. By default
+    /// the basic salary and the allowance, not the benefits (in iHRIS these are usually in kind: housing, insurance).
+    /// Every salary line says which parts it paid and which it did not.
+    /// </summary>
+    public List<string> PaidSalaryParts { get; set; } = [SalaryParts.Basic, SalaryParts.Allowance];
+
+    /// <summary>
+    /// The frequency of a role's own salary (<c>ihris-practitionerrole-salary</c>, a Money without any frequency), as a
+    /// person states it for this rule set; unset, a worker paid only from a role salary is set aside, never assumed
+    /// monthly.
+    /// </summary>
+    public string? RoleSalaryFrequency { get; set; }
+
+    /// <summary>Rates into <see cref="Currency"/>, maintained by a person and versioned; empty by default.</summary>
+    public ExchangeRateTable ExchangeRates { get; set; } = new();
+
+    /// <summary>Minor digits of currencies beyond ISO 4217's (<see cref="Currencies"/>), or to override them.</summary>
+    public Dictionary<string, int> MinorDigits { get; set; } = [];
 
     public List<PayRule> Rules { get; set; } = [];
 
@@ -24,6 +53,14 @@ public sealed class PayRuleSet
     {
         if (string.IsNullOrWhiteSpace(Version)) yield return "PayRules:Version is required";
         if (Currency.Length != 3) yield return "PayRules:Currency must be an ISO 4217 code";
+        if (SalaryCurrency.Length != 3) yield return "PayRules:SalaryCurrency must be an ISO 4217 code";
+        foreach (var part in PaidSalaryParts.Where(p => !SalaryParts.All.Contains(p)))
+            yield return $"PayRules:PaidSalaryParts: '{part}' is not one of {string.Join(", ", SalaryParts.All)}";
+        if (RoleSalaryFrequency is { } frequency && PayFrequency.Find(frequency) is null)
+            yield return $"PayRules:RoleSalaryFrequency '{frequency}' is not an iHRIS frequency code ({string.Join(", ", PayFrequency.All.Select(f => f.Code))})";
+        if (Currencies.MinorDigitsOf(Currency, this) is not { } digits) yield return $"PayRules:Currency {Currency} has no known minor digits (add it to PayRules:MinorDigits)";
+        else if (digits > 2) yield return $"PayRules:Currency {Currency} has {digits} minor digits: Payroll keeps amounts with 2 decimals at most";
+        foreach (var error in ExchangeRates.Validate(Currency)) yield return error;
         foreach (var (rule, i) in Rules.Select((r, i) => (r, i)))
         {
             var name = $"PayRules:Rules:{i} ({rule.Name})";

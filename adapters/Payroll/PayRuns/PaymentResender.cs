@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using OneClickSuite.Contracts;
 using OneClickSuite.Payroll.Data;
 using OneClickSuite.Payroll.Reconciliation;
 
@@ -13,7 +12,7 @@ namespace OneClickSuite.Payroll.PayRuns;
 /// for again at most <see cref="PayrollOptions.MaxResends"/> times, each after four times the wait before. A two-hour
 /// outage of the adapter or of Fineract leaves at most that many copies per payment, not one per round.
 /// </summary>
-public sealed class PaymentResender(IPaymentOutbox outbox, IOptions<PayrollOptions> options, TimeProvider clock, ILogger<PaymentResender> logger)
+public sealed class PaymentResender(IPayrollOutbox outbox, IOptions<PayrollOptions> options, TimeProvider clock, ILogger<PaymentResender> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -43,7 +42,7 @@ public sealed class PaymentResender(IPaymentOutbox outbox, IOptions<PayrollOptio
             logger.LogInformation("Payment requests are still waiting in Payroll's outbox: none is sent again yet");
             return 0;
         }
-        var requests = new List<PaymentRequestedV1>();
+        var lines = new List<PayableLine>();
         await using (var command = unit.Connection.Sql(unit.Transaction, """
             WITH overdue AS (
                 SELECT p.payment_id FROM payroll.payments p JOIN payroll.pay_lines l ON l.id = p.line_id AND l.payment_id = p.payment_id
@@ -61,21 +60,22 @@ public sealed class PaymentResender(IPaymentOutbox outbox, IOptions<PayrollOptio
         {
             while (await r.ReadAsync(ct))
             {
-                requests.Add(new PaymentRequestedV1(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), r.GetDecimal(5),
+                // The same pay date as the first request: a repeat must send exactly what was sent.
+                lines.Add(new PayableLine(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), r.GetDecimal(5),
                     r.GetString(6), r.GetFieldValue<DateOnly>(7), r.IsDBNull(10) ? DateOnly.FromDateTime(now.UtcDateTime) : r.GetFieldValue<DateOnly>(10),
-                    r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9), now));
+                    r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9)));
             }
         }
-        foreach (var request in requests)
+        foreach (var line in lines)
         {
-            await unit.RequestAsync(request);
+            await unit.RequestAsync(PaymentRequests.From(line, now));
         }
         await unit.CommitAsync(ct);
-        return requests.Count;
+        return lines.Count;
     }
 
     /// <summary>Whether Wolverine's outbox (Payroll's own table) still holds messages it has not handed to the broker.</summary>
-    private static async Task<bool> RequestsStillUnsentAsync(IPaymentTransaction unit, CancellationToken ct)
+    private static async Task<bool> RequestsStillUnsentAsync(IPayrollTransaction unit, CancellationToken ct)
     {
         await using var command = unit.Connection.Sql(unit.Transaction, """
             SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = 'payroll' AND table_name = 'wolverine_outgoing_envelopes')

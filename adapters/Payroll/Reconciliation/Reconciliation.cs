@@ -21,6 +21,22 @@ public sealed class PayrollOptions
     public TimeSpan ResendAfter { get; set; } = TimeSpan.FromMinutes(5);
 
     public int MaxResends { get; set; } = 3;
+
+    /// <summary>How often leavers who have been paid everything owed are looked for (their accounts are then closed to credits).</summary>
+    public TimeSpan LeaverSweepEvery { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The thresholds of the checks an approver sees before approving.</summary>
+    public CheckOptions Checks { get; set; } = new();
+}
+
+/// <summary>Section "Payroll:Checks".</summary>
+public sealed class CheckOptions
+{
+    /// <summary>A line whose amount moved more than this share from the worker's last paid amount (of the same kind) is flagged.</summary>
+    public decimal AmountChangeShare { get; set; } = 0.20m;
+
+    /// <summary>A run whose total moved more than this share from the previous period's is flagged.</summary>
+    public decimal TotalChangeShare { get; set; } = 0.10m;
 }
 
 /// <summary>

@@ -36,7 +36,7 @@ public static class WorkerEndpoints
         await using var connection = await db.OpenConnectionAsync(ct);
         PayrollWorkerView? worker = null;
         await using (var command = connection.Sql(null, """
-            SELECT w.employee_number, w.display_name, w.facility_id, w.facility_name, w.cadre, w.pay_kind, w.active,
+            SELECT w.employee_number, w.display_name, w.facility_id, w.facility_name, w.cadre, COALESCE(w.pay_kind, 'none'), w.active,
                    a.savings_account_id, COALESCE(a.credits_blocked, false)
             FROM payroll.workers w LEFT JOIN payroll.worker_accounts a ON a.worker_id = w.worker_id
             WHERE w.worker_id = $1

@@ -24,9 +24,29 @@ public sealed class PortalActions(SuiteServices services, AuditLog audit)
     /// <summary>The signed-in person, as the services are told (a signed token, <see cref="SuiteIdentity"/>).</summary>
     public static SuiteActor ActorOf(ClaimsPrincipal user) => new(NameOf(user), [RoleOf(user)]);
 
+    /// <summary>A run for a month other than the current or previous one carries the clerk's reason, kept here too.</summary>
     public Task<Outcome<PayRunView>> CreatePayRunAsync(ClaimsPrincipal user, NewPayRun request, CancellationToken ct) =>
         Audited(user, "create-pay-run", $"period {request.Period}", CanPrepare(user), "only a payroll clerk creates pay runs",
-            () => services.CreatePayRunAsync(request, ActorOf(user), ct), run => $"pay run {run?.Id}", ct);
+            () => services.CreatePayRunAsync(request, ActorOf(user), ct), run => $"pay run {run?.Id}", ct,
+            string.IsNullOrWhiteSpace(request.Reason) ? null : $"period {request.Period}: {request.Reason.Trim()}");
+
+    /// <summary>The approver records why a check may go ahead; Payroll keeps it with the check, the audit trail here.</summary>
+    public Task<Outcome<RunCheckView>> ResolveCheckAsync(ClaimsPrincipal user, Guid runId, long checkId, string? reason, CancellationToken ct) =>
+        Audited(user, "resolve-check", $"pay run {runId}", CanApprove(user), "only an approver resolves checks",
+            () => services.ResolveCheckAsync(runId, checkId, reason, ActorOf(user), ct), null, ct, $"check {checkId}: {reason}");
+
+    public Task<Outcome<DisputeView>> AnswerDisputeAsync(ClaimsPrincipal user, Guid disputeId, AnswerDispute answer, CancellationToken ct) =>
+        Audited(user, "answer-dispute", $"dispute {disputeId}", CanPrepare(user), "only a payroll clerk answers disputes",
+            () => services.AnswerDisputeAsync(disputeId, answer, ActorOf(user), ct), null, ct, $"{answer.Outcome}: {answer.Answer}");
+
+    public Task<Outcome<JsonNode>> RecheckPayHoldsAsync(ClaimsPrincipal user, CancellationToken ct) =>
+        Audited(user, "recheck-pay-holds", "payroll holds", CanOperate(user), "a viewer cannot check the holds again",
+            () => services.RecheckPayHoldsAsync(ActorOf(user), ct), null, ct);
+
+    /// <summary>A person confirms (the workers really left) or dismisses (the read was short) a held mass leaving.</summary>
+    public Task<Outcome<RosterHoldView>> DecideRosterHoldAsync(ClaimsPrincipal user, long holdId, bool confirm, string? reason, CancellationToken ct) =>
+        Audited(user, confirm ? "confirm-roster-hold" : "dismiss-roster-hold", $"roster hold {holdId}", CanOperate(user),
+            "a viewer cannot decide a held roster read", () => services.DecideRosterHoldAsync(holdId, confirm, reason, ActorOf(user), ct), null, ct, reason);
 
     public Task<Outcome<PayRunView>> SubmitAsync(ClaimsPrincipal user, Guid runId, CancellationToken ct) =>
         Audited(user, "submit-pay-run", $"pay run {runId}", CanPrepare(user), "only a payroll clerk submits pay runs",

@@ -46,6 +46,10 @@ public static class PortalApi
             (await actions.ApproveAsync(user, id, ct)).ToResult());
         runs.MapPost("/{id:guid}/reject", async (Guid id, RejectRequest? request, ClaimsPrincipal user, PortalActions actions, CancellationToken ct) =>
             (await actions.RejectAsync(user, id, request?.Reason, ct)).ToResult());
+        runs.MapGet("/{id:guid}/checks", async (Guid id, bool? open, int? offset, int? limit, ClaimsPrincipal user, SuiteServices services,
+            CancellationToken ct) => (await services.GetChecksAsync(id, open ?? false, offset ?? 0, limit ?? 500, PortalActions.ActorOf(user), ct)).ToResult());
+        runs.MapPost("/{id:guid}/checks/{checkId:long}/resolve", async (Guid id, long checkId, ResolveCheck? request, ClaimsPrincipal user,
+            PortalActions actions, CancellationToken ct) => (await actions.ResolveCheckAsync(user, id, checkId, request?.Reason, ct)).ToResult());
         runs.MapGet("/{id:guid}/export.csv", async (Guid id, ClaimsPrincipal user, SuiteServices services, HttpContext http, CancellationToken ct) =>
         {
             using var response = await services.ExportCsvAsync(id, PortalActions.ActorOf(user), ct);
@@ -56,6 +60,28 @@ public static class PortalApi
             await response.Content.CopyToAsync(http.Response.Body, ct);
             return Results.Empty;
         });
+
+        // Statements and the disputes raised about them (Payroll's API), answered by a clerk.
+        api.MapGet("/statements", async (string? workerId, ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
+            (await services.ListStatementsAsync(workerId, PortalActions.ActorOf(user), ct)).ToResult());
+        api.MapGet("/statements/{id:guid}", async (Guid id, ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
+            (await services.GetStatementAsync(id, PortalActions.ActorOf(user), ct)).ToResult());
+        api.MapGet("/disputes", async (string? status, ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
+            (await services.ListDisputesAsync(status, PortalActions.ActorOf(user), ct)).ToResult());
+        api.MapPost("/disputes/{id:guid}/answer", async (Guid id, AnswerDispute request, ClaimsPrincipal user, PortalActions actions,
+            CancellationToken ct) => (await actions.AnswerDisputeAsync(user, id, request, ct)).ToResult());
+
+        // Workers Payroll sets aside, and full reads of iHRIS held as a possible mass leaving (each owner's API).
+        api.MapGet("/pay-holds", async (ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
+            (await services.ListPayHoldsAsync(PortalActions.ActorOf(user), ct)).ToResult());
+        api.MapPost("/pay-holds/recheck", async (ClaimsPrincipal user, PortalActions actions, CancellationToken ct) =>
+            (await actions.RecheckPayHoldsAsync(user, ct)).ToResult());
+        api.MapGet("/roster/holds", async (ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
+            (await services.ListRosterHoldsAsync(PortalActions.ActorOf(user), ct)).ToResult());
+        api.MapPost("/roster/holds/{id:long}/confirm", async (long id, HoldDecision? request, ClaimsPrincipal user, PortalActions actions,
+            CancellationToken ct) => (await actions.DecideRosterHoldAsync(user, id, confirm: true, request?.Reason, ct)).ToResult());
+        api.MapPost("/roster/holds/{id:long}/dismiss", async (long id, HoldDecision? request, ClaimsPrincipal user, PortalActions actions,
+            CancellationToken ct) => (await actions.DecideRosterHoldAsync(user, id, confirm: false, request?.Reason, ct)).ToResult());
 
         var problems = api.MapGroup("/problems");
         problems.MapGet("", async (ClaimsPrincipal user, SuiteStatistics statistics, SuiteServices services, CancellationToken ct) =>
@@ -99,6 +125,8 @@ public static class PortalApi
     }
 
     public sealed record RejectRequest(string? Reason);
+
+    public sealed record HoldDecision(string? Reason);
 
     private static string? DemoCaller(HttpContext http, ClaimsPrincipal user, IConfiguration configuration)
     {

@@ -20,6 +20,10 @@ public sealed class SuiteServiceOptions
         [("ihris-adapter", IhrisAdapter), ("odk-adapter", OdkAdapter), ("fineract-adapter", FineractAdapter), ("payroll", Payroll)];
 }
 
+/// <summary>A held full read of iHRIS, as the iHRIS adapter answers it (<c>GET /roster/holds</c>).</summary>
+public sealed record RosterHoldView(long Id, DateTime HeldAt, int RosterSize, int Missing, string[] WorkerIds, string Status, string? DecidedBy,
+    DateTime? DecidedAt, string? Reason, int? Retired);
+
 /// <summary>Who acts: the person signed in to the portal (or the demo) and their suite roles.</summary>
 public sealed record SuiteActor(string User, IReadOnlyList<string> Roles);
 
@@ -60,6 +64,43 @@ public sealed class SuiteServices(HttpClient http, IOptions<SuiteServiceOptions>
 
     public Task<Outcome<JsonNode>> RetryLineAsync(Guid id, Guid lineId, SuiteActor actor, CancellationToken ct) =>
         SendAsync<JsonNode>(HttpMethod.Post, _services.Payroll, $"/payruns/{id}/lines/{lineId}/retry", actor, null, ct);
+
+    /// <summary>The run's checks, computed by Payroll (<paramref name="open"/>: only blocking ones not resolved).</summary>
+    public Task<Outcome<List<RunCheckView>>> GetChecksAsync(Guid id, bool open, int offset, int limit, SuiteActor actor, CancellationToken ct) =>
+        SendAsync<List<RunCheckView>>(HttpMethod.Get, _services.Payroll,
+            $"/payruns/{id}/checks?open={(open ? "true" : "false")}&offset={offset}&limit={limit}", actor, null, ct);
+
+    public Task<Outcome<RunCheckView>> ResolveCheckAsync(Guid id, long checkId, string? reason, SuiteActor actor, CancellationToken ct) =>
+        SendAsync<RunCheckView>(HttpMethod.Post, _services.Payroll, $"/payruns/{id}/checks/{checkId}/resolve", actor, new ResolveCheck(reason), ct);
+
+    /// <summary>Workers Payroll sets aside, with the record, field, value and reason.</summary>
+    public Task<Outcome<List<PayHoldView>>> ListPayHoldsAsync(SuiteActor actor, CancellationToken ct) =>
+        SendAsync<List<PayHoldView>>(HttpMethod.Get, _services.Payroll, "/pay-holds", actor, null, ct);
+
+    public Task<Outcome<JsonNode>> RecheckPayHoldsAsync(SuiteActor actor, CancellationToken ct) =>
+        SendAsync<JsonNode>(HttpMethod.Post, _services.Payroll, "/pay-holds/recheck", actor, null, ct);
+
+    public Task<Outcome<List<PayStatementView>>> ListStatementsAsync(string? workerId, SuiteActor actor, CancellationToken ct) =>
+        SendAsync<List<PayStatementView>>(HttpMethod.Get, _services.Payroll,
+            "/statements" + (workerId is null ? "" : $"?workerId={Uri.EscapeDataString(workerId)}"), actor, null, ct);
+
+    public Task<Outcome<PayStatementView>> GetStatementAsync(Guid id, SuiteActor actor, CancellationToken ct) =>
+        SendAsync<PayStatementView>(HttpMethod.Get, _services.Payroll, $"/statements/{id}", actor, null, ct);
+
+    public Task<Outcome<List<DisputeView>>> ListDisputesAsync(string? status, SuiteActor actor, CancellationToken ct) =>
+        SendAsync<List<DisputeView>>(HttpMethod.Get, _services.Payroll,
+            "/disputes" + (status is null ? "" : $"?status={Uri.EscapeDataString(status)}"), actor, null, ct);
+
+    public Task<Outcome<DisputeView>> AnswerDisputeAsync(Guid id, AnswerDispute answer, SuiteActor actor, CancellationToken ct) =>
+        SendAsync<DisputeView>(HttpMethod.Post, _services.Payroll, $"/disputes/{id}/answer", actor, answer, ct);
+
+    /// <summary>Full reads of iHRIS the iHRIS adapter held because they would have retired too many workers.</summary>
+    public Task<Outcome<List<RosterHoldView>>> ListRosterHoldsAsync(SuiteActor actor, CancellationToken ct) =>
+        SendAsync<List<RosterHoldView>>(HttpMethod.Get, _services.IhrisAdapter, "/roster/holds", actor, null, ct);
+
+    public Task<Outcome<RosterHoldView>> DecideRosterHoldAsync(long id, bool confirm, string? reason, SuiteActor actor, CancellationToken ct) =>
+        SendAsync<RosterHoldView>(HttpMethod.Post, _services.IhrisAdapter, $"/roster/holds/{id}/{(confirm ? "confirm" : "dismiss")}", actor,
+            new { reason }, ct);
 
     /// <summary>Payroll's CSV of a run, streamed as it comes.</summary>
     public async Task<HttpResponseMessage> ExportCsvAsync(Guid id, SuiteActor actor, CancellationToken ct)

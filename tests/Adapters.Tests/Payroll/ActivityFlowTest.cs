@@ -21,6 +21,7 @@ namespace OneClickSuite.Payroll.Tests;
 /// ODK Central (emulator) → ODK adapter's activity intake → RabbitMQ → Payroll: an approved report is counted and paid;
 /// rejecting it after payment becomes a negative adjustment in the next run; an impossible report is quarantined.
 /// </summary>
+[Collection(SharedBroker.Name)]
 public sealed class ActivityFlowTest(ITestOutputHelper output)
 {
     private const string Email = "admin@suite.test";
@@ -65,7 +66,7 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Wolverine"] = "Error",
         };
-        await using var payroll = ServiceHost.Start<PayRunService>(settings);
+        await using var payroll = ServiceHost.Start<PayrollApp>(settings);
         await using var adapter = ServiceHost.Start<OdkAdapterApp>(settings);
         _ = payroll.Services;
         _ = adapter.Services;
@@ -118,21 +119,25 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
         Assert.Contains(quarantine!, q => (string?)q["instance_id"] == "uuid:report-stranger" && ((string?)q["reason"])!.Contains("not on the roster"));
 
         // October is paid from the approved report: 40 × 0.50 + 5 × 2.00 + stipend 20.00 = 50.00.
-        var payRuns = payroll.Services.GetRequiredService<PayRunService>();
-        var october = await payRuns.CreateAsync(new NewPayRun("2026-10", null, null), PayrollWorld.Maker, Ct);
+        var drafting = payroll.Services.GetRequiredService<PayRunDrafting>();
+        var lifecycle = payroll.Services.GetRequiredService<PayRunLifecycle>();
+        var payRuns = payroll.Services.GetRequiredService<PayRunQueries>();
+        var outcomes = payroll.Services.GetRequiredService<PaymentOutcomes>();
+        // October may be two months back by now: a run for it states why.
+        var october = await drafting.CreateAsync(new NewPayRun("2026-10", null, null, "the month the reports are for"), PayrollWorld.Maker, Ct);
         var line = Assert.Single(await payRuns.GetLinesAsync(october.Id, null, 0, 10, Ct));
         Assert.Equal(50.00m, line.Amount);
         Assert.Equal(["uuid:report-ok"], line.Submissions);
-        await payRuns.SubmitAsync(october.Id, PayrollWorld.Maker, Ct);
-        await payRuns.ApproveAsync(october.Id, PayrollWorld.Checker, Ct);
+        await lifecycle.SubmitAsync(october.Id, PayrollWorld.Maker, Ct);
+        await lifecycle.ApproveAsync(october.Id, PayrollWorld.Checker, Ct);
         line = Assert.Single(await payRuns.GetLinesAsync(october.Id, null, 0, 10, Ct));
-        await payRuns.RecordSettledAsync(new PaymentSettledV1(line.PaymentId!.Value, line.PaymentReference!, 1, DateTimeOffset.UtcNow), Ct);
+        await outcomes.RecordSettledAsync(new PaymentSettledV1(line.PaymentId!.Value, line.PaymentReference!, 1, DateTimeOffset.UtcNow), Ct);
 
         // After payment the supervisor rejects the report: the paid line stays, the next run takes the activity pay back.
         await odk.SetReviewStateAsync(project.Id, "chw_activity", "uuid:report-ok", OdkReviewState.Rejected, Ct);
         await UntilAsync(() => CountedAsync(suiteDb, "uuid:report-ok", expected: false));
         Assert.False(Assert.Single((await payrollApi.GetFromJsonAsync<PayrollWorkerView>("/workers/c1?period=2026-10", Ct))!.Activity).Counted);
-        var november = await payRuns.CreateAsync(new NewPayRun("2026-11", null, null), PayrollWorld.Maker, Ct);
+        var november = await drafting.CreateAsync(new NewPayRun("2026-11", null, null, "the month after the reports"), PayrollWorld.Maker, Ct);
         var lines = await payRuns.GetLinesAsync(november.Id, null, 0, 10, Ct);
         var adjustment = Assert.Single(lines, l => l.Kind == LineKind.Adjustment);
         Assert.Equal("2026-10", adjustment.Period);

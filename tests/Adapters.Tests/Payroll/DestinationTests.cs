@@ -12,6 +12,7 @@ namespace OneClickSuite.Payroll.Tests;
 /// Money goes only to the worker a payment names: the Fineract adapter pays into an account only when Fineract says
 /// it belongs to that worker's client (external id = worker id), whatever account the request carries.
 /// </summary>
+[Collection(SharedBroker.Name)]
 public sealed class DestinationTests
 {
     private const string Password = "destination-test-password";

@@ -18,16 +18,17 @@ namespace OneClickSuite.Payroll.Tests;
 /// 401; a role the token lacks gets 403; maker–checker holds whatever roles one token carries; the demo pays only a
 /// worker it registered, and approves only its own runs.
 /// </summary>
+[Collection(SharedBroker.Name)]
 public sealed class IdentityTests : IAsyncLifetime
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private WebApplicationFactory<PayRunService> _payroll = null!;
+    private WebApplicationFactory<PayrollApp> _payroll = null!;
 
     public async ValueTask InitializeAsync()
     {
         var pg = await PostgresServer.StartSharedAsync();
         var rabbit = await RabbitMqServer.StartSharedAsync();
-        _payroll = ServiceHost.Start<PayRunService>(new Dictionary<string, string>
+        _payroll = ServiceHost.Start<PayrollApp>(new Dictionary<string, string>
         {
             ["ConnectionStrings:suite-db"] = await pg.CreateDatabaseAsync("payroll_identity"),
             ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
@@ -50,6 +51,14 @@ public sealed class IdentityTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/workers/w1", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/payruns", Run(), Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/dead-letters", Ct)).StatusCode);
+        foreach (var read in new[] { "/statements", "/disputes", "/pay-holds", $"/payruns/{Guid.NewGuid()}/checks" })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(read, Ct)).StatusCode);
+        }
+        foreach (var act in new[] { "/pay-holds/recheck", $"/disputes/{Guid.NewGuid()}/answer", $"/payruns/{Guid.NewGuid()}/checks/1/resolve" })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync(act, new { reason = "x", answer = "x", outcome = "referred" }, Ct)).StatusCode);
+        }
 
         // What anyone inside the deployment could once write: the old headers name nobody now.
         using var headers = _payroll.CreateClient();
@@ -78,6 +87,15 @@ public sealed class IdentityTests : IAsyncLifetime
         using var viewer = TestIdentity.ClientAs(_payroll, "victor", SuiteIdentity.Viewer);
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/payruns", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync("/payruns", Run(), Ct)).StatusCode);
+        // Statements, disputes and holds: anyone reads; a viewer acts on none of them (answers are ProblemDetails).
+        foreach (var read in new[] { "/statements", "/disputes", "/pay-holds" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync(read, Ct)).StatusCode);
+        }
+        var recheck = await viewer.PostAsync("/pay-holds/recheck", null, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, recheck.StatusCode);
+        Assert.Equal("application/problem+json", recheck.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, (await viewer.GetAsync($"/disputes/{Guid.NewGuid()}", Ct)).StatusCode);
 
         using var clerk = TestIdentity.ClientAs(_payroll, "carol", SuiteIdentity.Clerk);
         var run = await CreateSubmittedAsync(clerk);
@@ -88,7 +106,13 @@ public sealed class IdentityTests : IAsyncLifetime
         var own = await CreateSubmittedAsync(both, monthsAgo: 1);
         Assert.Equal(HttpStatusCode.Forbidden, (await both.PostAsync($"/payruns/{own}/approve", null, Ct)).StatusCode);
 
+        // Checks: the clerk reads them; only an approver resolves one.
+        var checks = await clerk.GetFromJsonAsync<List<RunCheckView>>($"/payruns/{run}/checks", Ct);
+        var total = Assert.Single(checks!, c => c.Kind == CheckKind.TotalChanged);
+        Assert.Equal(HttpStatusCode.Forbidden, (await clerk.PostAsJsonAsync($"/payruns/{run}/checks/{total.Id}/resolve", new { reason = "fine" }, Ct)).StatusCode);
+
         using var approver = TestIdentity.ClientAs(_payroll, "erin", SuiteIdentity.Approver);
+        Assert.Equal(HttpStatusCode.OK, (await approver.PostAsJsonAsync($"/payruns/{run}/checks/{total.Id}/resolve", new { reason = "first run here" }, Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await approver.PostAsync($"/payruns/{run}/approve", null, Ct)).StatusCode);
     }
 

@@ -21,6 +21,7 @@ namespace OneClickSuite.Payroll.Tests;
 /// RabbitMQ. Afterwards every line is paid exactly once, the funding account fell by exactly the run's total, and
 /// reconciliation finds nothing wrong.
 /// </summary>
+[Collection(SharedBroker.Name)]
 public sealed class MoneyTest(ITestOutputHelper output)
 {
     private const string Password = "money-test-password";
@@ -75,7 +76,7 @@ public sealed class MoneyTest(ITestOutputHelper output)
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Wolverine"] = "Error",
         };
-        await using var payroll = ServiceHost.Start<PayRunService>(settings);
+        await using var payroll = ServiceHost.Start<PayrollApp>(settings);
         var adapter = ServiceHost.Start<FineractAdapter.Disbursement.PaymentDisbursement>(settings);
         _ = adapter.Services;
 

@@ -4,48 +4,13 @@ namespace OneClickSuite.Payroll.Tests;
 
 public sealed class PayCalculatorTests
 {
-    private static readonly DateOnly September = new(2026, 9, 1); // 30 days
-    private static readonly DateOnly October = new(2026, 10, 1);  // 31 days
-
     [Fact]
-    public void Full_month_pays_the_monthly_salary()
+    public void Rounding_is_once_at_the_end_half_away_from_zero()
     {
-        var pay = PayCalculator.Salary(850m, "USD", September, new DateOnly(2021, 2, 1), null);
-        Assert.Equal(850.00m, pay.Amount);
-        Assert.DoesNotContain("days employed", pay.Explanation);
-    }
-
-    [Fact]
-    public void Start_inside_the_month_is_prorated_by_calendar_days()
-    {
-        // Employed 16–30 September: 15 of 30 days.
-        var pay = PayCalculator.Salary(850m, "USD", September, new DateOnly(2026, 9, 16), null);
-        Assert.Equal(425.00m, pay.Amount);
-        Assert.Contains("15/30 days employed (2026-09-16–2026-09-30)", pay.Explanation);
-    }
-
-    [Fact]
-    public void End_inside_the_month_is_prorated_and_rounded_half_away_from_zero()
-    {
-        // Employed 1–10 October: 1000 × 10/31 = 322.580645… → 322.58; 1200 × 1/31 = 38.709677… → 38.71.
-        Assert.Equal(322.58m, PayCalculator.Salary(1000m, "USD", October, null, new DateOnly(2026, 10, 10)).Amount);
-        Assert.Equal(38.71m, PayCalculator.Salary(1200m, "USD", October, new DateOnly(2026, 10, 31), null).Amount);
         // 0.125 → 0.13 (midpoint away from zero, not banker's rounding to 0.12).
         Assert.Equal(0.13m, PayCalculator.Round(0.125m));
-    }
-
-    [Fact]
-    public void Start_and_end_inside_the_same_month()
-    {
-        var pay = PayCalculator.Salary(900m, "USD", September, new DateOnly(2026, 9, 11), new DateOnly(2026, 9, 20));
-        Assert.Equal(300.00m, pay.Amount);
-    }
-
-    [Fact]
-    public void Employment_outside_the_month_pays_nothing()
-    {
-        Assert.Equal(0m, PayCalculator.Salary(900m, "USD", September, new DateOnly(2026, 10, 1), null).Amount);
-        Assert.Equal(0m, PayCalculator.Salary(900m, "USD", September, null, new DateOnly(2026, 8, 31)).Amount);
+        Assert.Equal(-0.13m, PayCalculator.Round(-0.125m));
+        Assert.Equal((new DateOnly(2026, 9, 1), new DateOnly(2026, 9, 30)), PayCalculator.MonthOf(new DateOnly(2026, 9, 17)));
     }
 
     private static IncentiveScheme Scheme() => new()

@@ -1,5 +1,6 @@
 using Npgsql;
 using OneClickSuite.Contracts;
+using OneClickSuite.Payroll.PayRules;
 using OneClickSuite.Payroll.PayRuns;
 
 namespace OneClickSuite.Payroll.Tests;
@@ -43,12 +44,15 @@ public sealed class PayRunTests
         await using var world = await PayrollWorld.CreateAsync();
         var at = DateTimeOffset.UtcNow;
         // Joined on 11 September (role period.start); left on 20 September (the ended role's period.end).
-        await world.Workforce.ApplyRosterEventAsync(new WorkerRegisteredV1(
-            PayrollWorld.Nurse("joiner", 900m) with { EmployedFrom = new DateOnly(2026, 9, 11) }, 1, at), Ct);
-        var leaver = PayrollWorld.Nurse("leaver", 600m) with { EmployedFrom = new DateOnly(2020, 1, 6) };
+        var joiner = PayrollWorld.Nurse("joiner", 900m, start: "2026-09-11");
+        await world.Workforce.ApplyRosterEventAsync(new WorkerRegisteredV1(joiner with { EmployedFrom = new DateOnly(2026, 9, 11) }, 1, at), Ct);
+        var leaver = PayrollWorld.Nurse("leaver", 600m, start: "2020-01-06");
         await world.Workforce.ApplyRosterEventAsync(new WorkerRegisteredV1(leaver, 1, at), Ct);
-        await world.Workforce.ApplyRosterEventAsync(new WorkerLeftV1(
-            leaver with { Active = false, EmployedUntil = new DateOnly(2026, 9, 20) }, 2, at), Ct);
+        await world.Workforce.ApplyRosterEventAsync(new WorkerLeftV1(leaver with
+        {
+            Active = false, EmployedUntil = new DateOnly(2026, 9, 20),
+            Roles = [PayrollWorld.Role("leaver", "2020-01-06", "2026-09-20")],
+        }, 2, at), Ct);
 
         var run = await world.PayRuns.CreateAsync(new NewPayRun("2026-09", "everyone", null), PayrollWorld.Maker, Ct);
 
@@ -179,7 +183,7 @@ public sealed class PayRunTests
         await world.AddAsync(PayrollWorld.Chw("c2"));
         await world.ReportAsync("sub-1", "c1", August, households: 40, referrals: 5, version: 100);  // 40.00 + 20 = 60? (20 + 10 + 20 = 50)
         await world.ReportAsync("sub-2", "c2", August, households: 60, referrals: 0, version: 100);  // 30 + 20 = 50
-        var august = await world.ApprovedRunAsync("2026-08");
+        var august = await world.ApprovedRunAsync("2026-08", reason: "August was never run");
         await world.SettleAllAsync(august.Id);
         Assert.Equal(RunStatus.Completed, (await world.PayRuns.GetAsync(august.Id, Ct)).Status);
         var paid = (await world.LinesAsync(august.Id)).ToDictionary(l => l.WorkerId);
@@ -359,7 +363,7 @@ public sealed class PayRunTests
         for (var n = 0; n < 8; n++) await world.AddAsync(PayrollWorld.Nurse($"side-{n}", 800m + n));
         foreach (var period in new[] { "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06" })
         {
-            var run = await world.ApprovedRunAsync(period);
+            var run = await world.ApprovedRunAsync(period, reason: "back pay for the first half of the year");
             var requests = world.Outbox.Sent.Where(r => r.PayRunId == run.Id).ToList();
             Assert.Equal(8, requests.Count);
             await Task.WhenAll(requests.Select(request => Task.Run(() => world.PayRuns.RecordSettledAsync(

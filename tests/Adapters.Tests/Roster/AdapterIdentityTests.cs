@@ -17,15 +17,17 @@ public sealed class AdapterIdentityTests(RosterSuite suite)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static readonly string[] Changes =
-        ["/roster/poll", "/roster/resync", "/quarantine/1/retry", "/activity/poll", $"/dead-letters/{Guid.Empty}/replay"];
+        ["/roster/poll", "/roster/resync", "/quarantine/1/retry", "/activity/poll", "/queries/poll", "/roster/holds/1/confirm", "/roster/holds/1/dismiss",
+         $"/dead-letters/{Guid.Empty}/replay"];
 
     [Fact]
     public async Task Adapters_refuse_requests_without_a_verified_identity_and_acts_without_the_role()
     {
         var adapters = new (string Name, Func<HttpClient> Client, string[] Paths)[]
         {
-            ("ihris-adapter", () => suite.IhrisAdapter.CreateClient(), ["/roster/poll", "/roster/resync", "/quarantine/1/retry", "/quarantine"]),
-            ("odk-adapter", () => suite.OdkAdapter.CreateClient(), ["/activity/poll", "/roster/entities/pending", "/activity/quarantine"]),
+            ("ihris-adapter", () => suite.IhrisAdapter.CreateClient(),
+                ["/roster/poll", "/roster/resync", "/quarantine/1/retry", "/quarantine", "/roster/holds", "/roster/holds/1/confirm", "/roster/holds/1/dismiss"]),
+            ("odk-adapter", () => suite.OdkAdapter.CreateClient(), ["/activity/poll", "/roster/entities/pending", "/activity/quarantine", "/queries/poll"]),
             ("fineract-adapter", () => suite.FineractAdapter.CreateClient(), []),
         };
         foreach (var (name, client, own) in adapters)

@@ -28,7 +28,9 @@ public static class Convergence
 
     /// <summary>
     /// Fineract and ODK hold exactly the roster in <see cref="RosterModel"/>: one client with one account per worker
-    /// ever registered (credits blocked for leavers), one entity per active worker, names and phones current.
+    /// ever registered, one entity per active worker, names and phones current. A leaver's credits are blocked once
+    /// Payroll has closed their pay: at once for one whose role ended long ago (nothing an ordinary run pays is owed),
+    /// not yet for one who left this month (their final pay is owed).
     /// Read from the emulators' own tables, so the check itself does not trip over injected faults.
     /// </summary>
     public static async Task AssertMatchesRosterAsync(RosterSuite suite, IReadOnlyCollection<TestWorker>? expected = null)
@@ -67,7 +69,8 @@ public static class Convergence
             {
                 if (clients.TryGetValue(worker.Id, out var client))
                 {
-                    Assert.Equal((1L, 1L), (client.Accounts, client.Blocked));
+                    Assert.True((1L, worker.Ended ? 1L : 0L) == (client.Accounts, client.Blocked),
+                        $"{worker.Id} ({(worker.Ended ? "ended long ago" : "left this month")}): {client.Accounts} account(s), {client.Blocked} blocked");
                 }
                 Assert.DoesNotContain(worker.Id, entityWorkers);
             }

@@ -128,8 +128,8 @@ public sealed class RosterFlowTests(RosterSuite suite)
         using var http = TestIdentity.ClientAs(suite.IhrisAdapter, "roster-test", SuiteIdentity.Clerk);
         // The suite is shared: a change an earlier test made in iHRIS may still wait for the next poll. Poll now, so the
         // resync below has nothing left to publish unless it duplicates.
-        (await http.PostAsync("/roster/poll", null, Ct)).EnsureSuccessStatusCode();
-        var resync = await (await http.PostAsync("/roster/resync", null, Ct)).Content.ReadFromJsonAsync<JsonObject>(Ct);
+        await NowAsync(http, "/roster/poll");
+        var resync = await (await NowAsync(http, "/roster/resync")).Content.ReadFromJsonAsync<JsonObject>(Ct);
         Assert.Equal(0, (int)resync!["published"]!);
 
         // Publish every worker's current event twice more, alone and in a batch, plus a stale one that would rename a worker.
@@ -257,14 +257,157 @@ public sealed class RosterFlowTests(RosterSuite suite)
         await suite.Ihris.DeleteAsync<Hl7.Fhir.Model.PractitionerRole>(workers[1].Id + "-role", Ct);
         await suite.Ihris.DeleteAsync<Hl7.Fhir.Model.Basic>(workers[1].Id + "-salary", Ct);
         await suite.Ihris.DeleteAsync<Hl7.Fhir.Model.Practitioner>(workers[1].Id, Ct);
-        foreach (var worker in workers) suite.Model.Set(worker with { Ended = true });
+        // They left today: their final pay is owed, so their accounts stay open until Payroll has paid it.
+        foreach (var worker in workers) suite.Model.Set(worker with { PractitionerActive = false });
 
-        // Left: credits blocked in Fineract, gone from ODK's list — with no resync asked for.
+        // Left: gone from ODK's list, their Fineract accounts still open for the final pay — with no resync asked for.
         await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
         await using var connection = new NpgsqlConnection(suite.SuiteDb);
         var onRoster = await connection.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM ihris_adapter.roster_workers WHERE on_roster AND worker_id = ANY(@ids)", new { ids = workers.Select(w => w.Id).ToArray() });
         Assert.Equal(0, onRoster);
+    }
+
+    [Fact]
+    public async Task A_leavers_account_takes_their_final_pay_and_refuses_credits_once_Payroll_has_closed_their_pay()
+    {
+        var leaver = RosterData.NewWorker("final-pay");
+        await PutAsync([leaver]);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite, [leaver]), Deadline);
+        var left = leaver with { PractitionerActive = false };
+        await PutAsync([left]);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite, [left]), Deadline);
+
+        // Left this month: the final pay can still land.
+        var client = await suite.Fineract.GetClientByExternalIdAsync(leaver.Id, Ct);
+        var account = (await suite.Fineract.GetClientSavingsAccountsAsync(client!.Id, Ct)).Single();
+        var paymentType = (await suite.Fineract.ListPaymentTypesAsync(Ct)).First();
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        await suite.Fineract.DepositAsync(new FineractDeposit(account.Id, 10m, today, paymentType.Id, null, null, Guid.NewGuid().ToString("N")), Ct);
+
+        // Payroll says it has paid everything owed (at the revision of the leaving): from now on, nothing more lands.
+        long revision;
+        await using (var connection = new NpgsqlConnection(suite.SuiteDb))
+        {
+            revision = await connection.ExecuteScalarAsync<long>("SELECT revision FROM ihris_adapter.roster_workers WHERE worker_id = @id", new { id = leaver.Id });
+        }
+        using (var scope = suite.Payroll.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(
+                new WorkerPayClosedV1(leaver.Id, new DateOnly(today.Year, today.Month, 1), revision, DateTimeOffset.UtcNow));
+        }
+        await EventuallyAsync(async () =>
+        {
+            var refused = await Assert.ThrowsAsync<FineractException>(() => suite.Fineract.DepositAsync(new FineractDeposit(
+                account.Id, 10m, today, paymentType.Id, null, null, Guid.NewGuid().ToString("N")), Ct));
+            Assert.True(refused.HasCode("error.msg.savings.account.credit.transaction.not.allowed"), refused.Message);
+        }, Deadline);
+        suite.Model.Set(left with { Ended = true });
+    }
+
+    [Fact]
+    public async Task A_full_read_that_would_retire_more_than_the_share_of_the_roster_is_held_until_a_person_decides()
+    {
+        var workers = Enumerable.Range(0, 3).Select(_ => RosterData.NewWorker("short-read")).ToList();
+        await PutAsync(workers);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+
+        // An adapter that reads an iHRIS answering almost nothing: its full read would retire the whole roster.
+        var emptyIhris = await suite.StartEmptyIhrisAsync();
+        await using var shortReader = suite.StartIhrisAdapter(new() { ["Ihris:FhirUrl"] = emptyIhris, ["Ihris:BaseUrl"] = emptyIhris, ["Ihris:PollInterval"] = "01:00:00" });
+        using var shortHttp = TestIdentity.ClientAs(shortReader, "roster-test", SuiteIdentity.Clerk);
+        using var http = TestIdentity.ClientAs(suite.IhrisAdapter, "roster-test", SuiteIdentity.Clerk);
+        using var viewer = TestIdentity.ClientAs(suite.IhrisAdapter, "roster-viewer", SuiteIdentity.Viewer);
+
+        var read = await (await NowAsync(shortHttp, "/roster/resync")).Content.ReadFromJsonAsync<JsonObject>(Ct);
+        Assert.Equal(0, (int)read!["published"]!);
+        var onRoster = await OnRosterAsync();
+        Assert.Equal(onRoster, (int)read["held"]!);
+
+        // Nothing left: ODK still lists them, Fineract accounts stay open.
+        await AssertMatchesRosterAsync(suite);
+        var hold = (await viewer.GetFromJsonAsync<JsonArray>("/roster/holds", Ct))!.OfType<JsonObject>().First();
+        Assert.Equal(("held", onRoster, onRoster), ((string?)hold["status"], (int)hold["missing"]!, (int)hold["rosterSize"]!));
+        Assert.All(workers, w => Assert.Contains(w.Id, hold["workerIds"]!.AsArray().Select(id => (string?)id)));
+        var id = (long)hold["id"]!;
+
+        // A viewer cannot decide; a person dismisses it (the read was short), and nobody leaves.
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync($"/roster/holds/{id}/dismiss", new { reason = "no" }, Ct)).StatusCode);
+        var dismissed = await (await http.PostAsJsonAsync($"/roster/holds/{id}/dismiss", new { reason = "iHRIS was being restored" }, Ct))
+            .Content.ReadFromJsonAsync<JsonObject>(Ct);
+        Assert.Equal(("dismissed", "roster-test", "iHRIS was being restored"),
+            ((string?)dismissed!["status"], (string?)dismissed["decidedBy"], (string?)dismissed["reason"]));
+        Assert.Equal(HttpStatusCode.Conflict, (await http.PostAsJsonAsync($"/roster/holds/{id}/confirm", new { reason = "late" }, Ct)).StatusCode);
+
+        // Held again; confirmed: a fresh full read decides, and only those still missing from iHRIS leave (here none).
+        await NowAsync(shortHttp, "/roster/resync");
+        var again = (long)(await viewer.GetFromJsonAsync<JsonArray>("/roster/holds", Ct))!.OfType<JsonObject>().First(h => (string?)h["status"] == "held")["id"]!;
+        var confirmed = await (await NowAsync(http, $"/roster/holds/{again}/confirm")).Content.ReadFromJsonAsync<JsonObject>(Ct);
+        Assert.Equal(("confirmed", "roster-test", 0), ((string?)confirmed!["status"], (string?)confirmed["decidedBy"], (int)confirmed["retired"]!));
+        Assert.Equal(onRoster, await OnRosterAsync());
+        await AssertMatchesRosterAsync(suite);
+    }
+
+    [Fact]
+    public async Task An_end_date_that_passes_without_any_edit_in_iHRIS_is_noticed_by_the_daily_full_read()
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var worker = RosterData.NewWorker("ends-today") with { EndsOn = today.ToString("yyyy-MM-dd") };
+        await PutAsync([worker]);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+
+        // A day later nothing in iHRIS has changed, so no incremental read sees the worker again; the full read that is
+        // due by then does.
+        var tomorrow = new ShiftedClock(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        await using (var later = suite.StartIhrisAdapterAt(tomorrow, new() { ["Ihris:PollInterval"] = "01:00:00" }))
+        {
+            using var http = TestIdentity.ClientAs(later, "roster-test", SuiteIdentity.Clerk);
+            await EventuallyAsync(async () =>
+            {
+                // Its own poller may run the due full read first; either way, the worker is read again.
+                var poll = await http.PostAsync("/roster/poll", null, Ct);
+                Assert.True(poll.IsSuccessStatusCode || poll.StatusCode == HttpStatusCode.Conflict, $"poll answered {poll.StatusCode}");
+                await using var connection = new NpgsqlConnection(suite.SuiteDb);
+                Assert.False(await connection.ExecuteScalarAsync<bool>(
+                    "SELECT on_roster FROM ihris_adapter.roster_workers WHERE worker_id = @id", new { id = worker.Id }), "still on the roster");
+            }, Deadline);
+        }
+        // Left (their final pay owed: the account stays open), gone from ODK.
+        suite.Model.Set(worker with { PractitionerActive = false });
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+
+        // The test's clock ran ahead: put the cursor back on today's, and make the worker inactive in iHRIS too, so that
+        // today's reads agree that they have left.
+        await using (var connection = new NpgsqlConnection(suite.SuiteDb))
+        {
+            await connection.ExecuteAsync("UPDATE ihris_adapter.roster_cursor SET read_at = now(), last_full_read_at = now()");
+        }
+        await PutAsync([worker with { PractitionerActive = false }]);
+        await EventuallyAsync(() => AssertMatchesRosterAsync(suite), Deadline);
+    }
+
+    /// <summary>
+    /// A read now: the adapter refuses one while its own poll runs (409), so ask again shortly, as the demo does.
+    /// </summary>
+    private async Task<HttpResponseMessage> NowAsync(HttpClient http, string path)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await http.PostAsync(path, null, Ct);
+            if (response.StatusCode != HttpStatusCode.Conflict || attempt == 40) return response.EnsureSuccessStatusCode();
+            await Task.Delay(250, Ct);
+        }
+    }
+
+    private async Task<int> OnRosterAsync()
+    {
+        await using var connection = new NpgsqlConnection(suite.SuiteDb);
+        return await connection.ExecuteScalarAsync<int>("SELECT count(*)::int FROM ihris_adapter.roster_workers WHERE on_roster");
+    }
+
+    private sealed class ShiftedClock(TimeSpan ahead) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UtcNow + ahead;
     }
 
     [Fact]

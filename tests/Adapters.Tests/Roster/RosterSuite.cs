@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Clients.Ihris;
@@ -11,8 +13,9 @@ using Xunit;
 namespace OneClickSuite.Roster.Tests;
 
 /// <summary>
-/// Real PostgreSQL and RabbitMQ, the three emulators on real sockets, and the three adapters, shared by the tests
-/// of one collection (they run one after another and each checks the whole roster).
+/// Real PostgreSQL and RabbitMQ, the three emulators on real sockets, the three adapters and Payroll (which says when
+/// a leaver's account may refuse credits), shared by the tests of one collection (they run one after another and each
+/// checks the whole roster).
 /// </summary>
 public sealed class RosterSuite : IAsyncLifetime
 {
@@ -38,6 +41,7 @@ public sealed class RosterSuite : IAsyncLifetime
     public WebApplicationFactory<IhrisAdapterApp> IhrisAdapter { get; private set; } = null!;
     public WebApplicationFactory<FineractAdapterApp> FineractAdapter { get; private set; } = null!;
     public WebApplicationFactory<OdkAdapterApp> OdkAdapter { get; private set; } = null!;
+    public WebApplicationFactory<PayrollApp> Payroll { get; private set; } = null!;
 
     public RosterModel Model { get; } = new();
 
@@ -80,17 +84,19 @@ public sealed class RosterSuite : IAsyncLifetime
         IhrisAdapter = StartIhrisAdapter();
         FineractAdapter = StartFineractAdapter();
         OdkAdapter = StartOdkAdapter();
+        Payroll = Adapter<PayrollApp>(With(AdapterSettings("Fineract", FineractUrl), new() { ["Fineract:Password"] = Password }));
         // Build the hosts now, so Wolverine provisions queues before the first event.
         _ = IhrisAdapter.Services;
         _ = FineractAdapter.Services;
         _ = OdkAdapter.Services;
+        _ = Payroll.Services;
     }
 
     public async ValueTask DisposeAsync()
     {
         await SetFaultsAsync(FineractUrl, null);
         await SetFaultsAsync(OdkUrl, null);
-        foreach (var factory in new IAsyncDisposable?[] { IhrisAdapter, FineractAdapter, OdkAdapter })
+        foreach (var factory in new IAsyncDisposable?[] { IhrisAdapter, FineractAdapter, OdkAdapter, Payroll })
         {
             if (factory is not null) await factory.DisposeAsync();
         }
@@ -136,6 +142,22 @@ public sealed class RosterSuite : IAsyncLifetime
         _ = FineractAdapter.Services;
         _ = OdkAdapter.Services;
     }
+
+    /// <summary>Another iHRIS emulator with nothing in it: what a short read of iHRIS looks like to the adapter.</summary>
+    public async Task<string> StartEmptyIhrisAsync() => StartEmulator<OneClickSuite.Emulators.Ihris.Auth.AccessTokens>(new()
+    {
+        ["ConnectionStrings:hapi-db"] = await Postgres.CreateDatabaseAsync("roster_hapi_empty"),
+    }) + "/hapi/fhir";
+
+    /// <summary>The iHRIS adapter on a clock of the test's (the services' own stay on the real one).</summary>
+    public WebApplicationFactory<IhrisAdapterApp> StartIhrisAdapterAt(TimeProvider clock, Dictionary<string, string>? overrides = null) =>
+        new WebApplicationFactory<IhrisAdapterApp>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting(Microsoft.Extensions.Hosting.SuiteIdentity.SigningKeySetting, TestIdentity.SigningKey);
+            foreach (var (key, value) in With(AdapterSettings("Ihris", IhrisUrl), overrides)) web.UseSetting(key, value);
+            web.UseEnvironment("Development");
+            web.ConfigureTestServices(services => services.AddSingleton(clock));
+        });
 
     private static WebApplicationFactory<T> Adapter<T>(Dictionary<string, string> settings) where T : class =>
         ServiceHost.Start<T>(settings, "Development");
