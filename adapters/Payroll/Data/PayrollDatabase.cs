@@ -149,6 +149,8 @@ public static class PayrollDatabase
         ALTER TABLE payroll.pay_runs ADD COLUMN IF NOT EXISTS period_reason text;
         ALTER TABLE payroll.pay_runs ADD COLUMN IF NOT EXISTS warnings text[] NOT NULL DEFAULT '{}';
         ALTER TABLE payroll.pay_runs ADD COLUMN IF NOT EXISTS checks_computed_at timestamptz;
+        -- The workers the run set aside (held): a leaver among them was not seen owing nothing (Leavers).
+        ALTER TABLE payroll.pay_runs ADD COLUMN IF NOT EXISTS set_aside text[] NOT NULL DEFAULT '{}';
 
         -- Workers set aside: nothing is paid to them while a row is here. Re-evaluated whenever their roster event
         -- arrives, at every run, and on request (after the rule set changed).

@@ -196,7 +196,13 @@ public sealed class WorkerPay(PayRuleSet rules, MinistryCalendar calendar)
     public IReadOnlyList<PayProblem> Problems(WorkerFacts worker, DateOnly today, string ruleName, bool salaried)
     {
         var current = new DateOnly(today.Year, today.Month, 1);
-        var months = new[] { current.AddMonths(-1), current };
+        // A leaver's final month too, however long ago: what keeps their final pay from being paid holds them until
+        // it is fixed (or they are closed), so their account is never closed on a final pay nobody could compute.
+        var months = new List<DateOnly> { current.AddMonths(-1), current };
+        if (!worker.Active && worker.EmployedUntil is { } until && new DateOnly(until.Year, until.Month, 1) is var final && !months.Contains(final))
+        {
+            months.Insert(0, final);
+        }
         var problems = new List<PayProblem>();
         foreach (var month in months)
         {

@@ -77,9 +77,11 @@ public sealed class PayRunDrafting(
             SalaryPay? salary = null;
             EmploymentDays employment = new([], null, []);
             // Nothing is paid while anything keeps the run's month, the current or the previous one from being paid;
-            // for a leaver gone before the previous month only the run's own month matters.
-            var goneBefore = !worker.Active && worker.EmployedUntil is { } until && until < previous;
-            foreach (var month in goneBefore ? [period] : months)
+            // for a leaver gone before the previous month, the run's own month and their final month (as PayHolds).
+            DateOnly[] workerMonths = !worker.Active && worker.EmployedUntil is { } until && until < previous
+                ? [.. new[] { period, new DateOnly(until.Year, until.Month, 1) }.Distinct()]
+                : months;
+            foreach (var month in workerMonths)
             {
                 if (salaried)
                 {
@@ -108,6 +110,7 @@ public sealed class PayRunDrafting(
         var lines = new List<NewLine>();
         var skippedPaid = 0;
         var setAside = 0;
+        var setAsideIds = new List<string>();
         foreach (var (worker, rule, salary, employment) in evaluated)
         {
             var kind = rule.Kind == PayRuleKind.Salary ? LineKind.Salary : LineKind.Incentive;
@@ -118,6 +121,7 @@ public sealed class PayRunDrafting(
             }
             if (problems[worker.WorkerId] is { Count: > 0 } held)
             {
+                setAsideIds.Add(worker.WorkerId);
                 if (++setAside <= NamedSetAside)
                     warnings.Add($"{worker.EmployeeNumber} {worker.Name}: set aside, nothing paid until fixed: {string.Join("; ", held)}");
                 continue;
@@ -162,10 +166,10 @@ public sealed class PayRunDrafting(
         var now = clock.GetUtcNow();
         await PayRunSql.ExecuteAsync(connection, tx, """
             INSERT INTO payroll.pay_runs (id, period, population_kind, population_value, rule_set_version, status, line_count,
-                total, currency, created_by, created_at, period_reason, warnings)
-            VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12)
+                total, currency, created_by, created_at, period_reason, warnings, set_aside)
+            VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12, $13)
             """, ct, runId, first, population, request.PopulationValue, ruleSet.Version, lines.Count, total, ruleSet.Currency, actor.User, now,
-            reason, warnings.ToArray());
+            reason, warnings.ToArray(), setAsideIds.ToArray());
         await CopyLinesAsync(connection, runId, lines, ct);
         await checks.ComputeAsync(connection, tx, runId, today, ct);
         try

@@ -10,9 +10,14 @@ namespace OneClickSuite.Payroll.Workforce;
 /// <summary>
 /// A leaver's account refuses credits only once they have been paid everything owed: Payroll, not the roster, says
 /// when (<see cref="WorkerPayClosedV1"/>, which the Fineract adapter turns into <c>blockCredit</c>). A leaver is closed
-/// when nothing of theirs is unsettled (no line pending, requested or failed) and either their final month (the
-/// month of their last day) has a paid or written-off line, or that month is older than the previous month, which an
-/// ordinary run no longer pays. So the final, prorated pay always arrives first, and nothing arrives after it.
+/// when nothing of theirs is unsettled (no line pending, requested or failed), nothing holds them (<see cref="PayHolds"/>
+/// keeps a hold on a final month nobody could compute), and either their final month (the month of their last day) has
+/// a paid or written-off line, or a run for everyone for that month was approved that did not set them aside (they
+/// were owed nothing in it). A
+/// leaver whose final month is older than the previous month and than Payroll's first run for everyone left before
+/// Payroll paid anybody: closed at once, and whatever held them goes with it. A final month that no run ever paid
+/// (a month skipped) keeps the account open until a run for it is made. So the final, prorated pay always arrives
+/// first, and nothing arrives after it.
 /// </summary>
 public sealed class Leavers(IPayrollOutbox outbox, MinistryCalendar calendar, TimeProvider clock, ILogger<Leavers> logger)
 {
@@ -25,18 +30,27 @@ public sealed class Leavers(IPayrollOutbox outbox, MinistryCalendar calendar, Ti
         await using var unit = await outbox.BeginAsync(ct);
         var closed = new List<WorkerPayClosedV1>();
         await using (var command = unit.Connection.Sql(unit.Transaction, """
-            WITH settled AS (
+            WITH first_run AS (
+                SELECT min(period) AS period FROM payroll.pay_runs
+                WHERE population_kind = 'everyone' AND approved_at IS NOT NULL AND cancelled_at IS NULL),
+            leavers AS (
                 SELECT w.worker_id, date_trunc('month', w.employed_until)::date AS final_period, w.roster_revision
                 FROM payroll.workers w
                 WHERE NOT w.active AND w.employed_until IS NOT NULL AND ($1::text[] IS NULL OR w.worker_id = ANY($1))
                   AND NOT EXISTS (SELECT 1 FROM payroll.worker_closures c WHERE c.worker_id = w.worker_id AND c.roster_revision >= w.roster_revision)
                   AND NOT EXISTS (SELECT 1 FROM payroll.pay_lines l WHERE l.worker_id = w.worker_id AND NOT l.run_cancelled
                                   AND l.status IN ('pending', 'requested', 'failed'))
-                  AND (date_trunc('month', w.employed_until)::date < $2
-                       OR EXISTS (SELECT 1 FROM payroll.pay_lines l WHERE l.worker_id = w.worker_id AND NOT l.run_cancelled
-                                  AND l.kind <> 'adjustment' AND l.period >= date_trunc('month', w.employed_until)::date
-                                  AND l.status IN ('paid', 'written-off')))
-                FOR UPDATE OF w SKIP LOCKED)
+                FOR UPDATE OF w SKIP LOCKED),
+            settled AS (
+                SELECT v.* FROM leavers v
+                WHERE (v.final_period < $2 AND v.final_period < COALESCE((SELECT period FROM first_run), $2))
+                   OR (NOT EXISTS (SELECT 1 FROM payroll.pay_holds h WHERE h.worker_id = v.worker_id)
+                       AND (EXISTS (SELECT 1 FROM payroll.pay_lines l WHERE l.worker_id = v.worker_id AND NOT l.run_cancelled
+                                    AND l.kind <> 'adjustment' AND l.period >= v.final_period AND l.status IN ('paid', 'written-off'))
+                            OR EXISTS (SELECT 1 FROM payroll.pay_runs r WHERE r.population_kind = 'everyone' AND r.period = v.final_period
+                                       AND r.approved_at IS NOT NULL AND r.cancelled_at IS NULL AND NOT v.worker_id = ANY(r.set_aside))))),
+            released AS (
+                DELETE FROM payroll.pay_holds h USING settled s WHERE h.worker_id = s.worker_id)
             INSERT INTO payroll.worker_closures (worker_id, final_period, roster_revision, closed_at)
             SELECT worker_id, final_period, roster_revision, $3 FROM settled
             ON CONFLICT (worker_id) DO UPDATE SET final_period = excluded.final_period, roster_revision = excluded.roster_revision,

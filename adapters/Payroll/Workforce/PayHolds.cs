@@ -13,13 +13,11 @@ namespace OneClickSuite.Payroll.Workforce;
 /// </summary>
 public sealed class PayHolds(NpgsqlDataSource db, IOptionsMonitor<PayRuleSet> rules, MinistryCalendar calendar, TimeProvider clock)
 {
-    /// <summary>What keeps the worker from being paid for the current or the previous month; empty when nothing does.</summary>
+    /// <summary>What keeps the worker from being paid for the current or the previous month (a leaver: or their final month); empty when nothing does.</summary>
     public IReadOnlyList<PayProblem> Evaluate(StoredWorker worker, PayRuleSet ruleSet, DateOnly today)
     {
         var rule = ruleSet.RuleFor(worker.JobCode, worker.Cadre);
         if (rule is null) return [];
-        // A leaver gone before the previous month is owed nothing an ordinary run pays: nothing to hold.
-        if (!worker.Active && worker.EmployedUntil is { } until && until < new DateOnly(today.Year, today.Month, 1).AddMonths(-1)) return [];
         return new WorkerPay(ruleSet, calendar).Problems(worker.Facts, today, rule.Name, rule.Kind == PayRuleKind.Salary);
     }
 

@@ -183,6 +183,53 @@ public sealed class PayRunRulesTests
     }
 
     [Fact]
+    public async Task A_leaver_set_aside_at_their_final_run_or_whose_final_month_no_run_paid_stays_open_until_paid()
+    {
+        await using var world = await PayrollWorld.CreateAsync();
+        await world.AddAsync(PayrollWorld.Nurse("stayer", 100m));
+        // Left on 20 September with a salary text Payroll will not read: set aside in September's run.
+        var held = PayrollWorld.Nurse("held", 0m) with
+        {
+            Active = false, EmployedUntil = new DateOnly(2026, 9, 20), Roles = [PayrollWorld.Role("held", "2020-01-01", "2026-09-20")],
+            Salaries = [PayrollWorld.Salary("Basic/held-salary", "1500,50", "monthly", "2020-01-01")],
+        };
+        await world.Workforce.ApplyRosterEventAsync(new WorkerLeftV1(held, 1, At), Ct);
+        await world.LinkAccountAsync("held", 601);
+        // Left on 15 October; no run for October is ever made here.
+        var skipped = PayrollWorld.Nurse("skipped", 620m) with
+        {
+            Active = false, EmployedUntil = new DateOnly(2026, 10, 15), Roles = [PayrollWorld.Role("skipped", "2020-01-01", "2026-10-15")],
+        };
+        await world.Workforce.ApplyRosterEventAsync(new WorkerLeftV1(skipped, 2, At), Ct);
+
+        var september = await world.ApprovedRunAsync("2026-09");
+        Assert.DoesNotContain(await world.LinesAsync(september.Id), l => l.WorkerId == "held");
+        await world.SettleAllAsync(september.Id);
+
+        // Two months on, both final months are older than the previous month: neither account is closed, and the
+        // hold on the unreadable final pay stays on the Problems page.
+        world.Clock.Now = new DateTimeOffset(2026, 12, 10, 9, 0, 0, TimeSpan.Zero);
+        await world.Holds.RefreshAsync("held", Ct);
+        await world.Leavers.CloseSettledAsync(null, Ct);
+        Assert.Empty(world.Outbox.Closed);
+        Assert.Contains(await world.Holds.ListAsync("held", Ct), h => h.Field == "bsalary" && h.Value == "1500,50");
+
+        // Fixed in iHRIS: the hold goes, but September's run set them aside, so they are still owed September.
+        await world.Workforce.ApplyRosterEventAsync(new WorkerLeftV1(held with
+        {
+            Salaries = [PayrollWorld.Salary("Basic/held-salary", "1500.00", "monthly", "2020-01-01")],
+        }, 3, At), Ct);
+        await world.Leavers.CloseSettledAsync(null, Ct);
+        Assert.Empty(world.Outbox.Closed);
+
+        // Their final pay (1500 × 20/30), then the account closes; the other leaver's stays open.
+        var final = await world.ApprovedRunAsync("2026-09", "worker", "held", reason: "final pay set aside in September");
+        Assert.Equal(1000.00m, Assert.Single(await world.LinesAsync(final.Id)).Amount);
+        await world.SettleAllAsync(final.Id);
+        Assert.Equal(["held"], world.Outbox.Closed.Select(c => c.WorkerId));
+    }
+
+    [Fact]
     public async Task A_failed_final_payment_keeps_the_account_open_and_a_leaver_long_gone_is_closed_at_once()
     {
         await using var world = await PayrollWorld.CreateAsync();

@@ -92,7 +92,8 @@ public sealed class ReconciliationTests : IAsyncLifetime
         var runId = payments["n1"].PayRunId;
         await world.SettleAllAsync(runId);
         await BackdateAsync(world, runId, 30);
-        var payDay = Today.AddDays(-30);
+        // The world's clock, not the machine's: the run was requested and settled on the world's today.
+        var payDay = DateOnly.FromDateTime(world.Clock.GetUtcNow().UtcDateTime).AddDays(-30);
         foreach (var payment in payments.Values) await TransferAsync(payment, payment.Amount, payDay);
         // Transfers carrying this run's references but dated before and after its payment days: a reading of the whole
         // history would count them (a duplicate for n1, a mismatch for n2); the window never sees them.
