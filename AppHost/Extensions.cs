@@ -69,9 +69,13 @@ public static class SuiteExtensions
             .WaitFor(infra.Messaging)
             .WaitForCompletion(bootstrap);
 
-    /// <summary>The key to sign or verify who is acting between the suite's services.</summary>
+    /// <summary>
+    /// The key to sign or verify who is acting between the suite's services, and the ministry's calendar they all
+    /// count dates in.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithSuiteIdentity(this IResourceBuilder<ProjectResource> service, SuiteInfrastructure infra) =>
-        service.WithEnvironment("Suite__Identity__SigningKey", infra.SigningKey);
+        service.WithEnvironment("Suite__Identity__SigningKey", infra.SigningKey)
+            .WithEnvironment("Suite__TimeZone", infra.TimeZone);
 
     /// <summary>
     /// The suite database as this service's own role (owning its schema and nothing else), with the pool it may use

@@ -40,6 +40,12 @@ public sealed class SuiteInfrastructure
     /// </summary>
     public required IResourceBuilder<ParameterResource> SigningKey { get; init; }
 
+    /// <summary>
+    /// The ministry's time zone (parameter <c>ministry-time-zone</c>, an IANA id such as <c>Africa/Kampala</c>; UTC by
+    /// default), configuration <c>Suite:TimeZone</c> of every service that compares dates: one calendar for all.
+    /// </summary>
+    public required IResourceBuilder<ParameterResource> TimeZone { get; init; }
+
     /// <summary>Passwords of the login roles the real upstream systems use (full mode only).</summary>
     public required IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> OwnerPasswords { get; init; }
 
@@ -257,6 +263,7 @@ public static class InfrastructureExtensions
             BrokerHost = brokerEndpoint is null ? null : ReferenceExpression.Create($"{brokerEndpoint.Property(EndpointProperty.Host)}"),
             BrokerPort = brokerEndpoint is null ? null : ReferenceExpression.Create($"{brokerEndpoint.Property(EndpointProperty.Port)}"),
             SigningKey = builder.AddSecret("suite-signing-key"),
+            TimeZone = builder.AddSetting("ministry-time-zone", "UTC"),
             PostgresHost = host,
             PostgresPort = port,
         };

@@ -9,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddSuiteIdentity();
 builder.AddOdkClient();
+builder.Services.AddSingleton(MinistryCalendar.FromId(builder.Configuration[MinistryCalendar.Setting]));
 // Roster events are recorded side by side (each worker's row is locked while it is written); Central is written in
 // batches by EntityListSync, so the handlers are short and 16 keep up with the iHRIS adapter.
 builder.AddSuiteMessaging("odk-adapter", messaging => messaging

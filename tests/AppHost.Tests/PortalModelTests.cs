@@ -77,4 +77,16 @@ public class PortalModelTests
             Assert.True(key.Secret);
         }
     }
+
+    [Fact]
+    public async Task Every_suite_service_counts_dates_in_the_one_ministry_time_zone()
+    {
+        await using var model = await AppModel.CreateAsync("sandbox");
+        foreach (var name in new[] { "portal", "payroll", "ihris-adapter", "fineract-adapter", "odk-adapter" })
+        {
+            var environment = await model.EnvironmentAsync(model.Resource(name));
+            Assert.Equal("ministry-time-zone", Assert.IsType<ParameterResource>(environment["Suite__TimeZone"]).Name);
+        }
+        Assert.Equal("UTC", await Assert.IsType<ParameterResource>(model.Resource("ministry-time-zone")).GetValueAsync(default));
+    }
 }

@@ -52,6 +52,7 @@ public sealed class ActivityIntake(
     TransactionalOutbox outbox,
     Roster.OdkProject project,
     IOptions<ActivityIntakeOptions> options,
+    MinistryCalendar calendar,
     TimeProvider clock,
     ILogger<ActivityIntake> logger) : BackgroundService
 {
@@ -240,7 +241,8 @@ public sealed class ActivityIntake(
         DateTimeOffset? newest = null;
         foreach (var submission in submissions)
         {
-            var report = ActivityReport.Read(submission, settings, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+            // A period in the future is the ministry's future: its today, not UTC's.
+            var report = ActivityReport.Read(submission, settings, calendar.Today(clock));
             if (report.ChangedAt is { } changed && (newest is null || changed > newest)) newest = changed;
             if (restored) report = report with { Version = Math.Max(report.Version, clock.GetUtcNow().ToUnixTimeMilliseconds()) };
             if (report.InstanceId is null) continue; // without an id there is nothing to key it by; Central always sends one

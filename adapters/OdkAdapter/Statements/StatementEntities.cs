@@ -16,7 +16,7 @@ namespace OneClickSuite.OdkAdapter.Statements;
 /// Central's error, where a person sees it and replays it once fixed.
 /// </summary>
 public sealed class StatementEntities(OdkClient odk, Roster.OdkProject project, SuiteDatabase database, IOptions<StatementOptions> options,
-    ILogger<StatementEntities> logger)
+    MinistryCalendar calendar, ILogger<StatementEntities> logger)
 {
     public async Task WriteAsync(PayStatementV1 statement, CancellationToken ct)
     {
@@ -56,11 +56,14 @@ public sealed class StatementEntities(OdkClient odk, Roster.OdkProject project, 
             statement.StatementId, statement.WorkerId, statement.Period, list, statement.Version);
     }
 
-    public static string Label(PayStatementV1 s) =>
-        $"{s.Period} {s.Kind}: {s.Amount.ToString("0.00", CultureInfo.InvariantCulture)} {s.Currency} paid {s.PaidAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}";
+    private string PaidOn(PayStatementV1 s) => calendar.DateOf(s.PaidAt).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>What Collect shows in the choice list; the day it was paid is the ministry's day.</summary>
+    public string Label(PayStatementV1 s) =>
+        $"{s.Period} {s.Kind}: {s.Amount.ToString("0.00", CultureInfo.InvariantCulture)} {s.Currency} paid {PaidOn(s)}";
 
     /// <summary>Entity properties are strings in Central (400.11 otherwise); empty when there is nothing to say.</summary>
-    public static Dictionary<string, string> Data(PayStatementV1 s) => new()
+    public Dictionary<string, string> Data(PayStatementV1 s) => new()
     {
         ["worker_id"] = s.WorkerId,
         ["employee_number"] = s.EmployeeNumber,
@@ -68,7 +71,7 @@ public sealed class StatementEntities(OdkClient odk, Roster.OdkProject project, 
         ["kind"] = s.Kind,
         ["amount"] = s.Amount.ToString("0.00", CultureInfo.InvariantCulture),
         ["currency"] = s.Currency,
-        ["paid_on"] = s.PaidAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        ["paid_on"] = PaidOn(s),
         ["paid_to"] = s.PaidTo,
         ["details"] = s.Details,
         ["query_status"] = s.QueryStatus ?? "",

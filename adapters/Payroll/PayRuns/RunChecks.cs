@@ -21,7 +21,7 @@ namespace OneClickSuite.Payroll.PayRuns;
 /// approver decides on today's facts. A blocking check holds the approval until resolved: the approver records why the
 /// payment may go ahead (who, when and why are kept). A resolved check stays resolved while it still applies.
 /// </summary>
-public sealed class RunChecks(IOptions<PayrollOptions> options)
+public sealed class RunChecks(IOptions<PayrollOptions> options, TimeProvider clock)
 {
     /// <summary>
     /// Works the run's checks out again inside <paramref name="tx"/>; <paramref name="payDate"/>: the ministry's today.
@@ -31,11 +31,11 @@ public sealed class RunChecks(IOptions<PayrollOptions> options)
         Action<string, TimeSpan>? measured = null)
     {
         var settings = options.Value.Checks;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         void Step(string name)
         {
-            measured?.Invoke(name, clock.Elapsed);
-            clock.Restart();
+            measured?.Invoke(name, watch.Elapsed);
+            watch.Restart();
         }
         await PayRunSql.ExecuteAsync(connection, tx, """
             CREATE TEMP TABLE IF NOT EXISTS fresh_checks (line_id uuid, worker_id text, kind text, subject text, blocking boolean, detail text)
@@ -193,7 +193,7 @@ public sealed class RunChecks(IOptions<PayrollOptions> options)
 
         // Merge: a check no longer found is cleared (kept, for the record); a new one added; one still found keeps
         // its resolution.
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         await PayRunSql.ExecuteAsync(connection, tx, """
             UPDATE payroll.run_checks c SET cleared_at = $2
             WHERE c.run_id = $1 AND c.cleared_at IS NULL AND NOT EXISTS (

@@ -10,7 +10,7 @@ namespace OneClickSuite.Payroll.Statements;
 /// answers in the portal. The answer, its outcome, who gave it and when are recorded; the statement in ODK then shows
 /// the outcome and the answer, so the worker sees it where they asked.
 /// </summary>
-public sealed class Disputes(NpgsqlDataSource db, IPayrollOutbox outbox, TimeProvider clock, ILogger<Disputes> logger)
+public sealed class Disputes(NpgsqlDataSource db, IPayrollOutbox outbox, PayStatements statements, TimeProvider clock, ILogger<Disputes> logger)
 {
     /// <summary>Records a query (idempotent: an older or repeated version changes nothing; an answered one is not reopened).</summary>
     public async Task ReceiveAsync(PayQueryReceivedV1 query, CancellationToken ct)
@@ -100,12 +100,12 @@ public sealed class Disputes(NpgsqlDataSource db, IPayrollOutbox outbox, TimePro
     }
 
     /// <summary>A new version of the statement (the query's state changed), announced in the same transaction.</summary>
-    private static async Task RepublishAsync(IPayrollTransaction unit, Guid statementId, CancellationToken ct)
+    private async Task RepublishAsync(IPayrollTransaction unit, Guid statementId, CancellationToken ct)
     {
         await PayRunSql.ExecuteAsync(unit.Connection, unit.Transaction, "UPDATE payroll.pay_statements SET version = version + 1 WHERE id = $1", ct, statementId);
         if (await PayStatements.ReadAsync(unit.Connection, unit.Transaction, statementId, ct) is { } view)
         {
-            await unit.PublishAsync(PayStatements.ToMessage(view));
+            await unit.PublishAsync(statements.ToMessage(view));
         }
     }
 

@@ -12,7 +12,7 @@ namespace OneClickSuite.Payroll.Statements;
 /// into which account and when. Published to the ODK adapter (<see cref="PayStatementV1"/>), which puts it in the
 /// <c>pay_statements</c> entity list community health workers see in ODK Collect.
 /// </summary>
-public sealed class PayStatements(NpgsqlDataSource db)
+public sealed class PayStatements(NpgsqlDataSource db, MinistryCalendar calendar)
 {
     public const string NoDeductions = "none: this payroll makes no deductions";
 
@@ -58,11 +58,12 @@ public sealed class PayStatements(NpgsqlDataSource db)
     }
 
     /// <summary>What the worker sees in ODK: the statement's facts, and a text that says it all in one go.</summary>
-    public static PayStatementV1 ToMessage(PayStatementView s) => new(
+    public PayStatementV1 ToMessage(PayStatementView s) => new(
         s.Id, s.WorkerId, s.EmployeeNumber, s.Period, s.Kind, s.Amount, s.Currency, s.PaidTo, s.PaidAt, Text(s), s.QueryStatus, s.QueryAnswer, s.Version);
 
-    public static string Text(PayStatementView s) =>
-        $"{s.Period} {s.Kind}: paid {PayRules.PayCalculator.Money(s.Amount, s.Currency)} on {s.PaidAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} " +
+    /// <summary>The statement in one text; the day it was paid is the ministry's day.</summary>
+    public string Text(PayStatementView s) =>
+        $"{s.Period} {s.Kind}: paid {PayRules.PayCalculator.Money(s.Amount, s.Currency)} on {calendar.DateOf(s.PaidAt).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} " +
         $"to {s.PaidTo}" + (s.PaymentReference is null ? "" : $" (reference {s.PaymentReference})") +
         $". What counted: {s.Counted}. Deductions: {s.Deductions}.";
 

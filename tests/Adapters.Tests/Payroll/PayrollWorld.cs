@@ -35,13 +35,13 @@ public sealed class PayrollWorld : IAsyncDisposable
         Holds = new PayHolds(db, monitor, calendar, Clock);
         Leavers = new Leavers(Outbox, calendar, Clock, NullLogger<Leavers>.Instance);
         Workforce = new Workforce.Workforce(db, monitor, calendar, Holds, Leavers);
-        Checks = new RunChecks(payroll);
+        Checks = new RunChecks(payroll, Clock);
         Queries = new PayRunQueries(db);
         Drafting = new PayRunDrafting(db, monitor, Checks, Queries, calendar, Clock, NullLogger<PayRunDrafting>.Instance);
         Lifecycle = new PayRunLifecycle(db, monitor, Outbox, Checks, Queries, calendar, Clock, NullLogger<PayRunLifecycle>.Instance);
-        Statements = new PayStatements(db);
+        Statements = new PayStatements(db, calendar);
         Outcomes = new PaymentOutcomes(Outbox, Statements, Leavers, NullLogger<PaymentOutcomes>.Instance);
-        Disputes = new Disputes(db, Outbox, Clock, NullLogger<Disputes>.Instance);
+        Disputes = new Disputes(db, Outbox, Statements, Clock, NullLogger<Disputes>.Instance);
         PayRuns = new PayRunFacade(this);
     }
 
