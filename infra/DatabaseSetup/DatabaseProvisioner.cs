@@ -70,10 +70,11 @@ public static class DatabaseProvisioner
             }
             if (database.Owner is not null || database.Services.Count > 0)
             {
-                // Only the roles named here connect: one system's role cannot even open another's database.
+                // Only the roles named here connect: one system's role cannot even open another's database. A service
+                // may also make temporary tables (Payroll's run checks work in them), private to its own session.
                 await ExecuteAsync(admin, $"REVOKE ALL ON DATABASE {Quote(database.Name)} FROM PUBLIC", cancellationToken);
                 foreach (var service in database.Services)
-                    await ExecuteAsync(admin, $"GRANT CONNECT ON DATABASE {Quote(database.Name)} TO {Quote(service.Name)}", cancellationToken);
+                    await ExecuteAsync(admin, $"GRANT CONNECT, TEMPORARY ON DATABASE {Quote(database.Name)} TO {Quote(service.Name)}", cancellationToken);
             }
 
             var inDatabase = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database.Name };

@@ -87,6 +87,6 @@ public class PortalModelTests
             var environment = await model.EnvironmentAsync(model.Resource(name));
             Assert.Equal("ministry-time-zone", Assert.IsType<ParameterResource>(environment["Suite__TimeZone"]).Name);
         }
-        Assert.Equal("UTC", await Assert.IsType<ParameterResource>(model.Resource("ministry-time-zone")).GetValueAsync(default));
+        Assert.Equal("UTC", await Assert.IsType<ParameterResource>(model.Resource("ministry-time-zone")).GetValueAsync(TestContext.Current.CancellationToken));
     }
 }

@@ -177,6 +177,8 @@ public class SandboxTests
         Assert.Null(await AsRoleAsync("portal", "suite", "SELECT count(*) FROM payroll.read_pay_lines"));
         Assert.Null(await AsRoleAsync("portal", "suite", "SELECT count(*) FROM ihris_adapter.read_roster_workers"));
         Assert.Equal(PermissionDenied, await AsRoleAsync("ihris_adapter", "suite", "CREATE TABLE public.stray (id int)"));
+        // A session's own temporary tables (Payroll's run checks) are allowed.
+        Assert.Null(await AsRoleAsync("payroll", "suite", "CREATE TEMP TABLE scratch (id int)"));
         Assert.Equal(PermissionDenied, await AsRoleAsync("payroll", "fineract_default", "SELECT 1")); // cannot even connect
 
         // A service's broker user publishes only to its own exchanges: the ODK adapter cannot ask for a payment.
