@@ -27,7 +27,7 @@ public static class RosterEndpoints
                 if (hold is null) return Results.Problem(statusCode: 409, title: $"roster hold {id} is not open (already decided, or not found)");
                 // A fresh full read: only the workers of the hold that are still missing leave.
                 var result = await sync.ResyncAsync(ct, wait: false, confirmed: hold.WorkerIds.ToHashSet(StringComparer.Ordinal));
-                var retired = await DecideAsync(database, id, RosterHold.Confirmed, http.User.Identity?.Name, decision?.Reason, result.Published, ct);
+                var retired = await DecideAsync(database, id, RosterHold.Confirmed, http.User.Identity?.Name, decision?.Reason, result.Retired, ct);
                 return retired is null
                     ? Results.Problem(statusCode: 409, title: $"roster hold {id} was decided meanwhile")
                     : Results.Ok(retired);

@@ -12,7 +12,8 @@ using OneClickSuite.Messaging;
 namespace OneClickSuite.IhrisAdapter.Roster;
 
 /// <summary>What one read did; <see cref="Held"/>: workers a mass leaving would have retired, held for a person to confirm.</summary>
-public sealed record SyncResult(int Read, int Published, int Quarantined, bool Full, int Held = 0);
+/// <summary>What a read did; <c>Retired</c>: of <c>Published</c>, the leavings of workers missing from a full read.</summary>
+public sealed record SyncResult(int Read, int Published, int Quarantined, bool Full, int Held = 0, int Retired = 0);
 
 /// <summary>
 /// Compares what iHRIS says with what was last published and publishes the difference: each worker's new state and
@@ -135,17 +136,20 @@ public sealed class RosterSync(
         var builder = new WorkerRecordBuilder(jobs, calendar);
         var now = clock.GetUtcNow();
         int published = 0, quarantined = 0;
+        // In a full read, a worker read without any role is counted with the missing ones: a read that lost the roles
+        // (a failed include, a short page) is as short as one that lost the people.
+        var roleless = read.Complete ? new List<string>() : null;
         foreach (var chunk in read.Workers.Chunk(ChunkSize))
         {
-            var (p, q) = await ApplyChunkAsync(builder, chunk, now, ct);
+            var (p, q) = await ApplyChunkAsync(builder, chunk, now, roleless, ct);
             published += p;
             quarantined += q;
         }
-        var held = 0;
+        int held = 0, retired = 0;
         if (read.Complete)
         {
-            int retired;
-            (retired, held) = await RetireMissingAsync(read.Workers.Select(w => w.PractitionerId).ToArray(), now, confirmed, ct);
+            var seen = read.Workers.Select(w => w.PractitionerId).Except(roleless!, StringComparer.Ordinal).ToArray();
+            (retired, held) = await RetireMissingAsync(seen, now, confirmed, ct);
             published += retired;
         }
         if (advanceCursor)
@@ -171,11 +175,11 @@ public sealed class RosterSync(
             logger.LogInformation("Roster: read {Read} workers ({Kind}), published {Published} changes, {Quarantined} quarantined, {Held} leavings held",
                 read.Workers.Count, read.Complete ? "full" : "changes", published, quarantined, held);
         }
-        return new SyncResult(read.Workers.Count, published, quarantined, read.Complete, held);
+        return new SyncResult(read.Workers.Count, published, quarantined, read.Complete, held, retired);
     }
 
     private async Task<(int Published, int Quarantined)> ApplyChunkAsync(
-        WorkerRecordBuilder builder, WorkerSource[] chunk, DateTimeOffset now, CancellationToken ct)
+        WorkerRecordBuilder builder, WorkerSource[] chunk, DateTimeOffset now, List<string>? roleless, CancellationToken ct)
     {
         var built = chunk.Select(source =>
         {
@@ -224,7 +228,13 @@ public sealed class RosterSync(
 
             if (snapshot is null)
             {
-                // No role at all: a practitioner who never was, or no longer is, on the roster.
+                // No role at all: a practitioner who never was, or no longer is, on the roster. In a full read, they leave
+                // with the missing ones (RetireMissingAsync), held with them when there are too many.
+                if (previous is { OnRoster: true } && roleless is not null)
+                {
+                    roleless.Add(workerId);
+                    continue;
+                }
                 if (previous is { OnRoster: true })
                 {
                     snapshot = JsonSerializer.Deserialize<WorkerSnapshot>(previous.Snapshot, Json)! with { Active = false };
@@ -298,7 +308,8 @@ public sealed class RosterSync(
     }
 
     /// <summary>
-    /// After a full read: whoever is on the roster here but was not read any more has left. When that is more than
+    /// After a full read: whoever is on the roster here but was not read any more (or was read without any role; they
+    /// are not in <paramref name="seen"/>) has left. When that is more than
     /// <see cref="RosterOptions.MassLeavingShare"/> of the roster, the read was probably short (a partial answer, a
     /// filter, a restore in progress), not a mass leaving: nobody leaves, and the list is held for a person to confirm.
     /// Answers (retired, held).

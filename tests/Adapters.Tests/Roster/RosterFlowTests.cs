@@ -5,7 +5,9 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Practitioner = Hl7.Fhir.Model.Practitioner;
 using OneClickSuite.Clients.Fineract;
+using OneClickSuite.Clients.Ihris;
 using OneClickSuite.Contracts;
 using OneClickSuite.OdkAdapter.Roster;
 using OneClickSuite.Testing;
@@ -344,6 +346,15 @@ public sealed class RosterFlowTests(RosterSuite suite)
         var again = (long)(await viewer.GetFromJsonAsync<JsonArray>("/roster/holds", Ct))!.OfType<JsonObject>().First(h => (string?)h["status"] == "held")["id"]!;
         var confirmed = await (await NowAsync(http, $"/roster/holds/{again}/confirm")).Content.ReadFromJsonAsync<JsonObject>(Ct);
         Assert.Equal(("confirmed", "roster-test", 0), ((string?)confirmed!["status"], (string?)confirmed["decidedBy"], (int)confirmed["retired"]!));
+        Assert.Equal(onRoster, await OnRosterAsync());
+        await AssertMatchesRosterAsync(suite);
+
+        // A read that finds the people but lost their roles is just as short: held, nobody leaves.
+        var shortClient = new IhrisClient(new HttpClient { BaseAddress = new Uri(emptyIhris + "/") },
+            Microsoft.Extensions.Options.Options.Create(new IhrisOptions { FhirUrl = emptyIhris }));
+        await FhirRoster.PutResourcesAsync(shortClient, suite.Model.All.Where(w => w.Active).SelectMany(w => FhirRoster.Resources(w, null).OfType<Practitioner>()), Ct);
+        var roleless = await (await NowAsync(shortHttp, "/roster/resync")).Content.ReadFromJsonAsync<JsonObject>(Ct);
+        Assert.Equal((0, onRoster), ((int)roleless!["published"]!, (int)roleless["held"]!));
         Assert.Equal(onRoster, await OnRosterAsync());
         await AssertMatchesRosterAsync(suite);
     }
