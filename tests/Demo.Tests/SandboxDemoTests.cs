@@ -19,7 +19,7 @@ public sealed class SandboxDemoTests
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
     private static readonly string[] Services = ["fineract", "odk-central", "ihris", "ihris-adapter", "fineract-adapter", "odk-adapter", "payroll"];
 
-    /// <summary>Sandbox pay rules (adapters/Payroll/appsettings.json): (40+45+50) × 0.50 + (2+3+1) × 2.00 + stipend 20.00.</summary>
+    /// <summary>Sandbox pay rules (adapters/Services/Payroll/appsettings.json): (40+45+50) × 0.50 + (2+3+1) × 2.00 + stipend 20.00.</summary>
     private const decimal ExpectedPay = 99.50m;
 
     [Fact]

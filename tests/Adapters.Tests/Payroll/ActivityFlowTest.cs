@@ -49,7 +49,7 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
             Options.Create(new OdkOptions { BaseUrl = odkUrl, Email = Email, Password = Password }), new OdkSession());
         var project = await odk.CreateProjectAsync("OneClickSuite", Ct);
         await odk.CreateDatasetAsync(project.Id, "health_workers", ct: Ct);
-        var xform = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "adapters", "Bootstrap", "Odk", "chw_activity.xml"), Ct);
+        var xform = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "adapters", "Services", "Bootstrap", "Odk", "chw_activity.xml"), Ct);
         await odk.CreateFormAsync(project.Id, xform, publish: false, Ct);
         await odk.LinkDraftAttachmentToDatasetAsync(project.Id, "chw_activity", "health_workers.csv", Ct);
         await odk.PublishDraftAsync(project.Id, "chw_activity", ct: Ct);

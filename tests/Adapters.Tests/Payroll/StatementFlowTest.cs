@@ -49,7 +49,7 @@ public sealed class StatementFlowTest
         await odk.CreateDatasetAsync(project.Id, "health_workers", ct: Ct);
         await odk.CreateDatasetAsync(project.Id, "pay_statements", ct: Ct);
         foreach (var property in OdkAdapter.Statements.StatementOptions.Properties) await odk.AddDatasetPropertyAsync(project.Id, "pay_statements", property, Ct);
-        var xform = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "adapters", "Bootstrap", "Odk", "pay_query.xml"), Ct);
+        var xform = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "adapters", "Services", "Bootstrap", "Odk", "pay_query.xml"), Ct);
         await odk.CreateFormAsync(project.Id, xform, publish: false, Ct);
         foreach (var list in new[] { "health_workers.csv", "pay_statements.csv" })
         {

@@ -68,7 +68,7 @@ public static class FineractBench
         return async () =>
         {
             var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = Http.Json(body) };
-            // The suite's key: "pay-" and the payment id (PaymentReference in adapters/Contracts).
+            // The suite's key: "pay-" and the payment id (PaymentReference in adapters/Shared/Contracts).
             request.Headers.Add("Idempotency-Key", "pay-" + Guid.NewGuid().ToString("N"));
             var answer = await Http.SendAsync(http, request);
             if (answer.Status != 200) return Http.Failure(answer);

@@ -44,7 +44,7 @@ foreach (var (name, query) in queries)
 await using var portal = new WebApplicationFactory<PortalApp>().WithWebHostBuilder(web =>
 {
     web.UseEnvironment("Production");
-    web.UseContentRoot(Path.Combine(Repository.Root, "adapters", "Portal"));
+    web.UseContentRoot(Path.Combine(Repository.Root, "adapters", "Services", "Portal"));
     web.UseSetting("ConnectionStrings:suite-db", connectionString);
     web.UseSetting("Portal:Users:bench:Password", "bench-password-1");
     web.UseSetting("Portal:Users:bench:Role", "viewer");

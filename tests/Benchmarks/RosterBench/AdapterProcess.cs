@@ -30,7 +30,7 @@ public sealed class AdapterProcess : IAsyncDisposable
     /// <summary>Starts adapters/<paramref name="name"/> (built in this benchmark's configuration) and waits until it answers /alive.</summary>
     public static async Task<AdapterProcess> StartAsync(string name, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
-        var dll = Path.Combine(Repository.Root, "adapters", name, "bin", Configuration, "net10.0", $"OneClickSuite.{name}.dll");
+        var dll = Path.Combine(Repository.Root, "adapters", "Upstream", name, "bin", Configuration, "net10.0", $"OneClickSuite.{name}.dll");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"{dll} is missing: build the benchmark first (it builds the adapters it references)", dll);

@@ -1,0 +1,38 @@
+using OneClickSuite.Contracts.Payroll;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OneClickSuite.Clients;
+
+namespace OneClickSuite.Demo;
+
+public static class DemoRegistration
+{
+    /// <summary>
+    /// <see cref="DemoRunner"/> with the clients it needs: iHRIS, ODK Central and Fineract from sections "Ihris", "Odk"
+    /// and "Fineract"; Payroll and the adapters at the URLs of section "Demo" (service discovery names by default).
+    /// </summary>
+    public static IHostApplicationBuilder AddDemo(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.SectionName));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+
+        builder.AddIhrisClient();
+        builder.AddOdkClient();
+        builder.AddFineractClient();
+        builder.Services.AddHttpClient<PayrollApi>((services, http) => http.BaseAddress = ServiceBase(services, o => o.PayrollUrl));
+        builder.Services.AddTransient<DemoIdentityHandler>();
+        builder.Services.AddHttpClient<IhrisAdapterApi>((services, http) => http.BaseAddress = ServiceBase(services, o => o.IhrisAdapterUrl))
+            .AddHttpMessageHandler<DemoIdentityHandler>();
+        builder.Services.AddHttpClient<OdkAdapterApi>((services, http) => http.BaseAddress = ServiceBase(services, o => o.OdkAdapterUrl))
+            .AddHttpMessageHandler<DemoIdentityHandler>();
+
+        // Traces reach the dashboard through ServiceDefaults, which listens to every "OneClickSuite.*" source.
+        builder.Services.AddTransient<DemoRunner>();
+        return builder;
+    }
+
+    private static Uri ServiceBase(IServiceProvider services, Func<DemoOptions, string> url) =>
+        new(url(services.GetRequiredService<IOptions<DemoOptions>>().Value).TrimEnd('/') + "/");
+}
