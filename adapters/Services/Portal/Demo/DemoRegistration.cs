@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OneClickSuite.Clients;
+using OneClickSuite.Contracts;
 
 namespace OneClickSuite.Demo;
 
@@ -17,6 +18,8 @@ public static class DemoRegistration
     {
         builder.Services.AddOptions<DemoOptions>().Bind(builder.Configuration.GetSection(DemoOptions.SectionName));
         builder.Services.TryAddSingleton(TimeProvider.System);
+        // The demo's month is the ministry's month, as Payroll counts it.
+        builder.Services.TryAddSingleton(MinistryCalendar.FromId(builder.Configuration[MinistryCalendar.Setting]));
 
         builder.AddIhrisClient();
         builder.AddOdkClient();

@@ -28,6 +28,7 @@ public sealed class DemoRunner(
     IhrisAdapterApi ihrisAdapter,
     OdkAdapterApi odkAdapter,
     IOptions<DemoOptions> options,
+    MinistryCalendar calendar,
     TimeProvider clock,
     ILogger<DemoRunner> logger)
 {
@@ -64,7 +65,7 @@ public sealed class DemoRunner(
         ArgumentNullException.ThrowIfNull(actors);
         ArgumentNullException.ThrowIfNull(progress);
         using var activity = Tracing.StartActivity("demo run");
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var today = calendar.Today(clock);
         var run = new Session(DemoWorker.New(today), actors, progress, clock);
         activity?.SetTag("demo.worker_id", run.Worker.Id);
         logger.LogInformation("Demo started: worker {WorkerId}, clerk {Clerk}, approver {Approver}", run.Worker.Id, actors.Clerk, actors.Approver);
