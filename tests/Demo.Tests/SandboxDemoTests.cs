@@ -6,7 +6,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OneClickSuite.AppHost.Fineract;
+using OneClickSuite.Clients;
 using OneClickSuite.Clients.Fineract;
+using OneClickSuite.Clients.Payroll;
 
 namespace OneClickSuite.Demo.Tests;
 
@@ -89,8 +91,9 @@ public sealed class SandboxDemoTests
             Assert.Equal(6, failed.Number);
             Assert.Contains("maker", failed.Detail, StringComparison.OrdinalIgnoreCase);
             Assert.Equal(refused.Error, failed.Detail);
-            var payroll = host.Services.GetRequiredService<PayrollApi>();
-            var abandoned = await payroll.GetRunAsync(Guid.Parse(refused.PayRunId!), DemoIdentities.Clerk, timeout.Token);
+            var payroll = host.Services.GetRequiredService<PayrollClient>();
+            var abandoned = (await payroll.GetRunAsync(Guid.Parse(refused.PayRunId!), new SuiteActor(DemoIdentities.Clerk, [SuiteIdentity.Clerk, SuiteIdentity.Demo]),
+                timeout.Token)).Required();
             Assert.Equal("cancelled", abandoned.Status);
 
             // A facility iHRIS does not have: the demo stops at step 1 and names it.
@@ -143,7 +146,6 @@ public sealed class SandboxDemoTests
             ["Ihris:FhirUrl"] = Url(app, "ihris", "fhir") + "/fhir",
             // The demo's calls carry identities signed with the graph's own key, as the portal's do.
             ["Suite:Identity:SigningKey"] = await ParameterValueAsync(app, "suite-signing-key", ct),
-            ["Demo:PayrollUrl"] = Url(app, "payroll"),
             ["Demo:IhrisAdapterUrl"] = Url(app, "ihris-adapter"),
             ["Demo:OdkAdapterUrl"] = Url(app, "odk-adapter"),
             // The demo signs who acts with the suite's key, as the portal does; the services verify it.
@@ -157,6 +159,8 @@ public sealed class SandboxDemoTests
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddProvider(log).AddFilter("System.Net.Http", LogLevel.Warning);
         builder.AddDemo();
+        var payroll = Url(app, "payroll");
+        builder.AddPayrollClient(_ => payroll);
         return builder.Build();
     }
 

@@ -18,7 +18,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();
 builder.AddServiceDefaults();
 builder.AddDemo();
-// The Demo library registers the clients it needs; the portal reads Fineract (a worker's account) and ODK (links) too.
+// The demo registers the clients it needs; the portal reads Fineract (a worker's account) and ODK (links) too.
 if (!builder.Services.Any(s => s.ServiceType == typeof(FineractClient))) builder.AddFineractClient();
 if (!builder.Services.Any(s => s.ServiceType == typeof(OdkClient))) builder.AddOdkClient();
 
@@ -34,6 +34,7 @@ builder.Services.AddSingleton<OdkLinks>();
 builder.Services.AddScoped<PortalActions>();
 builder.Services.AddOptions<SuiteServiceOptions>().Bind(builder.Configuration.GetSection(SuiteServiceOptions.SectionName));
 builder.Services.AddHttpClient<SuiteServices>();
+builder.AddPayrollClient(services => services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SuiteServiceOptions>>().Value.Payroll);
 builder.Services.AddHttpClient(Upstreams.HttpClientName);
 builder.Services.AddOptions<PortalDemoOptions>().Bind(builder.Configuration.GetSection(PortalDemoOptions.SectionName));
 builder.Services.AddSingleton<DemoCoordinator>();

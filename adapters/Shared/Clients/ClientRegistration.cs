@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Clients.Ihris;
 using OneClickSuite.Clients.Odk;
+using OneClickSuite.Clients.Payroll;
 
 namespace OneClickSuite.Clients;
 
@@ -48,4 +49,8 @@ public static class ClientRegistration
             http.BaseAddress = IhrisOptions.FhirBase(options.FhirUrl!);
         });
     }
+
+    /// <summary>Typed <see cref="PayrollClient"/> at the address <paramref name="baseUrl"/> gives ("http://payroll" in the graph).</summary>
+    public static IHttpClientBuilder AddPayrollClient(this IHostApplicationBuilder builder, Func<IServiceProvider, string> baseUrl) =>
+        builder.Services.AddHttpClient<PayrollClient>((services, http) => http.BaseAddress = new Uri(baseUrl(services).TrimEnd('/') + "/"));
 }

@@ -19,9 +19,7 @@ public sealed class DemoOptions
     /// <summary>Where a worker sees their pay statements in ODK Collect (the ODK adapter writes them; Bootstrap creates it).</summary>
     public string StatementList { get; set; } = "pay_statements";
 
-    /// <summary>The suite's services, resolved by service discovery.</summary>
-    public string PayrollUrl { get; set; } = "http://payroll";
-
+    /// <summary>The adapters, resolved by service discovery.</summary>
     public string IhrisAdapterUrl { get; set; } = "http://ihris-adapter";
 
     public string OdkAdapterUrl { get; set; } = "http://odk-adapter";

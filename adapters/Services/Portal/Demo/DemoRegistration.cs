@@ -12,7 +12,8 @@ public static class DemoRegistration
 {
     /// <summary>
     /// <see cref="DemoRunner"/> with the clients it needs: iHRIS, ODK Central and Fineract from sections "Ihris", "Odk"
-    /// and "Fineract"; Payroll and the adapters at the URLs of section "Demo" (service discovery names by default).
+    /// and "Fineract"; the adapters at the URLs of section "Demo" (service discovery names by default). Payroll's client
+    /// is the host's (<see cref="ClientRegistration.AddPayrollClient"/>), the one the portal uses.
     /// </summary>
     public static IHostApplicationBuilder AddDemo(this IHostApplicationBuilder builder)
     {
@@ -24,7 +25,6 @@ public static class DemoRegistration
         builder.AddIhrisClient();
         builder.AddOdkClient();
         builder.AddFineractClient();
-        builder.Services.AddHttpClient<PayrollApi>((services, http) => http.BaseAddress = ServiceBase(services, o => o.PayrollUrl));
         builder.Services.AddTransient<DemoIdentityHandler>();
         builder.Services.AddHttpClient<IhrisAdapterApi>((services, http) => http.BaseAddress = ServiceBase(services, o => o.IhrisAdapterUrl))
             .AddHttpMessageHandler<DemoIdentityHandler>();

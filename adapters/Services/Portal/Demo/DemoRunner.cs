@@ -1,3 +1,4 @@
+using OneClickSuite.Clients.Payroll;
 using OneClickSuite.Contracts.Payroll;
 using System.Diagnostics;
 using System.Globalization;
@@ -24,7 +25,7 @@ public sealed class DemoRunner(
     IhrisClient ihris,
     OdkClient odk,
     FineractClient fineract,
-    PayrollApi payroll,
+    PayrollClient payroll,
     IhrisAdapterApi ihrisAdapter,
     OdkAdapterApi odkAdapter,
     IOptions<DemoOptions> options,
@@ -272,7 +273,7 @@ public sealed class DemoRunner(
 
         await UntilAsync($"{worker.DisplayName} known to payroll with an account", _options.WaitTimeout, RunRetryInterval, async token =>
         {
-            var known = await payroll.GetWorkerAsync(worker.Id, run.Month, clerk, token);
+            var known = await PayrollWorkerAsync(worker.Id, run.Month, clerk, token);
             return known switch
             {
                 null => $"payroll has not received {worker.Id} yet",
@@ -283,7 +284,7 @@ public sealed class DemoRunner(
 
         await UntilAsync($"{worker.DisplayName}'s {Reports.Length} reports counted by payroll", _options.WaitTimeout, RunRetryInterval, async token =>
         {
-            var known = await payroll.GetWorkerAsync(worker.Id, run.Month, clerk, token);
+            var known = await PayrollWorkerAsync(worker.Id, run.Month, clerk, token);
             var counted = known?.Activity.Count(a => a.Counted && run.InstanceIds.Contains(a.SubmissionId)) ?? 0;
             if (counted == run.InstanceIds.Count)
             {
@@ -301,7 +302,7 @@ public sealed class DemoRunner(
                 return $"payroll has nothing to pay {worker.Id} for {run.Month:yyyy-MM} yet";
             }
             run.PayRun = draft;
-            var lines = await payroll.GetWorkerLinesAsync(draft.Id, worker.Id, clerk, token);
+            var lines = await WorkerLinesAsync(draft.Id, worker.Id, clerk, token);
             if (lines.Count == 0)
             {
                 // A draft from an earlier try whose creation answer was lost would hold the worker's lines.
@@ -310,7 +311,7 @@ public sealed class DemoRunner(
             }
             if (lines.Count > 1)
             {
-                await payroll.CancelAsync(draft.Id, clerk, "Demo: the draft pays the worker more than once", token);
+                (await payroll.CancelAsync(draft.Id, "Demo: the draft pays the worker more than once", AsClerk(clerk), token)).Required();
                 run.PayRun = null;
                 throw new DemoStepFailed($"Payroll would pay {worker.DisplayName} more than once for {run.Month:yyyy-MM} " +
                                          $"({string.Join(" + ", lines.Select(l => $"{l.Kind} {Money(l.Amount, l.Currency)}"))}); " +
@@ -323,7 +324,7 @@ public sealed class DemoRunner(
                 run.Line = line;
                 return true;
             }
-            await payroll.CancelAsync(draft.Id, clerk, "Demo: the activity reports are not counted yet", token);
+            (await payroll.CancelAsync(draft.Id, "Demo: the activity reports are not counted yet", AsClerk(clerk), token)).Required();
             run.PayRun = null;
             return line is null
                 ? $"payroll has no line for {worker.Id} in a run for {run.Month:yyyy-MM}"
@@ -337,12 +338,38 @@ public sealed class DemoRunner(
                (others > 0 ? $"; {others} other line(s) at the facility, total {Money(payRun.Total, payRun.Currency)}" : "");
     }
 
+    /// <summary>The demo acts as its own clerk or approver, never as a person (Payroll records the demo's role).</summary>
+    private static SuiteActor AsClerk(string user) => new(user, [SuiteIdentity.Clerk, SuiteIdentity.Demo]);
+
+    private static SuiteActor AsApprover(string user) => new(user, [SuiteIdentity.Approver, SuiteIdentity.Demo]);
+
+    /// <summary>What Payroll knows of the worker in <paramref name="month"/>; null while it has not received them (404).</summary>
+    private async Task<PayrollWorkerView?> PayrollWorkerAsync(string workerId, DateOnly month, string clerk, CancellationToken ct)
+    {
+        var answer = await payroll.GetWorkerAsync(workerId, month, AsClerk(clerk), ct);
+        return answer.Status == 404 ? null : answer.Required();
+    }
+
+    /// <summary>The worker's lines in a run, read page by page (the API has no worker filter).</summary>
+    private async Task<IReadOnlyList<PayLineView>> WorkerLinesAsync(Guid runId, string workerId, string clerk, CancellationToken ct)
+    {
+        const int pageSize = 500;
+        var found = new List<PayLineView>();
+        for (var offset = 0; ; offset += pageSize)
+        {
+            var page = (await payroll.GetLinesAsync(runId, null, offset, pageSize, AsClerk(clerk), ct)).Required();
+            found.AddRange(page.Where(l => l.WorkerId == workerId));
+            if (page.Count < pageSize) return found;
+        }
+    }
+
     /// <summary>A draft facility run for <paramref name="month"/>; null when Payroll has nobody there to pay (422).</summary>
     private async Task<PayRunView?> TryCreateDraftAsync(DateOnly month, string workerId, string clerk, CancellationToken ct)
     {
         try
         {
-            return await payroll.CreateWorkerRunAsync(month, workerId, clerk, ct);
+            return (await payroll.CreateRunAsync(new NewPayRun(month.ToString("yyyy-MM", CultureInfo.InvariantCulture), PopulationKind.Worker, workerId),
+                AsClerk(clerk), ct)).Required();
         }
         catch (PayrollRefused refused) when (refused.Status == 422)
         {
@@ -353,14 +380,14 @@ public sealed class DemoRunner(
     private async Task<(PayRunView Run, IReadOnlyList<PayLineView> Lines)> FindEarlierDraftAsync(Session run, PayRunView created, CancellationToken ct)
     {
         var clerk = run.Actors.Clerk;
-        var drafts = (await payroll.ListRunsAsync(run.Month, clerk, ct))
+        var drafts = (await payroll.ListRunsAsync(run.Month, AsClerk(clerk), ct)).Required()
             .Where(r => r.Id != created.Id && r.Status == RunStatus.Draft && r.CreatedBy == clerk && r.PopulationValue == run.Worker.Id);
         foreach (var draft in drafts)
         {
-            var lines = await payroll.GetWorkerLinesAsync(draft.Id, run.Worker.Id, clerk, ct);
+            var lines = await WorkerLinesAsync(draft.Id, run.Worker.Id, clerk, ct);
             if (lines.Count > 0)
             {
-                await payroll.CancelAsync(created.Id, clerk, "Demo: an earlier draft holds the worker", ct);
+                (await payroll.CancelAsync(created.Id, "Demo: an earlier draft holds the worker", AsClerk(clerk), ct)).Required();
                 return (draft, lines);
             }
         }
@@ -386,7 +413,7 @@ public sealed class DemoRunner(
 
     private async Task<string> SubmitAsync(Session run, CancellationToken ct)
     {
-        run.PayRun = await payroll.SubmitAsync(run.PayRun!.Id, run.Actors.Clerk, ct);
+        run.PayRun = (await payroll.SubmitAsync(run.PayRun!.Id, AsClerk(run.Actors.Clerk), ct)).Required();
         return $"{run.Actors.Clerk} (payroll clerk) submitted pay run {run.PayRun.Id} for approval";
     }
 
@@ -396,14 +423,14 @@ public sealed class DemoRunner(
     /// </summary>
     private async Task<string> ApproveAsync(Session run, CancellationToken ct)
     {
-        var checks = await payroll.GetChecksAsync(run.PayRun!.Id, open: false, run.Actors.Approver, ct);
+        var checks = (await payroll.GetChecksAsync(run.PayRun!.Id, open: false, 0, 500, AsApprover(run.Actors.Approver), ct)).Required();
         var blocking = checks.Where(c => c.Blocking && c.ResolvedAt is null).ToList();
         if (blocking.Count > 0)
         {
             throw new DemoStepFailed($"the run has {blocking.Count} blocking check(s), which a person must resolve: " +
                                      string.Join("; ", blocking.Select(c => $"{c.Kind}: {c.Detail}")));
         }
-        run.PayRun = await payroll.ApproveAsync(run.PayRun.Id, run.Actors.Approver, ct);
+        run.PayRun = (await payroll.ApproveAsync(run.PayRun.Id, AsApprover(run.Actors.Approver), ct)).Required();
         run.Approved = true;
         var seen = checks.Count == 0 ? "no checks raised" : "checks seen: " + string.Join("; ", checks.Select(c => $"{c.Kind} ({c.Detail})"));
         return $"{run.Actors.Approver} (approver) approved pay run {run.PayRun.Id} ({seen}); payments of " +
@@ -418,7 +445,7 @@ public sealed class DemoRunner(
         var clerk = run.Actors.Clerk;
         await UntilAsync($"{run.Worker.DisplayName}'s payment settled", _options.WaitTimeout, PollInterval, async token =>
         {
-            var line = (await payroll.GetWorkerLinesAsync(runId, run.Worker.Id, clerk, token)).FirstOrDefault()
+            var line = (await WorkerLinesAsync(runId, run.Worker.Id, clerk, token)).FirstOrDefault()
                        ?? throw new DemoStepFailed($"pay run {runId} no longer has a line for {run.Worker.Id}");
             run.Line = line;
             if (line.Status == "failed")
@@ -461,7 +488,7 @@ public sealed class DemoRunner(
         PayStatementView? statement = null;
         await UntilAsync($"{run.Worker.DisplayName}'s pay statement in Payroll", _options.WaitTimeout, PollInterval, async token =>
         {
-            statement = (await payroll.GetStatementsAsync(run.Worker.Id, run.Actors.Clerk, token)).FirstOrDefault(s => s.Id == lineId);
+            statement = (await payroll.ListStatementsAsync(run.Worker.Id, AsClerk(run.Actors.Clerk), token)).Required().FirstOrDefault(s => s.Id == lineId);
             return statement is not null ? true : $"payroll has no statement for line {lineId} yet";
         }, null, ct);
 
@@ -549,7 +576,7 @@ public sealed class DemoRunner(
         }
         try
         {
-            await payroll.CancelAsync(payRun.Id, run.Actors.Clerk, "The demo stopped before approval", CancellationToken.None);
+            (await payroll.CancelAsync(payRun.Id, "The demo stopped before approval", AsClerk(run.Actors.Clerk), CancellationToken.None)).Required();
         }
         catch (Exception ex)
         {

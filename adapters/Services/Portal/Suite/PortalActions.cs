@@ -9,7 +9,7 @@ namespace OneClickSuite.Portal.Suite;
 /// Every change a person makes in the portal, pages and API alike: checks the person's role on the server, forwards
 /// who acts to Payroll (which enforces maker–checker itself), and records the attempt in the audit trail.
 /// </summary>
-public sealed class PortalActions(SuiteServices services, AuditLog audit)
+public sealed class PortalActions(SuiteServices services, PayrollClient payroll, AuditLog audit)
 {
     public static string NameOf(ClaimsPrincipal user) => user.Identity?.Name ?? "";
 
@@ -27,21 +27,21 @@ public sealed class PortalActions(SuiteServices services, AuditLog audit)
     /// <summary>A run for a month other than the current or previous one carries the clerk's reason, kept here too.</summary>
     public Task<Outcome<PayRunView>> CreatePayRunAsync(ClaimsPrincipal user, NewPayRun request, CancellationToken ct) =>
         Audited(user, "create-pay-run", $"period {request.Period}", CanPrepare(user), "only a payroll clerk creates pay runs",
-            () => services.CreatePayRunAsync(request, ActorOf(user), ct), run => $"pay run {run?.Id}", ct,
+            () => payroll.CreateRunAsync(request, ActorOf(user), ct), run => $"pay run {run?.Id}", ct,
             string.IsNullOrWhiteSpace(request.Reason) ? null : $"period {request.Period}: {request.Reason.Trim()}");
 
     /// <summary>The approver records why a check may go ahead; Payroll keeps it with the check, the audit trail here.</summary>
     public Task<Outcome<RunCheckView>> ResolveCheckAsync(ClaimsPrincipal user, Guid runId, long checkId, string? reason, CancellationToken ct) =>
         Audited(user, "resolve-check", $"pay run {runId}", CanApprove(user), "only an approver resolves checks",
-            () => services.ResolveCheckAsync(runId, checkId, reason, ActorOf(user), ct), null, ct, $"check {checkId}: {reason}");
+            () => payroll.ResolveCheckAsync(runId, checkId, reason, ActorOf(user), ct), null, ct, $"check {checkId}: {reason}");
 
     public Task<Outcome<DisputeView>> AnswerDisputeAsync(ClaimsPrincipal user, Guid disputeId, AnswerDispute answer, CancellationToken ct) =>
         Audited(user, "answer-dispute", $"dispute {disputeId}", CanPrepare(user), "only a payroll clerk answers disputes",
-            () => services.AnswerDisputeAsync(disputeId, answer, ActorOf(user), ct), null, ct, $"{answer.Outcome}: {answer.Answer}");
+            () => payroll.AnswerDisputeAsync(disputeId, answer, ActorOf(user), ct), null, ct, $"{answer.Outcome}: {answer.Answer}");
 
     public Task<Outcome<JsonNode>> RecheckPayHoldsAsync(ClaimsPrincipal user, CancellationToken ct) =>
         Audited(user, "recheck-pay-holds", "payroll holds", CanOperate(user), "a viewer cannot check the holds again",
-            () => services.RecheckPayHoldsAsync(ActorOf(user), ct), null, ct);
+            () => payroll.RecheckHoldsAsync(ActorOf(user), ct), null, ct);
 
     /// <summary>A person confirms (the workers really left) or dismisses (the read was short) a held mass leaving.</summary>
     public Task<Outcome<RosterHoldView>> DecideRosterHoldAsync(ClaimsPrincipal user, long holdId, bool confirm, string? reason, CancellationToken ct) =>
@@ -50,20 +50,20 @@ public sealed class PortalActions(SuiteServices services, AuditLog audit)
 
     public Task<Outcome<PayRunView>> SubmitAsync(ClaimsPrincipal user, Guid runId, CancellationToken ct) =>
         Audited(user, "submit-pay-run", $"pay run {runId}", CanPrepare(user), "only a payroll clerk submits pay runs",
-            () => services.SubmitAsync(runId, ActorOf(user), ct), null, ct);
+            () => payroll.SubmitAsync(runId, ActorOf(user), ct), null, ct);
 
     public Task<Outcome<PayRunView>> ApproveAsync(ClaimsPrincipal user, Guid runId, CancellationToken ct) =>
         Audited(user, "approve-pay-run", $"pay run {runId}", CanApprove(user), "only an approver approves pay runs",
-            () => services.ApproveAsync(runId, ActorOf(user), ct), null, ct);
+            () => payroll.ApproveAsync(runId, ActorOf(user), ct), null, ct);
 
     /// <summary>Rejecting a run cancels it: a clerk withdraws their own, an approver rejects one submitted to them.</summary>
     public Task<Outcome<PayRunView>> RejectAsync(ClaimsPrincipal user, Guid runId, string? reason, CancellationToken ct) =>
         Audited(user, "reject-pay-run", $"pay run {runId}", CanOperate(user), "a viewer cannot reject pay runs",
-            () => services.CancelAsync(runId, reason, ActorOf(user), ct), null, ct, reason);
+            () => payroll.CancelAsync(runId, reason, ActorOf(user), ct), null, ct, reason);
 
     public Task<Outcome<JsonNode>> RetryLineAsync(ClaimsPrincipal user, Guid runId, Guid lineId, CancellationToken ct) =>
         Audited(user, "retry-pay-line", $"pay line {lineId}", CanPrepare(user), "only a payroll clerk retries failed lines",
-            () => services.RetryLineAsync(runId, lineId, ActorOf(user), ct), null, ct);
+            () => payroll.RetryLineAsync(runId, lineId, ActorOf(user), ct), null, ct);
 
     public Task<Outcome<JsonNode>> RetryQuarantinedAsync(ClaimsPrincipal user, long quarantineId, string workerId, CancellationToken ct) =>
         Audited(user, "retry-quarantined-worker", $"worker {workerId}", CanOperate(user), "a viewer cannot retry records",

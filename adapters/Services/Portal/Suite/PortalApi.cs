@@ -32,12 +32,12 @@ public static class PortalApi
         });
 
         var runs = api.MapGroup("/payruns");
-        runs.MapGet("", async (ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
-            (await services.ListPayRunsAsync(PortalActions.ActorOf(user), ct)).ToResult());
-        runs.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
-            (await services.GetPayRunAsync(id, PortalActions.ActorOf(user), ct)).ToResult());
-        runs.MapGet("/{id:guid}/lines", async (Guid id, string? status, int? offset, int? limit, ClaimsPrincipal user, SuiteServices services,
-            CancellationToken ct) => (await services.GetLinesAsync(id, status, offset ?? 0, limit ?? 200, PortalActions.ActorOf(user), ct)).ToResult());
+        runs.MapGet("", async (ClaimsPrincipal user, PayrollClient payroll, CancellationToken ct) =>
+            (await payroll.ListRunsAsync(null, PortalActions.ActorOf(user), ct)).ToResult());
+        runs.MapGet("/{id:guid}", async (Guid id, ClaimsPrincipal user, PayrollClient payroll, CancellationToken ct) =>
+            (await payroll.GetRunAsync(id, PortalActions.ActorOf(user), ct)).ToResult());
+        runs.MapGet("/{id:guid}/lines", async (Guid id, string? status, int? offset, int? limit, ClaimsPrincipal user, PayrollClient payroll,
+            CancellationToken ct) => (await payroll.GetLinesAsync(id, status, offset ?? 0, limit ?? 200, PortalActions.ActorOf(user), ct)).ToResult());
         runs.MapPost("", async (NewPayRun request, ClaimsPrincipal user, PortalActions actions, CancellationToken ct) =>
             (await actions.CreatePayRunAsync(user, request, ct)).ToResult());
         runs.MapPost("/{id:guid}/submit", async (Guid id, ClaimsPrincipal user, PortalActions actions, CancellationToken ct) =>
@@ -46,13 +46,13 @@ public static class PortalApi
             (await actions.ApproveAsync(user, id, ct)).ToResult());
         runs.MapPost("/{id:guid}/reject", async (Guid id, RejectRequest? request, ClaimsPrincipal user, PortalActions actions, CancellationToken ct) =>
             (await actions.RejectAsync(user, id, request?.Reason, ct)).ToResult());
-        runs.MapGet("/{id:guid}/checks", async (Guid id, bool? open, int? offset, int? limit, ClaimsPrincipal user, SuiteServices services,
-            CancellationToken ct) => (await services.GetChecksAsync(id, open ?? false, offset ?? 0, limit ?? 500, PortalActions.ActorOf(user), ct)).ToResult());
+        runs.MapGet("/{id:guid}/checks", async (Guid id, bool? open, int? offset, int? limit, ClaimsPrincipal user, PayrollClient payroll,
+            CancellationToken ct) => (await payroll.GetChecksAsync(id, open ?? false, offset ?? 0, limit ?? 500, PortalActions.ActorOf(user), ct)).ToResult());
         runs.MapPost("/{id:guid}/checks/{checkId:long}/resolve", async (Guid id, long checkId, ResolveCheck? request, ClaimsPrincipal user,
             PortalActions actions, CancellationToken ct) => (await actions.ResolveCheckAsync(user, id, checkId, request?.Reason, ct)).ToResult());
-        runs.MapGet("/{id:guid}/export.csv", async (Guid id, ClaimsPrincipal user, SuiteServices services, HttpContext http, CancellationToken ct) =>
+        runs.MapGet("/{id:guid}/export.csv", async (Guid id, ClaimsPrincipal user, PayrollClient payroll, HttpContext http, CancellationToken ct) =>
         {
-            using var response = await services.ExportCsvAsync(id, PortalActions.ActorOf(user), ct);
+            using var response = await payroll.ExportCsvAsync(id, PortalActions.ActorOf(user), ct);
             if (!response.IsSuccessStatusCode) return Results.Problem(statusCode: (int)response.StatusCode, title: "the export failed");
             http.Response.ContentType = response.Content.Headers.ContentType?.ToString() ?? "text/csv; charset=utf-8";
             http.Response.Headers.ContentDisposition = response.Content.Headers.ContentDisposition?.ToString()
@@ -62,18 +62,18 @@ public static class PortalApi
         });
 
         // Statements and the disputes raised about them (Payroll's API), answered by a clerk.
-        api.MapGet("/statements", async (string? workerId, ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
-            (await services.ListStatementsAsync(workerId, PortalActions.ActorOf(user), ct)).ToResult());
-        api.MapGet("/statements/{id:guid}", async (Guid id, ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
-            (await services.GetStatementAsync(id, PortalActions.ActorOf(user), ct)).ToResult());
-        api.MapGet("/disputes", async (string? status, ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
-            (await services.ListDisputesAsync(status, PortalActions.ActorOf(user), ct)).ToResult());
+        api.MapGet("/statements", async (string? workerId, ClaimsPrincipal user, PayrollClient payroll, CancellationToken ct) =>
+            (await payroll.ListStatementsAsync(workerId, PortalActions.ActorOf(user), ct)).ToResult());
+        api.MapGet("/statements/{id:guid}", async (Guid id, ClaimsPrincipal user, PayrollClient payroll, CancellationToken ct) =>
+            (await payroll.GetStatementAsync(id, PortalActions.ActorOf(user), ct)).ToResult());
+        api.MapGet("/disputes", async (string? status, ClaimsPrincipal user, PayrollClient payroll, CancellationToken ct) =>
+            (await payroll.ListDisputesAsync(status, PortalActions.ActorOf(user), ct)).ToResult());
         api.MapPost("/disputes/{id:guid}/answer", async (Guid id, AnswerDispute request, ClaimsPrincipal user, PortalActions actions,
             CancellationToken ct) => (await actions.AnswerDisputeAsync(user, id, request, ct)).ToResult());
 
         // Workers Payroll sets aside, and full reads of iHRIS held as a possible mass leaving (each owner's API).
-        api.MapGet("/pay-holds", async (ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
-            (await services.ListPayHoldsAsync(PortalActions.ActorOf(user), ct)).ToResult());
+        api.MapGet("/pay-holds", async (ClaimsPrincipal user, PayrollClient payroll, CancellationToken ct) =>
+            (await payroll.ListHoldsAsync(PortalActions.ActorOf(user), ct)).ToResult());
         api.MapPost("/pay-holds/recheck", async (ClaimsPrincipal user, PortalActions actions, CancellationToken ct) =>
             (await actions.RecheckPayHoldsAsync(user, ct)).ToResult());
         api.MapGet("/roster/holds", async (ClaimsPrincipal user, SuiteServices services, CancellationToken ct) =>
