@@ -39,6 +39,8 @@ builder.Services.AddOptions<PortalDemoOptions>().Bind(builder.Configuration.GetS
 builder.Services.AddSingleton<DemoCoordinator>();
 builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(DemoCoordinator.TelemetryName));
 
+SignInLimits.AddSignInRateLimiter(builder.Services, builder.Configuration);
+
 builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
     .AddCookie(options =>
     {
@@ -85,6 +87,8 @@ await PortalDatabase.MigrateAsync(db, CancellationToken.None);
 await app.Services.GetRequiredService<PortalUsers>().SeedAsync(app.Configuration, CancellationToken.None);
 
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+// Before authentication: an attempt over the sign-in limit costs nothing more.
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
