@@ -46,6 +46,9 @@ builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationSc
     {
         options.Cookie.Name = "OneClickSuite.Portal";
         options.Cookie.HttpOnly = true;
+        // Only over HTTPS once deployed (TLS ends at the platform's ingress, so the request here may be plain HTTP);
+        // on a developer's machine as the request came.
+        options.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
         options.Cookie.SameSite = SameSiteMode.Lax;
         options.LoginPath = "/signin";
         options.ExpireTimeSpan = TimeSpan.FromHours(8);
