@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.FluentUI.AspNetCore.Components;
 using Npgsql;
 using OneClickSuite.Clients;
@@ -39,6 +41,10 @@ builder.Services.AddOptions<PortalDemoOptions>().Bind(builder.Configuration.GetS
 builder.Services.AddSingleton<DemoCoordinator>();
 builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(DemoCoordinator.TelemetryName));
 
+// Cookies and antiforgery tokens are protected with keys kept in PostgreSQL: a restart or another replica reads them.
+builder.Services.AddDataProtection().SetApplicationName(PostgresKeyRepository.ApplicationName);
+builder.Services.AddOptions<KeyManagementOptions>()
+    .Configure<NpgsqlDataSource>((options, db) => options.XmlRepository = new PostgresKeyRepository(db));
 SignInLimits.AddSignInRateLimiter(builder.Services, builder.Configuration);
 
 builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
