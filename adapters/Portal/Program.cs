@@ -45,6 +45,7 @@ builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(Dem
 builder.Services.AddDataProtection().SetApplicationName(PostgresKeyRepository.ApplicationName);
 builder.Services.AddOptions<KeyManagementOptions>()
     .Configure<NpgsqlDataSource>((options, db) => options.XmlRepository = new PostgresKeyRepository(db));
+builder.Services.AddAntiforgery(options => options.HeaderName = ApiAntiforgery.HeaderName);
 SignInLimits.AddSignInRateLimiter(builder.Services, builder.Configuration);
 
 builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
