@@ -24,6 +24,14 @@ public sealed class PortalApiHost : IAsyncLifetime
     public const string DemoKey = "demo-test-key-1";
     public const string LockerPassword = "locker-test-password-1";
     public const string LeaverPassword = "leaver-test-password-1";
+    public const string UpgraderPassword = "upgrader-test-password-1";
+    public const string ReseededPassword = "reseeded-test-password-1";
+
+    /// <summary>Sign-ins one address may make per window here: every test signs in, many times over.</summary>
+    public const int TestSignInLimit = 10_000;
+
+    private string _connectionString = "";
+    private string _payrollUrl = "";
 
     private WebApplication? _payroll;
 
@@ -36,14 +44,36 @@ public sealed class PortalApiHost : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var pg = await PostgresServer.StartSharedAsync();
-        var connectionString = await pg.CreateDatabaseAsync("portal_api");
-        Db = NpgsqlDataSource.Create(connectionString);
+        _connectionString = await pg.CreateDatabaseAsync("portal_api");
+        Db = NpgsqlDataSource.Create(_connectionString);
         await SuiteSchemas.CreateAsync(Db);
         await SuiteSchemas.SeedWorkersAsync(Db, 1_000);
-        var payrollUrl = await StartPayrollAsync();
+        _payrollUrl = await StartPayrollAsync();
 
-        Portal = new WebApplicationFactory<PortalApp>().WithWebHostBuilder(web =>
+        Portal = NewPortal(web => web.UseSetting("Portal:SignInLimits:PermitLimit", TestSignInLimit.ToString()));
+        _ = Portal.Server; // starts the portal: its tables and users are written at start
+    }
+
+    /// <summary>
+    /// Another portal on the same database and users (a restart, or a second replica), in the given environment and
+    /// with further settings; started before it is returned. The caller disposes it.
+    /// </summary>
+    public WebApplicationFactory<PortalApp> StartAnotherPortal(string environment, params (string Key, string Value)[] settings)
+    {
+        var portal = NewPortal(web =>
         {
+            web.UseEnvironment(environment);
+            foreach (var (key, value) in settings) web.UseSetting(key, value);
+        });
+        _ = portal.Server;
+        return portal;
+    }
+
+    private WebApplicationFactory<PortalApp> NewPortal(Action<IWebHostBuilder> configure) =>
+        new WebApplicationFactory<PortalApp>().WithWebHostBuilder(web =>
+        {
+            var connectionString = _connectionString;
+            var payrollUrl = _payrollUrl;
             web.UseSetting("ConnectionStrings:suite-db", connectionString);
             web.UseSetting("Portal:Users:viewer:Password", ViewerPassword);
             web.UseSetting("Portal:Users:viewer:Role", "viewer");
@@ -55,6 +85,10 @@ public sealed class PortalApiHost : IAsyncLifetime
             web.UseSetting("Portal:Users:locker:Role", "viewer");
             web.UseSetting("Portal:Users:leaver:Password", LeaverPassword);
             web.UseSetting("Portal:Users:leaver:Role", "clerk");
+            web.UseSetting("Portal:Users:upgrader:Password", UpgraderPassword);
+            web.UseSetting("Portal:Users:upgrader:Role", "viewer");
+            web.UseSetting("Portal:Users:reseeded:Password", ReseededPassword);
+            web.UseSetting("Portal:Users:reseeded:Role", "viewer");
             web.UseSetting("Portal:DemoKey", DemoKey);
             web.UseSetting("Portal:Demo:Enabled", "true");
             web.UseSetting(Microsoft.Extensions.Hosting.SuiteIdentity.SigningKeySetting, TestIdentity.SigningKey);
@@ -66,19 +100,27 @@ public sealed class PortalApiHost : IAsyncLifetime
             {
                 web.UseSetting($"{system}:BaseUrl", "http://127.0.0.1:9");
             }
+            configure(web);
         });
-        _ = Portal.Server; // starts the portal: its tables and users are written at start
-    }
 
     /// <summary>A browser-like client of the portal: keeps its cookie, does not follow redirects.</summary>
     public HttpClient Client() => Portal.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
+    /// <summary>A client signed in as <paramref name="name"/> that sends the antiforgery token with every request.</summary>
     public async Task<HttpClient> SignedInAsync(string name, string password)
     {
         var client = Client();
         var response = await client.PostAsJsonAsync("/api/signin", new { name, password }, TestContext.Current.CancellationToken);
         response.EnsureSuccessStatusCode();
+        client.DefaultRequestHeaders.Add(Security.ApiAntiforgery.HeaderName, await AntiforgeryTokenAsync(client));
         return client;
+    }
+
+    /// <summary>The antiforgery token for the client's signed-in person (its cookie half is kept by the client).</summary>
+    public static async Task<string> AntiforgeryTokenAsync(HttpClient client)
+    {
+        var answer = await client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/api/antiforgery", TestContext.Current.CancellationToken);
+        return (string?)answer!["token"] ?? throw new InvalidOperationException("no antiforgery token");
     }
 
     private async Task<string> StartPayrollAsync()

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.FluentUI.AspNetCore.Components;
 using Npgsql;
 using OneClickSuite.Clients;
@@ -40,11 +42,21 @@ builder.Services.AddOptions<PortalDemoOptions>().Bind(builder.Configuration.GetS
 builder.Services.AddSingleton<DemoCoordinator>();
 builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(DemoCoordinator.TelemetryName));
 
+// Cookies and antiforgery tokens are protected with keys kept in PostgreSQL: a restart or another replica reads them.
+builder.Services.AddDataProtection().SetApplicationName(PostgresKeyRepository.ApplicationName);
+builder.Services.AddOptions<KeyManagementOptions>()
+    .Configure<NpgsqlDataSource>((options, db) => options.XmlRepository = new PostgresKeyRepository(db));
+builder.Services.AddAntiforgery(options => options.HeaderName = ApiAntiforgery.HeaderName);
+SignInLimits.AddSignInRateLimiter(builder.Services, builder.Configuration);
+
 builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
     .AddCookie(options =>
     {
         options.Cookie.Name = "OneClickSuite.Portal";
         options.Cookie.HttpOnly = true;
+        // Only over HTTPS once deployed (TLS ends at the platform's ingress, so the request here may be plain HTTP);
+        // on a developer's machine as the request came.
+        options.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
         options.Cookie.SameSite = SameSiteMode.Lax;
         options.LoginPath = "/signin";
         options.ExpireTimeSpan = TimeSpan.FromHours(8);
@@ -86,6 +98,8 @@ await PortalDatabase.MigrateAsync(db, CancellationToken.None);
 await app.Services.GetRequiredService<PortalUsers>().SeedAsync(app.Configuration, CancellationToken.None);
 
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+// Before authentication: an attempt over the sign-in limit costs nothing more.
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

@@ -3,8 +3,9 @@ using Npgsql;
 namespace OneClickSuite.Portal.Data;
 
 /// <summary>
-/// The portal's own tables (schema "portal" of the suite database): its users, with password hashes only, and the
-/// audit trail. Everything else the portal shows is read from the services' schemas, never written.
+/// The portal's own tables (schema "portal" of the suite database): its users, with password hashes only, the
+/// audit trail and the data protection keys its cookies are protected with. Everything else the portal shows is read
+/// from the services' schemas, never written.
 /// </summary>
 public static class PortalDatabase
 {
@@ -36,6 +37,13 @@ public static class PortalDatabase
             outcome     text NOT NULL,
             detail      text);
         CREATE INDEX IF NOT EXISTS ix_audit_at ON portal.audit (at DESC);
+
+        -- The keys protecting cookies and antiforgery tokens, shared by every replica (PostgresKeyRepository).
+        CREATE TABLE IF NOT EXISTS portal.data_protection_keys (
+            id            bigserial PRIMARY KEY,
+            friendly_name text NOT NULL UNIQUE,
+            xml           text NOT NULL,
+            created_at    timestamptz NOT NULL DEFAULT now());
         """;
 
     public static async Task MigrateAsync(NpgsqlDataSource db, CancellationToken ct)

@@ -11,11 +11,17 @@ public sealed record SignInResult(PortalUser? User, bool Locked);
 
 /// <summary>
 /// The portal's users, from configuration <c>Portal:Users:&lt;name&gt;:Password</c> and <c>:Role</c>. At start each
-/// password is hashed (PBKDF2, SHA-256, random salt) into <c>portal.users</c>; only the hash is kept.
+/// password is hashed (PBKDF2, SHA-256, random salt, <see cref="Iterations"/> rounds) into <c>portal.users</c>; only
+/// the hash is kept. A hash made with fewer rounds (an older release's) is made again at today's cost when its user
+/// next signs in, or at start when the configured password still matches it.
 /// </summary>
 public sealed class PortalUsers(NpgsqlDataSource db, TimeProvider clock, ILogger<PortalUsers> logger)
 {
-    public const int Iterations = 100_000;
+    /// <summary>PBKDF2-HMAC-SHA256 rounds for new hashes: OWASP's Password Storage Cheat Sheet figure for this algorithm.</summary>
+    public const int Iterations = 600_000;
+
+    /// <summary>The longest user name: a longer one is refused at start and at sign-in.</summary>
+    public const int MaxNameLength = 64;
 
     /// <summary>Wrong passwords in a row after which a name is locked.</summary>
     public const int MaxFailedAttempts = 20;
@@ -38,13 +44,19 @@ public sealed class PortalUsers(NpgsqlDataSource db, TimeProvider clock, ILogger
         {
             if (!PortalRoles.All.Contains(user.Role))
                 throw new InvalidOperationException($"Portal:Users:{user.Name}:Role must be one of {string.Join(", ", PortalRoles.All)}");
+            if (user.Name.Length > MaxNameLength)
+                throw new InvalidOperationException($"Portal:Users:{user.Name}: a user name has at most {MaxNameLength} characters");
             // Unchanged password and role: nothing to write, and the user's cookies stay good.
             var stored = await connection.QuerySingleOrDefaultAsync<StoredUser>(
                 "SELECT name, role, salt, hash, iterations, stamp, failed_attempts, locked_until FROM portal.users WHERE name = @name",
                 new { name = user.Name }, transaction);
             if (stored is not null && stored.Role == user.Role
                 && CryptographicOperations.FixedTimeEquals(Hash(user.Password!, stored.Salt, stored.Iterations), stored.Hash))
+            {
+                // The same password at an older cost: hashed again, and the user's cookies stay good.
+                if (stored.Iterations < Iterations) await RehashAsync(connection, transaction, user.Name, user.Password!, ct);
                 continue;
+            }
             var salt = RandomNumberGenerator.GetBytes(SaltBytes);
             var hash = Hash(user.Password!, salt, Iterations);
             await connection.ExecuteAsync("""
@@ -84,6 +96,7 @@ public sealed class PortalUsers(NpgsqlDataSource db, TimeProvider clock, ILogger
         {
             if (user.FailedAttempts > 0 || user.LockedUntil is not null)
                 await connection.ExecuteAsync("UPDATE portal.users SET failed_attempts = 0, locked_until = NULL WHERE name = @name", new { name });
+            if (user.Iterations < Iterations) await RehashAsync(connection, null, user.Name, password, ct);
             return new SignInResult(new PortalUser(user.Name, user.Role, user.Stamp), false);
         }
         var locked = await connection.ExecuteScalarAsync<bool>("""
@@ -103,6 +116,20 @@ public sealed class PortalUsers(NpgsqlDataSource db, TimeProvider clock, ILogger
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT EXISTS (SELECT 1 FROM portal.users WHERE name = @name AND stamp = @stamp)", new { name, stamp }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Stores a new salt and hash at <see cref="Iterations"/> for a password just verified against an older, cheaper
+    /// hash. The stamp stays: it is the same password, so the user's sessions go on.
+    /// </summary>
+    private async Task RehashAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string name, string password, CancellationToken ct)
+    {
+        var salt = RandomNumberGenerator.GetBytes(SaltBytes);
+        var hash = Hash(password, salt, Iterations);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE portal.users SET salt = @salt, hash = @hash, iterations = @iterations, updated_at = now() WHERE name = @name AND iterations < @iterations",
+            new { name, salt, hash, iterations = Iterations }, transaction, cancellationToken: ct));
+        logger.LogInformation("Portal user {Name}: password hash renewed at {Iterations} PBKDF2 rounds", name, Iterations);
     }
 
     private static byte[] Hash(string password, byte[] salt, int iterations) =>

@@ -16,6 +16,8 @@ public static class SignInEndpoints
         app.MapPost("/account/signin", async ([FromForm] string? name, [FromForm] string? password, [FromForm] string? returnUrl,
             HttpContext http, PortalUsers users, AuditLog audit, CancellationToken ct) =>
         {
+            if (TooLong(name))
+                return Results.LocalRedirect($"/signin?failed=1&returnUrl={Uri.EscapeDataString(LocalOrRoot(returnUrl))}");
             var (user, locked) = await VerifyAsync(name, password, users, ct);
             if (user is null)
             {
@@ -24,10 +26,12 @@ public static class SignInEndpoints
             }
             await SignInAsync(http, user);
             return Results.LocalRedirect(LocalOrRoot(returnUrl));
-        }).AllowAnonymous();
+        }).AllowAnonymous().RequireRateLimiting(SignInLimits.Policy);
 
         app.MapPost("/api/signin", async (SignInRequest request, HttpContext http, PortalUsers users, AuditLog audit, CancellationToken ct) =>
         {
+            if (TooLong(request.Name))
+                return Results.Problem(statusCode: 400, title: $"a user name has at most {PortalUsers.MaxNameLength} characters");
             var (user, locked) = await VerifyAsync(request.Name, request.Password, users, ct);
             if (user is null)
             {
@@ -38,7 +42,7 @@ public static class SignInEndpoints
             }
             await SignInAsync(http, user);
             return Results.Ok(new { user.Name, user.Role });
-        }).AllowAnonymous().DisableAntiforgery();
+        }).AllowAnonymous().DisableAntiforgery().RequireRateLimiting(SignInLimits.Policy);
 
         app.MapPost("/account/signout", async (HttpContext http) =>
         {
@@ -46,6 +50,12 @@ public static class SignInEndpoints
             return Results.LocalRedirect("/signin");
         });
     }
+
+    /// <summary>
+    /// A name longer than any user's is refused before the database is asked or the attempt audited: no user has one
+    /// (<see cref="PortalUsers.SeedAsync"/> refuses it), and an audit row must not carry an arbitrary amount of text.
+    /// </summary>
+    private static bool TooLong(string? name) => name is not null && name.Trim().Length > PortalUsers.MaxNameLength;
 
     private static async Task<SignInResult> VerifyAsync(string? name, string? password, PortalUsers users, CancellationToken ct) =>
         string.IsNullOrWhiteSpace(name) || string.IsNullOrEmpty(password) ? new SignInResult(null, false) : await users.VerifyAsync(name.Trim(), password, ct);

@@ -8,7 +8,8 @@ namespace OneClickSuite.Portal.Suite;
 
 /// <summary>
 /// The portal's JSON API: the same actions as the pages, through the same <see cref="PortalActions"/> (role checks on
-/// the server, audit). Every route needs a signed-in person, except the demo's, which takes the dashboard's key.
+/// the server, audit). Every route needs a signed-in person, except the demo's, which takes the dashboard's key; a
+/// signed-in person's POST also needs the antiforgery token of <c>GET /api/antiforgery</c>.
 /// </summary>
 public static class PortalApi
 {
@@ -16,7 +17,8 @@ public static class PortalApi
 
     public static void MapPortalApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api").DisableAntiforgery();
+        // A call that changes something, made with the portal's cookie, carries an antiforgery token (ApiAntiforgery).
+        var api = app.MapGroup("/api").RequireAntiforgeryForCookies();
 
         api.MapGet("/me", (ClaimsPrincipal user) => Results.Ok(new { name = PortalActions.NameOf(user), role = PortalActions.RoleOf(user) }));
 
