@@ -26,7 +26,7 @@ public static class PortalExtensions
                 .WithEnvironment($"Portal__Users__{name}__Role", role);
         }
 
-        // Service discovery for Payroll and the adapters; the portal reads their tables, so it starts after them.
+        // Service discovery for Payroll and the adapters, whose APIs and read views the portal uses: it starts after them.
         foreach (var service in suiteServices)
         {
             portal.WithReference(service).WaitFor(service);

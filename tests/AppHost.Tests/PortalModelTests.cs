@@ -89,4 +89,16 @@ public class PortalModelTests
         }
         Assert.Equal("UTC", await Assert.IsType<ParameterResource>(model.Resource("ministry-time-zone")).GetValueAsync(TestContext.Current.CancellationToken));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Once_deployed_the_portal_takes_the_clients_address_from_the_ingress_and_only_then(bool publish)
+    {
+        // Aspire sets ASP.NET Core's switch on every project it publishes; the portal's sign-in limits rely on it to count
+        // people rather than the platform's ingress, and on its absence locally, where nothing forwards.
+        await using var model = await AppModel.CreateAsync("full", publish);
+        var environment = await model.EnvironmentAsync(model.Resource("portal"));
+        Assert.Equal(publish, environment.TryGetValue("ASPNETCORE_FORWARDEDHEADERS_ENABLED", out var enabled) && "true".Equals(enabled));
+    }
 }
