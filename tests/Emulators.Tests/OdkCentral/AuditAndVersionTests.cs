@@ -9,28 +9,18 @@ namespace OneClickSuite.Emulators.OdkCentral.Tests;
 /// The audit log (lib/resources/audits.js, lib/model/query/audits.js) and entity versions/diffs
 /// (lib/resources/entities.js, lib/data/entity.js getWithConflictDetails / diffEntityData).
 /// </summary>
-public sealed class AuditAndVersionTests : IAsyncLifetime
+public sealed class AuditAndVersionTests() : OdkProjectTests("""{"name":"audits"}""")
 {
-    private OdkHost _host = null!;
-    private HttpClient _api = null!;
-    private int _pid;
-
-    public async ValueTask InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _host = await OdkHost.StartAsync();
-        _api = await _host.LoginAsync();
-        var (_, project) = await SendAsync(_api, HttpMethod.Post, "projects", Json("""{"name":"audits"}"""));
-        _pid = project!["id"]!.GetValue<int>();
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets", Json("""{"name":"health_workers"}"""));
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets/health_workers/properties", Json("""{"name":"cadre"}"""));
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/forms?publish=true", Xml(ChwForm));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets", Json("""{"name":"health_workers"}"""));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets/health_workers/properties", Json("""{"name":"cadre"}"""));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/forms?publish=true", Xml(ChwForm));
     }
-
-    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
     private async Task<JsonArray> AuditsAsync(string query = "")
     {
-        var (status, body) = await SendAsync(_api, HttpMethod.Get, "audits" + query);
+        var (status, body) = await SendAsync(Api, HttpMethod.Get, "audits" + query);
         Assert.Equal(200, status);
         return body!.AsArray();
     }
@@ -39,8 +29,8 @@ public sealed class AuditAndVersionTests : IAsyncLifetime
     public async Task Actions_are_logged_newest_first_with_Centrals_details()
     {
         var id = "uuid:" + Guid.NewGuid();
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/forms/chw_activity/submissions", Xml(Submission(id, 1)));
-        await SendAsync(_api, HttpMethod.Delete, $"projects/{_pid}/forms/chw_activity/submissions/{id}");
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/forms/chw_activity/submissions", Xml(Submission(id, 1)));
+        await SendAsync(Api, HttpMethod.Delete, $"projects/{ProjectId}/forms/chw_activity/submissions/{id}");
 
         var audits = await AuditsAsync();
         Assert.Equal("submission.delete", audits[0]!["action"]!.GetValue<string>());
@@ -57,7 +47,7 @@ public sealed class AuditAndVersionTests : IAsyncLifetime
     public async Task Audits_filter_by_action_group_and_page_with_limit_and_offset()
     {
         var uuid = Guid.NewGuid();
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets/health_workers/entities", Json($$"""{"uuid":"{{uuid}}","label":"A","data":{"cadre":"x"} }"""));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets/health_workers/entities", Json($$"""{"uuid":"{{uuid}}","label":"A","data":{"cadre":"x"} }"""));
         var entities = await AuditsAsync("?action=entity.create");
         var created = Assert.Single(entities);
         Assert.Equal(uuid.ToString(), created!["details"]!["entity"]!["uuid"]!.GetValue<string>());
@@ -65,15 +55,15 @@ public sealed class AuditAndVersionTests : IAsyncLifetime
         Assert.All(await AuditsAsync("?action=dataset"), a => Assert.StartsWith("dataset.", a!["action"]!.GetValue<string>()));
         Assert.Single(await AuditsAsync("?limit=1"));
         Assert.Empty(await AuditsAsync("?start=2100-01-01"));
-        Assert.Equal(500, (await SendAsync(_api, HttpMethod.Get, "audits?start=nope")).Status);
+        Assert.Equal(500, (await SendAsync(Api, HttpMethod.Get, "audits?start=nope")).Status);
     }
 
     [Fact]
     public async Task Audits_are_for_web_users_only()
     {
-        Assert.Equal(401.2, (await SendAsync(_host.Anonymous(), HttpMethod.Get, "audits")).Body!["code"]!.GetValue<double>());
-        var (_, appUser) = await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/app-users", Json("""{"displayName":"t"}"""));
-        var app = _host.Anonymous();
+        Assert.Equal(401.2, (await SendAsync(Host.Anonymous(), HttpMethod.Get, "audits")).Body!["code"]!.GetValue<double>());
+        var (_, appUser) = await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/app-users", Json("""{"displayName":"t"}"""));
+        var app = Host.Anonymous();
         app.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", appUser!["token"]!.GetValue<string>());
         Assert.Equal(403.1, (await SendAsync(app, HttpMethod.Get, "audits")).Body!["code"]!.GetValue<double>());
     }
@@ -82,38 +72,38 @@ public sealed class AuditAndVersionTests : IAsyncLifetime
     public async Task Entity_versions_diffs_and_audits_follow_each_update()
     {
         var uuid = Guid.NewGuid();
-        var url = $"projects/{_pid}/datasets/health_workers/entities/{uuid}";
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets/health_workers/entities", Json($$"""{"uuid":"{{uuid}}","label":"A","data":{"cadre":"x"} }"""));
-        await SendAsync(_api, HttpMethod.Patch, $"{url}?baseVersion=1", Json("""{"data":{"cadre":"y"}}"""));
+        var url = $"projects/{ProjectId}/datasets/health_workers/entities/{uuid}";
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets/health_workers/entities", Json($$"""{"uuid":"{{uuid}}","label":"A","data":{"cadre":"x"} }"""));
+        await SendAsync(Api, HttpMethod.Patch, $"{url}?baseVersion=1", Json("""{"data":{"cadre":"y"}}"""));
 
-        var (_, versions) = await SendAsync(_api, HttpMethod.Get, $"{url}/versions");
+        var (_, versions) = await SendAsync(Api, HttpMethod.Get, $"{url}/versions");
         Assert.Equal([1, 2], versions!.AsArray().Select(v => v!["version"]!.GetValue<int>()).ToArray());
         Assert.Equal("cadre", versions[1]!["baseDiff"]![0]!.GetValue<string>());
         Assert.True(versions[1]!["lastGoodVersion"]!.GetValue<bool>());
         Assert.False(versions[0]!["lastGoodVersion"]!.GetValue<bool>());
-        Assert.Empty((await SendAsync(_api, HttpMethod.Get, $"{url}/versions?relevantToConflict=true")).Body!.AsArray());
+        Assert.Empty((await SendAsync(Api, HttpMethod.Get, $"{url}/versions?relevantToConflict=true")).Body!.AsArray());
 
-        var (_, diffs) = await SendAsync(_api, HttpMethod.Get, $"{url}/diffs");
+        var (_, diffs) = await SendAsync(Api, HttpMethod.Get, $"{url}/diffs");
         var change = Assert.Single(Assert.Single(diffs!.AsArray())!.AsArray());
         Assert.Equal("x", change!["old"]!.GetValue<string>());
         Assert.Equal("y", change["new"]!.GetValue<string>());
 
-        var (_, audits) = await SendAsync(_api, HttpMethod.Get, $"{url}/audits");
+        var (_, audits) = await SendAsync(Api, HttpMethod.Get, $"{url}/audits");
         Assert.Equal(["entity.update.version", "entity.create"], audits!.AsArray().Select(a => a!["action"]!.GetValue<string>()).ToArray());
         Assert.NotNull(audits[0]!["actor"]);
         Assert.NotNull(audits[0]!["details"]!["source"]);
 
-        Assert.Equal(404.1, (await SendAsync(_api, HttpMethod.Get, $"projects/{_pid}/datasets/health_workers/entities/{Guid.NewGuid()}/versions")).Body!["code"]!.GetValue<double>());
+        Assert.Equal(404.1, (await SendAsync(Api, HttpMethod.Get, $"projects/{ProjectId}/datasets/health_workers/entities/{Guid.NewGuid()}/versions")).Body!["code"]!.GetValue<double>());
     }
 
     [Fact]
     public async Task Submission_audits_list_the_events_of_that_submission()
     {
         var id = "uuid:" + Guid.NewGuid();
-        var form = $"projects/{_pid}/forms/chw_activity/submissions";
-        await SendAsync(_api, HttpMethod.Post, form, Xml(Submission(id, 1)));
-        await SendAsync(_api, HttpMethod.Patch, $"{form}/{id}", Json("""{"reviewState":"approved"}"""));
-        var (_, audits) = await SendAsync(_api, HttpMethod.Get, $"{form}/{id}/audits");
+        var form = $"projects/{ProjectId}/forms/chw_activity/submissions";
+        await SendAsync(Api, HttpMethod.Post, form, Xml(Submission(id, 1)));
+        await SendAsync(Api, HttpMethod.Patch, $"{form}/{id}", Json("""{"reviewState":"approved"}"""));
+        var (_, audits) = await SendAsync(Api, HttpMethod.Get, $"{form}/{id}/audits");
         Assert.Equal(["submission.update", "submission.create"], audits!.AsArray().Select(a => a!["action"]!.GetValue<string>()).ToArray());
         Assert.Equal("approved", audits[0]!["details"]!["reviewState"]!.GetValue<string>());
     }

@@ -9,22 +9,8 @@ namespace OneClickSuite.Emulators.OdkCentral.Tests;
 /// How Central answers requests without (valid) credentials: lib/http/preprocessors.js authHandler runs inside
 /// every endpoint but the anonymous ones, after the route matched and after the OpenRosa/OData checks.
 /// </summary>
-public sealed class AuthenticationAnswerTests : IAsyncLifetime
+public sealed class AuthenticationAnswerTests() : OdkProjectTests("""{"name":"auth"}""")
 {
-    private OdkHost _host = null!;
-    private HttpClient _api = null!;
-    private int _pid;
-
-    public async ValueTask InitializeAsync()
-    {
-        _host = await OdkHost.StartAsync();
-        _api = await _host.LoginAsync();
-        var (_, project) = await SendAsync(_api, HttpMethod.Post, "projects", Json("""{"name":"auth"}"""));
-        _pid = project!["id"]!.GetValue<int>();
-    }
-
-    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
-
     [Theory]
     [InlineData("GET", "users/current")]
     [InlineData("GET", "projects")]
@@ -39,7 +25,7 @@ public sealed class AuthenticationAnswerTests : IAsyncLifetime
     [InlineData("GET", "audits")]
     public async Task A_request_without_credentials_is_401_2_even_for_missing_resources(string method, string path)
     {
-        var (status, body) = await SendAsync(_host.Anonymous(), new HttpMethod(method), path.Replace("{pid}", _pid.ToString()),
+        var (status, body) = await SendAsync(Host.Anonymous(), new HttpMethod(method), path.Replace("{pid}", ProjectId.ToString()),
             method == "POST" ? Json("{}") : null);
         Assert.Equal(401, status);
         Assert.Equal(401.2, body!["code"]!.GetValue<double>());
@@ -48,18 +34,18 @@ public sealed class AuthenticationAnswerTests : IAsyncLifetime
     [Fact]
     public async Task An_unknown_bearer_token_is_401_2_and_an_unknown_route_stays_404_1()
     {
-        var client = _host.Anonymous();
+        var client = Host.Anonymous();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", new string('x', 64));
         Assert.Equal(401.2, (await SendAsync(client, HttpMethod.Get, "projects")).Body!["code"]!.GetValue<double>());
         Assert.Equal(404.1, (await SendAsync(client, HttpMethod.Get, "nothing/here")).Body!["code"]!.GetValue<double>());
-        Assert.Equal(404.1, (await SendAsync(_host.Anonymous(), HttpMethod.Get, "nothing")).Body!["code"]!.GetValue<double>());
+        Assert.Equal(404.1, (await SendAsync(Host.Anonymous(), HttpMethod.Get, "nothing")).Body!["code"]!.GetValue<double>());
     }
 
     [Fact]
     public async Task The_anonymous_endpoints_answer_without_credentials()
     {
-        Assert.Equal(200, (await SendAsync(_host.Anonymous(), HttpMethod.Get, "config/public")).Status);
-        var (status, body) = await SendAsync(_host.Anonymous(), HttpMethod.Post, "sessions", Json("{}"));
+        Assert.Equal(200, (await SendAsync(Host.Anonymous(), HttpMethod.Get, "config/public")).Status);
+        var (status, body) = await SendAsync(Host.Anonymous(), HttpMethod.Post, "sessions", Json("{}"));
         Assert.Equal(400.3, body!["code"]!.GetValue<double>());
         Assert.Equal(400, status);
     }
@@ -67,11 +53,11 @@ public sealed class AuthenticationAnswerTests : IAsyncLifetime
     [Fact]
     public async Task OpenRosa_endpoints_answer_the_missing_credentials_in_xml_after_the_header_check()
     {
-        var noHeader = await SendTextAsync(_host.Anonymous(), HttpMethod.Get, $"projects/{_pid}/formList");
+        var noHeader = await SendTextAsync(Host.Anonymous(), HttpMethod.Get, $"projects/{ProjectId}/formList");
         Assert.Equal(400, noHeader.Status);
         Assert.Contains("X-OpenRosa-Version", noHeader.Text);
 
-        var (status, text) = await SendTextAsync(_host.Anonymous(), HttpMethod.Get, $"projects/{_pid}/formList",
+        var (status, text) = await SendTextAsync(Host.Anonymous(), HttpMethod.Get, $"projects/{ProjectId}/formList",
             configure: r => r.Headers.Add("X-OpenRosa-Version", "1.0"));
         Assert.Equal(401, status);
         Assert.Contains("<OpenRosaResponse", text);
@@ -80,10 +66,10 @@ public sealed class AuthenticationAnswerTests : IAsyncLifetime
     [Fact]
     public async Task A_malformed_key_path_token_is_401_and_a_well_formed_unknown_one_403()
     {
-        var malformed = await SendTextAsync(_host.Anonymous(), HttpMethod.Get, $"key/short/projects/{_pid}/formList",
+        var malformed = await SendTextAsync(Host.Anonymous(), HttpMethod.Get, $"key/short/projects/{ProjectId}/formList",
             configure: r => r.Headers.Add("X-OpenRosa-Version", "1.0"));
         Assert.Equal(401, malformed.Status);
-        var unknown = await SendTextAsync(_host.Anonymous(), HttpMethod.Get, $"key/{new string('y', 64)}/projects/{_pid}/formList",
+        var unknown = await SendTextAsync(Host.Anonymous(), HttpMethod.Get, $"key/{new string('y', 64)}/projects/{ProjectId}/formList",
             configure: r => r.Headers.Add("X-OpenRosa-Version", "1.0"));
         Assert.Equal(403, unknown.Status);
         Assert.Contains("<OpenRosaResponse", unknown.Text);
@@ -92,28 +78,28 @@ public sealed class AuthenticationAnswerTests : IAsyncLifetime
     [Fact]
     public async Task A_web_user_token_in_a_key_path_is_403_1()
     {
-        var token = _api.DefaultRequestHeaders.Authorization!.Parameter!;
-        var (status, _) = await SendAsync(_host.Anonymous(), HttpMethod.Get, $"key/{token}/projects/{_pid}/forms");
+        var token = Api.DefaultRequestHeaders.Authorization!.Parameter!;
+        var (status, _) = await SendAsync(Host.Anonymous(), HttpMethod.Get, $"key/{token}/projects/{ProjectId}/forms");
         Assert.Equal(403, status);
     }
 
     [Fact]
     public async Task An_app_user_lists_no_projects_and_has_no_current_user()
     {
-        var (_, appUser) = await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/app-users", Json("""{"displayName":"tablet"}"""));
-        var app = _host.Anonymous();
+        var (_, appUser) = await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/app-users", Json("""{"displayName":"tablet"}"""));
+        var app = Host.Anonymous();
         app.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", appUser!["token"]!.GetValue<string>());
         var (status, projects) = await SendAsync(app, HttpMethod.Get, "projects");
         Assert.Equal(200, status);
         Assert.Empty(projects!.AsArray());
         Assert.Equal(404.1, (await SendAsync(app, HttpMethod.Get, "users/current")).Body!["code"]!.GetValue<double>());
-        Assert.Equal(403.1, (await SendAsync(app, HttpMethod.Get, $"projects/{_pid}/app-users")).Body!["code"]!.GetValue<double>());
+        Assert.Equal(403.1, (await SendAsync(app, HttpMethod.Get, $"projects/{ProjectId}/app-users")).Body!["code"]!.GetValue<double>());
     }
 
     [Fact]
     public async Task Deleting_an_unknown_session_token_is_403_1()
     {
-        var (status, body) = await SendAsync(_api, HttpMethod.Delete, "sessions/" + new string('z', 64));
+        var (status, body) = await SendAsync(Api, HttpMethod.Delete, "sessions/" + new string('z', 64));
         Assert.Equal(403, status);
         Assert.Equal(403.1, body!["code"]!.GetValue<double>());
     }
@@ -121,9 +107,9 @@ public sealed class AuthenticationAnswerTests : IAsyncLifetime
     [Fact]
     public async Task A_project_id_that_is_not_a_number_is_400_11_once_authenticated()
     {
-        var (status, body) = await SendAsync(_api, HttpMethod.Get, "projects/abc");
+        var (status, body) = await SendAsync(Api, HttpMethod.Get, "projects/abc");
         Assert.Equal(400, status);
         Assert.Equal("abc", body!["details"]!["value"]!.GetValue<string>());
-        Assert.Equal(401, (await SendAsync(_host.Anonymous(), HttpMethod.Get, "projects/abc")).Status);
+        Assert.Equal(401, (await SendAsync(Host.Anonymous(), HttpMethod.Get, "projects/abc")).Status);
     }
 }

@@ -8,35 +8,25 @@ namespace OneClickSuite.Emulators.OdkCentral.Tests;
 /// ETag / If-None-Match as Central answers them: its own withEtag (lib/util/http.js) on submission lists, the
 /// OData feed, entities.csv and entity-list attachments, and Express's weak ETag on every other sent body.
 /// </summary>
-public sealed class ConditionalRequestTests : IAsyncLifetime
+public sealed class ConditionalRequestTests() : OdkProjectTests("""{"name":"etags"}""")
 {
-    private OdkHost _host = null!;
-    private HttpClient _api = null!;
-    private int _pid;
-
-    public async ValueTask InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _host = await OdkHost.StartAsync();
-        _api = await _host.LoginAsync();
-        var (_, project) = await SendAsync(_api, HttpMethod.Post, "projects", Json("""{"name":"etags"}"""));
-        _pid = project!["id"]!.GetValue<int>();
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets", Json("""{"name":"health_workers"}"""));
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/forms?publish=true", Xml(ChwForm));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets", Json("""{"name":"health_workers"}"""));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/forms?publish=true", Xml(ChwForm));
     }
-
-    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
     private async Task<(int Status, string? Etag)> GetAsync(string url, string? ifNoneMatch = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (ifNoneMatch is not null) request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
-        using var response = await _api.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Api.SendAsync(request, TestContext.Current.CancellationToken);
         return ((int)response.StatusCode, response.Headers.ETag?.ToString());
     }
 
     private async Task Submit()
     {
-        var (status, _) = await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/forms/chw_activity/submissions", Xml(Submission("uuid:" + Guid.NewGuid(), 1)));
+        var (status, _) = await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/forms/chw_activity/submissions", Xml(Submission("uuid:" + Guid.NewGuid(), 1)));
         Assert.Equal(200, status);
     }
 
@@ -48,7 +38,7 @@ public sealed class ConditionalRequestTests : IAsyncLifetime
     public async Task A_matching_If_None_Match_is_304_and_a_change_makes_it_200_again(string path, bool weak)
     {
         await Submit();
-        var url = $"projects/{_pid}/{path}";
+        var url = $"projects/{ProjectId}/{path}";
         var (status, etag) = await GetAsync(url);
         Assert.Equal(200, status);
         Assert.NotNull(etag);
@@ -57,21 +47,21 @@ public sealed class ConditionalRequestTests : IAsyncLifetime
         Assert.Equal(200, (await GetAsync(url, "\"something-else\"")).Status);
 
         await Submit();
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets/health_workers/entities", Json("""{"label":"x","data":{}}"""));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets/health_workers/entities", Json("""{"label":"x","data":{}}"""));
         Assert.Equal(200, (await GetAsync(url, etag)).Status);
     }
 
     [Fact]
     public async Task Any_other_json_answer_carries_a_weak_etag_that_makes_a_repeat_304()
     {
-        var url = $"projects/{_pid}";
+        var url = $"projects/{ProjectId}";
         var (status, etag) = await GetAsync(url);
         Assert.Equal(200, status);
         Assert.StartsWith("W/\"", etag);
         Assert.Equal(304, (await GetAsync(url, etag)).Status);
         Assert.Equal(304, (await GetAsync(url, "*")).Status);
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/app-users", Json("""{"displayName":"x"}"""));
-        Assert.Equal(200, (await GetAsync($"projects/{_pid}/app-users", etag)).Status);
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/app-users", Json("""{"displayName":"x"}"""));
+        Assert.Equal(200, (await GetAsync($"projects/{ProjectId}/app-users", etag)).Status);
     }
 
     [Fact]

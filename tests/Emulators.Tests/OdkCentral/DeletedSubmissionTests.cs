@@ -8,30 +8,22 @@ namespace OneClickSuite.Emulators.OdkCentral.Tests;
 /// Deleting and restoring submissions as central-backend v2026.2 does (lib/resources/submissions.js delete/restore,
 /// lib/model/query/submissions.js, lib/data/odata-filter.js odataExcludeDeleted).
 /// </summary>
-public sealed class DeletedSubmissionTests : IAsyncLifetime
+public sealed class DeletedSubmissionTests() : OdkProjectTests("""{"name":"deleted submissions"}""")
 {
-    private OdkHost _host = null!;
-    private HttpClient _api = null!;
     private string _form = "";
 
-    public async ValueTask InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _host = await OdkHost.StartAsync();
-        _api = await _host.LoginAsync();
-        var (_, project) = await SendAsync(_api, HttpMethod.Post, "projects", Json("""{"name":"deleted submissions"}"""));
-        var pid = project!["id"]!.GetValue<int>();
-        await SendAsync(_api, HttpMethod.Post, $"projects/{pid}/datasets", Json("""{"name":"health_workers"}"""));
-        var (status, form) = await SendAsync(_api, HttpMethod.Post, $"projects/{pid}/forms?publish=true", Xml(ChwForm));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets", Json("""{"name":"health_workers"}"""));
+        var (status, form) = await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/forms?publish=true", Xml(ChwForm));
         Assert.True(status == 200, form?.ToJsonString());
-        _form = $"projects/{pid}/forms/chw_activity";
+        _form = $"projects/{ProjectId}/forms/chw_activity";
     }
-
-    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
     private async Task<string> SubmitAsync()
     {
         var id = "uuid:" + Guid.NewGuid();
-        var (status, body) = await SendAsync(_api, HttpMethod.Post, $"{_form}/submissions", Xml(Submission(id, 2)));
+        var (status, body) = await SendAsync(Api, HttpMethod.Post, $"{_form}/submissions", Xml(Submission(id, 2)));
         Assert.True(status == 200, body?.ToJsonString());
         return id;
     }
@@ -39,7 +31,7 @@ public sealed class DeletedSubmissionTests : IAsyncLifetime
     private async Task<JsonArray> FeedAsync(string filter = "")
     {
         var url = $"{_form}.svc/Submissions" + (filter.Length == 0 ? "" : "?$filter=" + Uri.EscapeDataString(filter));
-        var (status, body) = await SendAsync(_api, HttpMethod.Get, url);
+        var (status, body) = await SendAsync(Api, HttpMethod.Get, url);
         Assert.Equal(200, status);
         return body!["value"]!.AsArray();
     }
@@ -51,20 +43,20 @@ public sealed class DeletedSubmissionTests : IAsyncLifetime
     {
         var keep = await SubmitAsync();
         var gone = await SubmitAsync();
-        var (status, body) = await SendAsync(_api, HttpMethod.Delete, $"{_form}/submissions/{gone}");
+        var (status, body) = await SendAsync(Api, HttpMethod.Delete, $"{_form}/submissions/{gone}");
         Assert.Equal(200, status);
         Assert.True(body!["success"]!.GetValue<bool>());
 
-        var (_, list) = await SendAsync(_api, HttpMethod.Get, $"{_form}/submissions");
+        var (_, list) = await SendAsync(Api, HttpMethod.Get, $"{_form}/submissions");
         Assert.False(Has(list!.AsArray(), gone, "instanceId"));
         Assert.True(Has(list.AsArray(), keep, "instanceId"));
         var feed = await FeedAsync();
         Assert.False(Has(feed, gone));
         Assert.True(Has(feed, keep));
 
-        var get = await SendAsync(_api, HttpMethod.Get, $"{_form}/submissions/{gone}");
+        var get = await SendAsync(Api, HttpMethod.Get, $"{_form}/submissions/{gone}");
         Assert.Equal(404.1, get.Body!["code"]!.GetValue<double>());
-        var again = await SendAsync(_api, HttpMethod.Delete, $"{_form}/submissions/{gone}");
+        var again = await SendAsync(Api, HttpMethod.Delete, $"{_form}/submissions/{gone}");
         Assert.Equal(404.1, again.Body!["code"]!.GetValue<double>());
     }
 
@@ -73,7 +65,7 @@ public sealed class DeletedSubmissionTests : IAsyncLifetime
     {
         var gone = await SubmitAsync();
         var live = await SubmitAsync();
-        await SendAsync(_api, HttpMethod.Delete, $"{_form}/submissions/{gone}");
+        await SendAsync(Api, HttpMethod.Delete, $"{_form}/submissions/{gone}");
 
         var deleted = await FeedAsync("__system/deletedAt ne null");
         var row = Assert.Single(deleted);
@@ -92,8 +84,8 @@ public sealed class DeletedSubmissionTests : IAsyncLifetime
     {
         var gone = await SubmitAsync();
         var live = await SubmitAsync();
-        await SendAsync(_api, HttpMethod.Delete, $"{_form}/submissions/{gone}");
-        var (_, list) = await SendAsync(_api, HttpMethod.Get, $"{_form}/submissions?deleted=true");
+        await SendAsync(Api, HttpMethod.Delete, $"{_form}/submissions/{gone}");
+        var (_, list) = await SendAsync(Api, HttpMethod.Get, $"{_form}/submissions?deleted=true");
         Assert.True(Has(list!.AsArray(), gone, "instanceId"));
         Assert.False(Has(list.AsArray(), live, "instanceId"));
     }
@@ -102,12 +94,12 @@ public sealed class DeletedSubmissionTests : IAsyncLifetime
     public async Task Restore_brings_a_deleted_submission_back_and_404s_when_it_is_not_deleted()
     {
         var id = await SubmitAsync();
-        Assert.Equal(404.1, (await SendAsync(_api, HttpMethod.Post, $"{_form}/submissions/{id}/restore")).Body!["code"]!.GetValue<double>());
-        await SendAsync(_api, HttpMethod.Delete, $"{_form}/submissions/{id}");
-        var (status, body) = await SendAsync(_api, HttpMethod.Post, $"{_form}/submissions/{id}/restore");
+        Assert.Equal(404.1, (await SendAsync(Api, HttpMethod.Post, $"{_form}/submissions/{id}/restore")).Body!["code"]!.GetValue<double>());
+        await SendAsync(Api, HttpMethod.Delete, $"{_form}/submissions/{id}");
+        var (status, body) = await SendAsync(Api, HttpMethod.Post, $"{_form}/submissions/{id}/restore");
         Assert.Equal(200, status);
         Assert.True(body!["success"]!.GetValue<bool>());
-        var (getStatus, sub) = await SendAsync(_api, HttpMethod.Get, $"{_form}/submissions/{id}");
+        var (getStatus, sub) = await SendAsync(Api, HttpMethod.Get, $"{_form}/submissions/{id}");
         Assert.Equal(200, getStatus);
         Assert.Null(sub!["deletedAt"]);
         Assert.Null(sub["updatedAt"]);
@@ -118,8 +110,8 @@ public sealed class DeletedSubmissionTests : IAsyncLifetime
     public async Task A_deleted_instance_id_cannot_be_submitted_again()
     {
         var id = await SubmitAsync();
-        await SendAsync(_api, HttpMethod.Delete, $"{_form}/submissions/{id}");
-        var (status, body) = await SendAsync(_api, HttpMethod.Post, $"{_form}/submissions", Xml(Submission(id, 2)));
+        await SendAsync(Api, HttpMethod.Delete, $"{_form}/submissions/{id}");
+        var (status, body) = await SendAsync(Api, HttpMethod.Post, $"{_form}/submissions", Xml(Submission(id, 2)));
         Assert.Equal(409, status);
         Assert.Equal(409.3, body!["code"]!.GetValue<double>());
     }

@@ -8,22 +8,12 @@ namespace OneClickSuite.Emulators.OdkCentral.Tests;
 /// Entity list and property names as Central checks them: lib/data/dataset.js validateDatasetName /
 /// validatePropertyName, lib/resources/datasets.js, lib/model/query/datasets.js createPublished*.
 /// </summary>
-public sealed class NameValidationTests : IAsyncLifetime
+public sealed class NameValidationTests() : OdkProjectTests("""{"name":"names"}""")
 {
-    private OdkHost _host = null!;
-    private HttpClient _api = null!;
-    private int _pid;
-
-    public async ValueTask InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _host = await OdkHost.StartAsync();
-        _api = await _host.LoginAsync();
-        var (_, project) = await SendAsync(_api, HttpMethod.Post, "projects", Json("""{"name":"names"}"""));
-        _pid = project!["id"]!.GetValue<int>();
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets", Json("""{"name":"people"}"""));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets", Json("""{"name":"people"}"""));
     }
-
-    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
     private static void AssertInvalidName(string reason, (int Status, JsonNode? Body) answer)
     {
@@ -44,7 +34,7 @@ public sealed class NameValidationTests : IAsyncLifetime
     public async Task An_invalid_entity_list_name_is_400_8(string json)
     {
         AssertInvalidName("This is not a valid dataset name.",
-            await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets", Json($$"""{"name":{{json}}}""")));
+            await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets", Json($$"""{"name":{{json}}}""")));
     }
 
     [Theory]
@@ -54,13 +44,13 @@ public sealed class NameValidationTests : IAsyncLifetime
     [InlineData("ns:list")]
     public async Task Letters_digits_underscores_hyphens_and_colons_make_a_valid_entity_list_name(string name)
     {
-        Assert.Equal(200, (await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets", Json($$"""{"name":"{{name}}"}"""))).Status);
+        Assert.Equal(200, (await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets", Json($$"""{"name":"{{name}}"}"""))).Status);
     }
 
     [Fact]
     public async Task A_missing_name_is_400_8_without_a_value()
     {
-        var answer = await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets", Json("{}"));
+        var answer = await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets", Json("{}"));
         AssertInvalidName("This is not a valid dataset name.", answer);
         Assert.False(answer.Body!["details"]!.AsObject().ContainsKey("value"));
     }
@@ -68,10 +58,10 @@ public sealed class NameValidationTests : IAsyncLifetime
     [Fact]
     public async Task The_same_entity_list_name_is_409_3_and_other_capitalization_409_16()
     {
-        var same = await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets", Json("""{"name":"people"}"""));
+        var same = await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets", Json("""{"name":"people"}"""));
         Assert.Equal(409.3, same.Body!["code"]!.GetValue<double>());
-        Assert.Equal(_pid, same.Body["details"]!["values"]![1]!.GetValue<int>());
-        var other = await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets", Json("""{"name":"People"}"""));
+        Assert.Equal(ProjectId, same.Body["details"]!["values"]![1]!.GetValue<int>());
+        var other = await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets", Json("""{"name":"People"}"""));
         Assert.Equal(409, other.Status);
         Assert.Equal(409.16, other.Body!["code"]!.GetValue<double>());
         Assert.Equal("people", other.Body["details"]!["current"]!.GetValue<string>());
@@ -91,7 +81,7 @@ public sealed class NameValidationTests : IAsyncLifetime
     public async Task An_invalid_property_name_is_400_8(string name)
     {
         AssertInvalidName("This is not a valid property name.",
-            await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets/people/properties", Json($$"""{"name":"{{name}}"}""")));
+            await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets/people/properties", Json($$"""{"name":"{{name}}"}""")));
     }
 
     [Theory]
@@ -101,14 +91,14 @@ public sealed class NameValidationTests : IAsyncLifetime
     [InlineData("names")]
     public async Task Dots_hyphens_and_a_leading_underscore_make_a_valid_property_name(string name)
     {
-        Assert.Equal(200, (await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets/people/properties", Json($$"""{"name":"{{name}}"}"""))).Status);
+        Assert.Equal(200, (await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets/people/properties", Json($$"""{"name":"{{name}}"}"""))).Status);
     }
 
     [Fact]
     public async Task A_property_differing_only_in_capitalization_is_409_3_naming_the_existing_one()
     {
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets/people/properties", Json("""{"name":"cadre"}"""));
-        var (status, body) = await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets/people/properties", Json("""{"name":"Cadre"}"""));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets/people/properties", Json("""{"name":"cadre"}"""));
+        var (status, body) = await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets/people/properties", Json("""{"name":"Cadre"}"""));
         Assert.Equal(409, status);
         Assert.Equal(409.3, body!["code"]!.GetValue<double>());
         Assert.Equal("cadre", body["details"]!["values"]![0]!.GetValue<string>());
@@ -117,8 +107,8 @@ public sealed class NameValidationTests : IAsyncLifetime
     [Fact]
     public async Task OData_names_of_properties_replace_characters_outside_letters_digits_and_underscore()
     {
-        await SendAsync(_api, HttpMethod.Post, $"projects/{_pid}/datasets/people/properties", Json("""{"name":"x.y"}"""));
-        var (_, dataset) = await SendAsync(_api, HttpMethod.Get, $"projects/{_pid}/datasets/people");
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets/people/properties", Json("""{"name":"x.y"}"""));
+        var (_, dataset) = await SendAsync(Api, HttpMethod.Get, $"projects/{ProjectId}/datasets/people");
         var property = Assert.Single(dataset!["properties"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "x.y");
         Assert.Equal("x_y", property!["odataName"]!.GetValue<string>());
     }

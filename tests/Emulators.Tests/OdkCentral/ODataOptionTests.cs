@@ -10,34 +10,26 @@ namespace OneClickSuite.Emulators.OdkCentral.Tests;
 /// QueryOptions.fromODataRequest(Entities)/parseSkiptoken, lib/formats/odata.js filterFields/countOnlyToOData,
 /// lib/data/entity.js streamEntityOdata, and the SQL failures of LIMIT/OFFSET (lib/util/db.js).
 /// </summary>
-public sealed class ODataOptionTests : IAsyncLifetime
+public sealed class ODataOptionTests() : OdkProjectTests("""{"name":"odata"}""")
 {
-    private OdkHost _host = null!;
-    private HttpClient _api = null!;
     private string _feed = "";
     private string _entities = "";
 
-    public async ValueTask InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _host = await OdkHost.StartAsync();
-        _api = await _host.LoginAsync();
-        var (_, project) = await SendAsync(_api, HttpMethod.Post, "projects", Json("""{"name":"odata"}"""));
-        var pid = project!["id"]!.GetValue<int>();
-        await SendAsync(_api, HttpMethod.Post, $"projects/{pid}/datasets", Json("""{"name":"health_workers"}"""));
-        await SendAsync(_api, HttpMethod.Post, $"projects/{pid}/datasets/health_workers/properties", Json("""{"name":"cadre"}"""));
-        await SendAsync(_api, HttpMethod.Post, $"projects/{pid}/forms?publish=true", Xml(ChwForm));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets", Json("""{"name":"health_workers"}"""));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets/health_workers/properties", Json("""{"name":"cadre"}"""));
+        await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/forms?publish=true", Xml(ChwForm));
         for (var i = 0; i < 3; i++)
         {
-            await SendAsync(_api, HttpMethod.Post, $"projects/{pid}/forms/chw_activity/submissions", Xml(Submission("uuid:" + Guid.NewGuid(), i)));
-            await SendAsync(_api, HttpMethod.Post, $"projects/{pid}/datasets/health_workers/entities", Json("""{"label":"W","data":{"cadre":"CHW"}}"""));
+            await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/forms/chw_activity/submissions", Xml(Submission("uuid:" + Guid.NewGuid(), i)));
+            await SendAsync(Api, HttpMethod.Post, $"projects/{ProjectId}/datasets/health_workers/entities", Json("""{"label":"W","data":{"cadre":"CHW"}}"""));
         }
-        _feed = $"projects/{pid}/forms/chw_activity.svc/Submissions";
-        _entities = $"projects/{pid}/datasets/health_workers.svc/Entities";
+        _feed = $"projects/{ProjectId}/forms/chw_activity.svc/Submissions";
+        _entities = $"projects/{ProjectId}/datasets/health_workers.svc/Entities";
     }
 
-    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
-
-    private Task<(int Status, JsonNode? Body)> Get(string url) => SendAsync(_api, HttpMethod.Get, url);
+    private Task<(int Status, JsonNode? Body)> Get(string url) => SendAsync(Api, HttpMethod.Get, url);
 
     private static string Token(string json) => "01" + Convert.ToBase64String(Encoding.UTF8.GetBytes(json));
 
@@ -136,7 +128,7 @@ public sealed class ODataOptionTests : IAsyncLifetime
     [Fact]
     public async Task Errors_of_the_metadata_document_are_written_in_xml()
     {
-        var (status, text) = await SendTextAsync(_api, HttpMethod.Get, _feed.Replace("/Submissions", "/$metadata") + "?$format=json");
+        var (status, text) = await SendTextAsync(Api, HttpMethod.Get, _feed.Replace("/Submissions", "/$metadata") + "?$format=json");
         Assert.Equal(406, status);
         Assert.Contains("<error code=\"406.1\">", text);
     }
