@@ -54,34 +54,14 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
         await odk.LinkDraftAttachmentToDatasetAsync(project.Id, "chw_activity", "health_workers.csv", Ct);
         await odk.PublishDraftAsync(project.Id, "chw_activity", ct: Ct);
 
-        var settings = new Dictionary<string, string>
-        {
-            ["ConnectionStrings:suite-db"] = suiteDb,
-            ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
-            ["Odk:BaseUrl"] = odkUrl,
-            ["Odk:Email"] = Email,
-            ["Odk:Password"] = Password,
-            ["Fineract:Password"] = "unused",
-            ["Activity:PollInterval"] = "00:00:01",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Wolverine"] = "Error",
-        };
+        var settings = OdkFlow.Settings(suiteDb, rabbit, odkUrl, Email, Password, ("Activity:PollInterval", "00:00:01"));
         await using var payroll = ServiceHost.Start<PayrollApp>(settings);
         await using var adapter = ServiceHost.Start<OdkAdapterApp>(settings);
         _ = payroll.Services;
         _ = adapter.Services;
 
         // The roster as the ODK adapter knows it: worker c1 behind its deterministic entity uuid.
-        var entity = EntityIds.ForWorker(project.Id, "c1");
-        await using (var connection = new NpgsqlConnection(suiteDb))
-        {
-            await connection.OpenAsync(Ct);
-            await using var roster = new NpgsqlCommand("""
-                INSERT INTO odk_adapter.roster_entities (worker_id, entity_uuid, revision, present, label, data, synced_revision)
-                VALUES ('c1', $1, 1, true, 'Amina c1', '{}', 1)
-                """, connection) { Parameters = { new() { Value = entity } } };
-            await roster.ExecuteNonQueryAsync(Ct);
-        }
+        var entity = await OdkFlow.KnownWorkerAsync(suiteDb, project.Id, "c1", Ct);
         var workforce = payroll.Services.GetRequiredService<Workforce.Workforce>();
         await workforce.ApplyWorkerAsync(PayrollWorld.Chw("c1"), 1, null, null, Ct);
 

@@ -61,34 +61,14 @@ public sealed class StatementFlowTest
         // Statements and queries left in the shared broker's queues by earlier tests belong to other databases.
         await PurgeAsync(rabbit, "odk-adapter.pay-statements", "payroll.pay-queries");
 
-        var settings = new Dictionary<string, string>
-        {
-            ["ConnectionStrings:suite-db"] = suiteDb,
-            ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
-            ["Odk:BaseUrl"] = odkUrl,
-            ["Odk:Email"] = Email,
-            ["Odk:Password"] = Password,
-            ["Fineract:Password"] = "unused",
-            ["Statements:PollInterval"] = "00:00:01",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Wolverine"] = "Error",
-        };
+        var settings = OdkFlow.Settings(suiteDb, rabbit, odkUrl, Email, Password, ("Statements:PollInterval", "00:00:01"));
         await using var payroll = ServiceHost.Start<PayrollApp>(settings);
         await using var adapter = ServiceHost.Start<OdkAdapterApp>(settings);
         _ = payroll.Services;
         _ = adapter.Services;
 
         // A community health worker, known to the ODK adapter behind their entity, paid for last month.
-        var entity = EntityIds.ForWorker(project.Id, "c1");
-        await using (var connection = new NpgsqlConnection(suiteDb))
-        {
-            await connection.OpenAsync(Ct);
-            await using var roster = new NpgsqlCommand("""
-                INSERT INTO odk_adapter.roster_entities (worker_id, entity_uuid, revision, present, label, data, synced_revision)
-                VALUES ('c1', $1, 1, true, 'Amina c1', '{}', 1)
-                """, connection) { Parameters = { new() { Value = entity } } };
-            await roster.ExecuteNonQueryAsync(Ct);
-        }
+        var entity = await OdkFlow.KnownWorkerAsync(suiteDb, project.Id, "c1", Ct);
         await payroll.Services.GetRequiredService<Workforce.Workforce>().ApplyWorkerAsync(PayrollWorld.Chw("c1"), 1, null, null, Ct);
         var month = DateTime.UtcNow.AddMonths(-1).ToString("yyyy-MM");
         var run = await payroll.Services.GetRequiredService<PayRunDrafting>().CreateAsync(new NewPayRun(month, null, null), PayrollWorld.Maker, Ct);
