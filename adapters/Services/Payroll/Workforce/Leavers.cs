@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OneClickSuite.Contracts;
+using OneClickSuite.Messaging;
 using OneClickSuite.Payroll.Data;
 using OneClickSuite.Payroll.PayRuns;
 using OneClickSuite.Payroll.Reconciliation;
@@ -84,19 +85,7 @@ public sealed class Leavers(IPayrollOutbox outbox, MinistryCalendar calendar, Ti
 /// </summary>
 public sealed class LeaverSweeper(Leavers leavers, IOptions<PayrollOptions> options, TimeProvider clock, ILogger<LeaverSweeper> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await leavers.CloseSettledAsync(null, stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(ex, "Closing settled leavers failed; trying again later");
-            }
-            await Task.Delay(options.Value.LeaverSweepEvery, clock, stoppingToken);
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodically.RunAsync(ct => leavers.CloseSettledAsync(null, ct), () => options.Value.LeaverSweepEvery, clock, logger,
+            "Closing settled leavers failed", stoppingToken);
 }

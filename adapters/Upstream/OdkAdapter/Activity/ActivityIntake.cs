@@ -93,21 +93,8 @@ public sealed class ActivityIntake(
 
     private readonly SemaphoreSlim _polling = new(1, 1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await PollOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(ex, "Activity intake: poll failed; next try in {Interval}", options.Value.PollInterval);
-            }
-            await Task.Delay(options.Value.PollInterval, clock, stoppingToken);
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodically.RunAsync(ct => PollOnceAsync(ct), () => options.Value.PollInterval, clock, logger, "Activity intake: poll failed", stoppingToken);
 
     /// <summary>
     /// Reads every submission changed since the cursor; answers how many were read. One poll at a time, in this
