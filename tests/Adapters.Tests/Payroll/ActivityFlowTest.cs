@@ -34,19 +34,11 @@ public sealed class ActivityFlowTest(ITestOutputHelper output)
         var pg = await PostgresServer.StartSharedAsync();
         var rabbit = await RabbitMqServer.StartSharedAsync();
         var suiteDb = await pg.CreateDatabaseAsync("activity_suite");
-        var odkDb = await pg.CreateDatabaseAsync("activity_odk");
-        await using var emulator = EmulatorHost<OneClickSuite.Emulators.OdkCentral.Infrastructure.ProblemMiddleware>.Start(origin => new Dictionary<string, string>
-        {
-            ["ConnectionStrings:odk-db"] = odkDb,
-            ["Odk:AdminEmail"] = Email,
-            ["Odk:AdminPassword"] = Password,
-            ["Odk:PublicUrl"] = origin.GetLeftPart(UriPartial.Authority),
-        });
+        await using var emulator = await OdkFlow.StartOdkAsync(pg, "activity_odk", Email, Password);
         var odkUrl = emulator.Origin;
 
         // What Bootstrap does in ODK: the project, the entity list and the published activity form.
-        var odk = new OdkClient(new HttpClient { BaseAddress = new Uri(odkUrl + "/v1/") },
-            Options.Create(new OdkOptions { BaseUrl = odkUrl, Email = Email, Password = Password }), new OdkSession());
+        var odk = OdkFlow.Client(odkUrl, Email, Password);
         var project = await odk.CreateProjectAsync("OneClickSuite", Ct);
         await odk.CreateDatasetAsync(project.Id, "health_workers", ct: Ct);
         var xform = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "adapters", "Services", "Bootstrap", "Odk", "chw_activity.xml"), Ct);

@@ -32,19 +32,11 @@ public sealed class StatementFlowTest
         var pg = await PostgresServer.StartSharedAsync();
         var rabbit = await RabbitMqServer.StartSharedAsync();
         var suiteDb = await pg.CreateDatabaseAsync("statement_suite");
-        var odkDb = await pg.CreateDatabaseAsync("statement_odk");
-        await using var emulator = EmulatorHost<OneClickSuite.Emulators.OdkCentral.Infrastructure.ProblemMiddleware>.Start(origin => new Dictionary<string, string>
-        {
-            ["ConnectionStrings:odk-db"] = odkDb,
-            ["Odk:AdminEmail"] = Email,
-            ["Odk:AdminPassword"] = Password,
-            ["Odk:PublicUrl"] = origin.GetLeftPart(UriPartial.Authority),
-        });
+        await using var emulator = await OdkFlow.StartOdkAsync(pg, "statement_odk", Email, Password);
         var odkUrl = emulator.Origin;
 
         // What Bootstrap does in ODK for statements: both entity lists and the published query form.
-        var odk = new OdkClient(new HttpClient { BaseAddress = new Uri(odkUrl + "/v1/") },
-            Options.Create(new OdkOptions { BaseUrl = odkUrl, Email = Email, Password = Password }), new OdkSession());
+        var odk = OdkFlow.Client(odkUrl, Email, Password);
         var project = await odk.CreateProjectAsync("OneClickSuite", Ct);
         await odk.CreateDatasetAsync(project.Id, "health_workers", ct: Ct);
         await odk.CreateDatasetAsync(project.Id, "pay_statements", ct: Ct);
