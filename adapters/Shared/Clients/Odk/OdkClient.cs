@@ -175,6 +175,19 @@ public sealed class OdkClient
         return new OdkSubmissionPage(submissions, OdkOData.SkipTokenOf((string?)page["@odata.nextLink"]), (int?)page["@odata.count"]);
     }
 
+    /// <summary>Every page of a form's submissions feed that <paramref name="filter"/> selects, following Central's skip tokens.</summary>
+    public async IAsyncEnumerable<IReadOnlyList<JsonObject>> GetSubmissionPagesAsync(long projectId, string xmlFormId, string? filter, int top,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default, string? select = null)
+    {
+        string? skipToken = null;
+        do
+        {
+            var page = await GetSubmissionsPageAsync(projectId, xmlFormId, filter, skipToken, top, ct, select);
+            yield return page.Submissions;
+            skipToken = page.NextSkipToken;
+        } while (skipToken is not null);
+    }
+
     /// <summary>
     /// Submits one filled-in form as XML (<c>POST .../forms/{xmlFormId}/submissions</c>): the root element carries the
     /// form id and version, <c>meta/instanceID</c> the submission's id.

@@ -145,15 +145,12 @@ public sealed class ActivityIntake(
 
         var since = await CursorAsync(settings.FormId, ct);
         var filter = since is { } at ? OdkOData.ChangedSince(at - settings.CursorOverlap) : null;
-        string? skipToken = null;
         var read = 0;
-        do
+        await foreach (var page in odk.GetSubmissionPagesAsync(projectId, settings.FormId, filter, settings.PageSize, ct))
         {
-            var page = await odk.GetSubmissionsPageAsync(projectId, settings.FormId, filter, skipToken, settings.PageSize, ct);
-            read += page.Submissions.Count;
-            await ApplyPageAsync(projectId, page.Submissions, restored: false, ct);
-            skipToken = page.NextSkipToken;
-        } while (skipToken is not null);
+            read += page.Count;
+            await ApplyPageAsync(projectId, page, restored: false, ct);
+        }
         read += await ApplyRestoresAsync(odk, projectId, ct);
         activity?.SetTag("activity.read", read);
         return read;
@@ -176,13 +173,10 @@ public sealed class ActivityIntake(
         if (withdrawn.Count == 0) return 0;
 
         var trash = new HashSet<string>(StringComparer.Ordinal);
-        string? skipToken = null;
-        do
+        await foreach (var page in odk.GetSubmissionPagesAsync(projectId, formId, OdkOData.Deleted, options.Value.PageSize, ct, select: "__id"))
         {
-            var page = await odk.GetSubmissionsPageAsync(projectId, formId, OdkOData.Deleted, skipToken, options.Value.PageSize, ct, select: "__id");
-            foreach (var row in page.Submissions) if ((string?)row["__id"] is { } id) trash.Add(id);
-            skipToken = page.NextSkipToken;
-        } while (skipToken is not null);
+            foreach (var row in page) if ((string?)row["__id"] is { } id) trash.Add(id);
+        }
 
         var applied = 0;
         foreach (var instanceId in withdrawn.Where(id => !trash.Contains(id)))

@@ -41,15 +41,12 @@ public sealed class QueryIntake(
             var odk = scope.ServiceProvider.GetRequiredService<OdkClient>();
             var since = await CursorAsync(settings.QueryFormId, ct);
             var filter = since is { } at ? OdkOData.ChangedSince(at - settings.CursorOverlap) : null;
-            string? skipToken = null;
             var read = 0;
-            do
+            await foreach (var page in odk.GetSubmissionPagesAsync(projectId, settings.QueryFormId, filter, settings.PageSize, ct))
             {
-                var page = await odk.GetSubmissionsPageAsync(projectId, settings.QueryFormId, filter, skipToken, settings.PageSize, ct);
-                read += page.Submissions.Count;
-                await ApplyPageAsync(page.Submissions, ct);
-                skipToken = page.NextSkipToken;
-            } while (skipToken is not null);
+                read += page.Count;
+                await ApplyPageAsync(page, ct);
+            }
             return read;
         }
         finally
