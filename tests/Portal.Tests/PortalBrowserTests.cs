@@ -25,9 +25,9 @@ public sealed class PortalBrowserTests(SandboxPortal suite) : IClassFixture<Sand
         var clerk = await suite.SignInAsync("clerk");
         await SandboxPortal.GotoAsync(clerk, suite.PortalUrl + "/payruns");
         // A month before the last one: the run is refused without a reason, and prepared with one.
-        var month = DateTime.UtcNow.AddMonths(-3).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
-        await clerk.Locator("#run-period input").FillAsync(month);
-        await clerk.Locator("#run-period input").PressAsync("Tab");
+        var month = DateTime.UtcNow.AddMonths(-3);
+        await FillUntilTheServerHasItAsync(clerk, "#run-period", month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+            clerk.GetByTestId("run-month"), month.ToString("MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture));
         await clerk.Locator("#create-run").ClickAsync();
         await Assertions.Expect(clerk.GetByTestId("notice")).ToContainTextAsync("state a reason");
         await clerk.Locator("#run-reason input").FillAsync("the sandbox's back pay");
@@ -228,5 +228,28 @@ public sealed class PortalBrowserTests(SandboxPortal suite) : IClassFixture<Sand
             });
         }
         await ihris.TransactionAsync(bundle);
+    }
+
+    /// <summary>
+    /// Types into a Fluent text field and waits until the page, rendered by the server, shows what it received: the
+    /// circuit takes the value on the field's change event, and a click sent before that event arrives would act on
+    /// the old value. Typed again if the server never saw it.
+    /// </summary>
+    private static async Task FillUntilTheServerHasItAsync(IPage page, string field, string value, ILocator echo, string expected)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.Locator($"{field} input").FillAsync(value);
+            await page.Locator($"{field} input").PressAsync("Tab");
+            try
+            {
+                await Assertions.Expect(echo).ToContainTextAsync(expected, new() { Timeout = 5_000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 3)
+            {
+                Console.WriteLine($"{field}: the server did not receive '{value}' yet; typing it again");
+            }
+        }
     }
 }

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.FluentUI.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using OneClickSuite.Contracts;
 using OneClickSuite.Clients;
 using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Clients.Odk;
@@ -19,6 +21,7 @@ var builder = WebApplication.CreateBuilder(args);
 // (Blazor's script, Fluent UI's) from there too. Published output carries them itself, and then this does nothing.
 builder.WebHost.UseStaticWebAssets();
 builder.AddServiceDefaults();
+builder.Services.TryAddSingleton(MinistryCalendar.FromId(builder.Configuration[MinistryCalendar.Setting]));
 builder.AddDemo();
 // The demo registers the clients it needs; the portal reads Fineract (a worker's account) and ODK (links) too.
 if (!builder.Services.Any(s => s.ServiceType == typeof(FineractClient))) builder.AddFineractClient();
