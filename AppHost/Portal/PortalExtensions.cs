@@ -43,7 +43,7 @@ public static class PortalExtensions
         var demoHere = mode == SuiteMode.Sandbox || (mode == SuiteMode.Full && builder.ExecutionContext.IsRunMode);
         portal.WithEnvironment("Portal__Demo__Enabled", demoHere ? "true" : "false");
         if (demoHere) portal.WithDemoCommand(builder);
-        return portal;
+        return portal.AnnounceWhenReady();
     }
 
     /// <summary>The dashboard's "Run the demo" command, authenticated with the generated <c>portal-demo-key</c>.</summary>
