@@ -54,7 +54,7 @@ main() {
 
   stop() {
     kill "$credentials" 2> /dev/null || true
-    /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" stop > /dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+    ERL_ZFLAGS="-start_epmd false" /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODENAME" stop > /dev/null 2>&1 || kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     epmd -port "$ERL_EPMD_PORT" -kill > /dev/null 2>&1 || true
   }
@@ -66,10 +66,20 @@ main() {
 
   "$server" &
   pid=$!
+  # Whatever ends this script (TERM runs the trap above; a KILL runs nothing), the node and its epmd end with it: a
+  # guard in a session of its own waits for the script to go, then stops the node if it still runs and then epmd,
+  # which Erlang starts as a daemon that would otherwise outlive the sandbox.
+  setsid bash -c '
+    while kill -0 "$1" 2> /dev/null; do sleep 1; done
+    if kill -0 "$2" 2> /dev/null; then ERL_ZFLAGS="-start_epmd false" /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$3" stop > /dev/null 2>&1 || kill "$2" 2> /dev/null; fi
+    for _ in $(seq 1 60); do kill -0 "$2" 2> /dev/null || break; sleep 1; done
+    epmd -port "$4" -kill > /dev/null 2>&1 || true
+  ' rabbitmq-guard "$$" "$pid" "$RABBITMQ_NODENAME" "$ERL_EPMD_PORT" < /dev/null > /dev/null 2>&1 &
   # The administrator is set from the node's own environment (os:getenv in an eval), so the password is neither on a
   # command line nor in a file; it holds on every start, so a changed parameter just works.
   (
-    ctl=(/usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$RABBITMQ_NODENAME")
+    # A command-line tool starts epmd when none runs: never let one started late bring it back after a stop.
+    ctl=(env ERL_ZFLAGS="-start_epmd false" /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$RABBITMQ_NODENAME")
     for _ in $(seq 1 90); do
       kill -0 "$pid" 2> /dev/null || exit 0
       "${ctl[@]}" await_startup --timeout 5 > /dev/null 2>&1 && break

@@ -45,6 +45,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process is null || _process.HasExited;
 
+    /// <summary>The script's own process id (its server runs as a child of it).</summary>
+    public int? Id => _process?.Id;
+
     /// <summary>Asks the server to stop (SIGTERM, as the orchestrator does) and waits for it.</summary>
     public async Task StopAsync(TimeSpan timeout)
     {
