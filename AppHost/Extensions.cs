@@ -40,7 +40,7 @@ public static class SuiteExtensions
     }
 
     /// <summary>Bootstrap: everything a service gets, and what only seeding needs.</summary>
-    public static IResourceBuilder<ProjectResource> WithUpstreamToSeed(this IResourceBuilder<ProjectResource> bootstrap, UpstreamSystem upstream)
+    public static IResourceBuilder<IDotNetService> WithUpstreamToSeed(this IResourceBuilder<IDotNetService> bootstrap, UpstreamSystem upstream)
     {
         foreach (var (key, value) in upstream.BootstrapSettings) bootstrap.WithEnvironment($"Bootstrap__{key}", value);
         return bootstrap.WithUpstream(upstream);
@@ -50,18 +50,18 @@ public static class SuiteExtensions
     /// A suite service (an adapter, an emulator, the portal): one HTTP endpoint whose port the orchestrator picks,
     /// and readiness through ServiceDefaults' <c>/health</c>.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> AddSuiteService<TProject>(this IDistributedApplicationBuilder builder, string name)
+    public static IResourceBuilder<IDotNetService> AddSuiteService<TProject>(this IDistributedApplicationBuilder builder, string name)
         where TProject : IProjectMetadata, new() =>
-        builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true)
-            .WithHttpEndpoint(name: "http")
+        builder.AddDotNetService<TProject>(name)
+            .WithServiceHttpEndpoint()
             .WithHttpHealthCheck("/health", endpointName: "http");
 
     /// <summary>
     /// A service of the suite: its tables in the suite database, its messages through RabbitMQ, started once the
     /// databases exist and bootstrap has seeded the upstream systems it relies on.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithSuiteState(this IResourceBuilder<ProjectResource> service,
-        SuiteInfrastructure infra, IResourceBuilder<ProjectResource> bootstrap) =>
+    public static IResourceBuilder<IDotNetService> WithSuiteState(this IResourceBuilder<IDotNetService> service,
+        SuiteInfrastructure infra, IResourceBuilder<IDotNetService> bootstrap) =>
         service.WithSuiteDatabase(infra)
             .WithSuiteIdentity(infra)
             .WithEnvironment("ConnectionStrings__rabbitmq", infra.BrokerConnectionString(service.Resource.Name))
@@ -73,7 +73,7 @@ public static class SuiteExtensions
     /// The key to sign or verify who is acting between the suite's services, and the ministry's calendar they all
     /// count dates in.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithSuiteIdentity(this IResourceBuilder<ProjectResource> service, SuiteInfrastructure infra) =>
+    public static IResourceBuilder<IDotNetService> WithSuiteIdentity(this IResourceBuilder<IDotNetService> service, SuiteInfrastructure infra) =>
         service.WithEnvironment("Suite__Identity__SigningKey", infra.SigningKey)
             .WithEnvironment("Suite__TimeZone", infra.TimeZone);
 
@@ -81,7 +81,7 @@ public static class SuiteExtensions
     /// The suite database as this service's own role (owning its schema and nothing else), with the pool it may use
     /// (<see cref="ConnectionBudget.SuiteService"/>).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithSuiteDatabase(this IResourceBuilder<ProjectResource> service, SuiteInfrastructure infra) =>
+    public static IResourceBuilder<IDotNetService> WithSuiteDatabase(this IResourceBuilder<IDotNetService> service, SuiteInfrastructure infra) =>
         service.WithEnvironment("ConnectionStrings__suite-db", infra.ServiceConnectionString(service.Resource.Name, ConnectionBudget.SuiteService))
             .WithReferenceRelationship(infra.Database(SuiteDatabases.Suite).Resource)
             .WaitForCompletion(infra.DatabaseSetup);
@@ -90,9 +90,9 @@ public static class SuiteExtensions
     /// A one-shot program (setup, seeding): runs to completion; others WaitForCompletion on it. Once deployed it stays up
     /// after succeeding (<c>OneShot:StayUp</c>): Container Apps restart every container that exits, even with 0.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> AddOneShot<TProject>(this IDistributedApplicationBuilder builder, string name)
+    public static IResourceBuilder<IDotNetService> AddOneShot<TProject>(this IDistributedApplicationBuilder builder, string name)
         where TProject : IProjectMetadata, new() =>
-        builder.AddProject<TProject>(name, options => options.ExcludeLaunchProfile = true)
+        builder.AddDotNetService<TProject>(name)
             .WithEnvironment("OneShot__StayUp", builder.ExecutionContext.IsPublishMode ? "true" : "false");
 
     /// <summary>

@@ -32,7 +32,7 @@ public sealed class SuiteInfrastructure
     /// <summary>The PostgreSQL container of full mode, which the upstream containers connect to by host and port.</summary>
     public IResourceBuilder<PostgresServerResource>? PostgresContainer { get; init; }
     public required IResourceBuilder<IResourceWithConnectionString> Messaging { get; init; }
-    public required IResourceBuilder<ProjectResource> DatabaseSetup { get; init; }
+    public required IResourceBuilder<IDotNetService> DatabaseSetup { get; init; }
     public required IReadOnlyDictionary<SuiteDatabase, IResourceBuilder<IResourceWithConnectionString>> Databases { get; init; }
     /// <summary>
     /// The key the portal signs forwarded identities with and every service verifies them with (parameter

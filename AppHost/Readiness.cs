@@ -14,7 +14,7 @@ public static class Readiness
     /// <summary>The start of the line written when the suite is ready.</summary>
     public const string ReadyLine = "OneClickSuite is ready";
 
-    public static IResourceBuilder<ProjectResource> AnnounceWhenReady(this IResourceBuilder<ProjectResource> portal)
+    public static IResourceBuilder<IDotNetService> AnnounceWhenReady(this IResourceBuilder<IDotNetService> portal)
     {
         var builder = portal.ApplicationBuilder;
         if (!builder.ExecutionContext.IsRunMode) return portal;

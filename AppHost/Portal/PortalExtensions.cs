@@ -10,8 +10,8 @@ public static class PortalExtensions
     /// <summary>The portal's users: a name, a role, and a generated password the evaluator reads in the dashboard.</summary>
     public static readonly (string Name, string Role)[] Users = [("viewer", "viewer"), ("clerk", "clerk"), ("approver", "approver")];
 
-    public static IResourceBuilder<ProjectResource> AddPortal(this IDistributedApplicationBuilder builder, SuiteMode mode, SuiteInfrastructure infra,
-        IEnumerable<IResourceBuilder<ProjectResource>> suiteServices, params UpstreamSystem[] upstreams)
+    public static IResourceBuilder<IDotNetService> AddPortal(this IDistributedApplicationBuilder builder, SuiteMode mode, SuiteInfrastructure infra,
+        IEnumerable<IResourceBuilder<IDotNetService>> suiteServices, params UpstreamSystem[] upstreams)
     {
         var portal = builder.AddSuiteService<Projects.Portal>("portal")
             .WithSuiteDatabase(infra)
@@ -47,7 +47,7 @@ public static class PortalExtensions
     }
 
     /// <summary>The dashboard's "Run the demo" command, authenticated with the generated <c>portal-demo-key</c>.</summary>
-    private static void WithDemoCommand(this IResourceBuilder<ProjectResource> portal, IDistributedApplicationBuilder builder)
+    private static void WithDemoCommand(this IResourceBuilder<IDotNetService> portal, IDistributedApplicationBuilder builder)
     {
         var demoKey = builder.AddSecret("portal-demo-key");
         portal.WithEnvironment("Portal__DemoKey", demoKey)

@@ -9,7 +9,7 @@ public static class EmulatorExtensions
     /// An emulator under the resource name of the system it stands for: its state in that system's own database,
     /// started once the databases exist, with the fault switch as dashboard commands.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> AddEmulator<TProject>(this IDistributedApplicationBuilder builder, string name,
+    public static IResourceBuilder<IDotNetService> AddEmulator<TProject>(this IDistributedApplicationBuilder builder, string name,
         SuiteInfrastructure infra, SuiteDatabase database, string displayText)
         where TProject : IProjectMetadata, new() =>
         builder.AddSuiteService<TProject>(name)
@@ -21,7 +21,7 @@ public static class EmulatorExtensions
             .WithFaultCommands();
 
     /// <summary>Dashboard commands that switch the emulator's fault injection (its admin endpoint /_emulator/faults).</summary>
-    public static IResourceBuilder<ProjectResource> WithFaultCommands(this IResourceBuilder<ProjectResource> emulator)
+    public static IResourceBuilder<IDotNetService> WithFaultCommands(this IResourceBuilder<IDotNetService> emulator)
     {
         const string path = "/_emulator/faults";
         emulator.WithHttpCommand(path, "Faults: fail 20% of calls", commandName: "faults-error",
