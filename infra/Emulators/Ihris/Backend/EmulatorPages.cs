@@ -248,7 +248,8 @@ public static class EmulatorPages
         (role["location"] as JsonArray ?? []).Select(l => ReferenceId(l, "Location")).OfType<string>();
 
     private static string Job(JsonNode role) =>
-        string.Join(", ", (role["code"] as JsonArray ?? []).Select(c => Display(c?["coding"]?[0]) ?? Str(c?["text"])).OfType<string>());
+        string.Join(", ", (role["code"] as JsonArray ?? [])
+            .Select(c => Str(c?["coding"]?[0]?["display"]) ?? Str(c?["text"]) ?? Str(c?["coding"]?[0]?["code"])).OfType<string>());
 
     private static bool Ended(JsonNode role) =>
         Str(role["period"]?["end"]) is { } end && DateTimeOffset.TryParse(end, out var at) && at < DateTimeOffset.UtcNow;

@@ -198,8 +198,9 @@ public static class EmulatorPages
                          f.project_id, f.xml_form_id, a.display_name AS submitter
                   FROM odk.submissions s JOIN odk.forms f ON f.id = s.form_id LEFT JOIN odk.actors a ON a.id = s.submitter_id
                   {{tail}}) s
-            LEFT JOIN LATERAL (SELECT s.odata::jsonb->>'worker' AS selected) w ON true
-            LEFT JOIN odk.entities e ON w.selected ~ '^[0-9a-fA-F-]{36}$' AND e.uuid = w.selected::uuid
+            LEFT JOIN LATERAL (SELECT CASE WHEN s.odata::jsonb->>'worker' ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+                                      THEN (s.odata::jsonb->>'worker')::uuid END AS selected) w ON true
+            LEFT JOIN odk.entities e ON e.uuid = w.selected
             ORDER BY s.created_at DESC, s.id DESC
             """, connection);
         if (parameter is not null) command.Parameters.Add(new NpgsqlParameter { Value = parameter });
