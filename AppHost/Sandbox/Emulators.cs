@@ -17,8 +17,35 @@ public static class EmulatorExtensions
             .WithEnvironment($"ConnectionStrings__{database.ResourceName}", infra.OwnerConnectionString(database, ConnectionBudget.Emulator))
             .WithReferenceRelationship(infra.Database(database).Resource)
             .WaitForCompletion(infra.DatabaseSetup)
+            // The dashboard's link opens the emulator's own page at its root URL.
             .WithUrlForEndpoint("http", url => url.DisplayText = displayText)
-            .WithFaultCommands();
+            .WithFaultCommands()
+            .WithEmulatorLinks(builder, name);
+
+    /// <summary>
+    /// Each emulator's page links a worker to their records on the others: it learns their root URLs as
+    /// <c>Emulator:Links:{Ihris|Odk|Fineract}</c>, wired both ways as each emulator joins the graph.
+    /// </summary>
+    private static IResourceBuilder<ProjectResource> WithEmulatorLinks(this IResourceBuilder<ProjectResource> emulator,
+        IDistributedApplicationBuilder builder, string name)
+    {
+        var key = name switch
+        {
+            "ihris" => "Ihris",
+            "odk-central" => "Odk",
+            "fineract" => "Fineract",
+            _ => throw new ArgumentException($"{name} is not an emulated system", nameof(name)),
+        };
+        foreach (var other in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            if (other.Annotations.OfType<EmulatorLinkAnnotation>().FirstOrDefault() is not { } link) continue;
+            emulator.WithEnvironment($"Emulator__Links__{link.Key}", other.GetEndpoint("http"));
+            builder.CreateResourceBuilder(other).WithEnvironment($"Emulator__Links__{key}", emulator.GetEndpoint("http"));
+        }
+        return emulator.WithAnnotation(new EmulatorLinkAnnotation(key));
+    }
+
+    private sealed record EmulatorLinkAnnotation(string Key) : IResourceAnnotation;
 
     /// <summary>Dashboard commands that switch the emulator's fault injection (its admin endpoint /_emulator/faults).</summary>
     public static IResourceBuilder<IDotNetService> WithFaultCommands(this IResourceBuilder<IDotNetService> emulator)

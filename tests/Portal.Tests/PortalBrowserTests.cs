@@ -15,7 +15,7 @@ namespace OneClickSuite.Portal.Tests;
 /// The portal as people use it, in Chromium, against the running sandbox graph: maker–checker on a real pay run, the
 /// money arriving, a quarantined record replayed after its fix, and the one-click demo. Every page is photographed.
 /// </summary>
-public sealed class PortalBrowserTests(SandboxPortal suite) : IClassFixture<SandboxPortal>
+public sealed partial class PortalBrowserTests(SandboxPortal suite) : IClassFixture<SandboxPortal>
 {
     private static readonly Regex Refusal = new("Refused", RegexOptions.IgnoreCase);
 

@@ -5,6 +5,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddEmulatorDatabase("fineract-default");
 builder.AddEmulatorFaults();
+builder.AddEmulatorPages();
 
 builder.Services.AddSingleton(new RouteTable(
     Clients.Routes().Concat(Savings.Routes()).Concat(SavingsSearch.Routes()).Concat(Transfers.Routes()).Concat(Reference.Routes())));
@@ -24,6 +25,8 @@ await Schema.SeedAdministratorAsync(app.Services.GetRequiredService<Npgsql.Npgsq
 
 app.UseEmulatorFaults("/fineract-provider/api");
 app.MapDefaultEndpoints();
+// The emulator's own pages, outside Fineract's context path (/fineract-provider): no upstream route is hidden.
+app.MapEmulatorPages();
 
 // Spring Boot actuator health, no login needed.
 var up = Results.Json(new { status = "UP" });

@@ -11,6 +11,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddEmulatorDatabase("hapi-db");
 builder.AddEmulatorFaults();
+builder.AddEmulatorPages();
 
 var options = builder.Configuration.GetSection(IhrisOptions.Section).Get<IhrisOptions>() ?? new IhrisOptions();
 builder.Services.Configure<IhrisOptions>(builder.Configuration.GetSection(IhrisOptions.Section));
@@ -38,6 +39,8 @@ app.UseFhirErrors();
 app.UseIhrisBackend();
 app.MapDefaultEndpoints();
 app.MapFhirEndpoints();
+// The emulator's own pages on the backend port: GET / (where iHRIS serves its front end) and /_emulator/...
+app.MapEmulatorPages();
 
 app.Run();
 

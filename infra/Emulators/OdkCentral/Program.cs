@@ -9,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddEmulatorDatabase("odk-db");
 builder.AddEmulatorFaults();
+builder.AddEmulatorPages();
 builder.Services.AddHttpClient("pyxform", client => client.Timeout = TimeSpan.FromSeconds(60));
 
 var app = builder.Build();
@@ -35,6 +36,8 @@ app.MapEntityEndpoints();
 app.MapSubmissionEndpoints();
 app.MapAuditEndpoints();
 app.MapFallbacks();
+// The emulator's own pages, outside /v1 (where Central's nginx serves its front end): no API route is hidden.
+app.MapEmulatorPages();
 app.MapDefaultEndpoints();
 
 app.Run();

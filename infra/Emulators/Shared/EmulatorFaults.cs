@@ -73,7 +73,8 @@ public static class EmulatorFaults
 
     /// <summary>
     /// Applies faults to requests under the given path prefixes (the upstream API surface only, never health or admin
-    /// endpoints) and maps the admin endpoint <c>/_emulator/faults</c> (GET, PUT, DELETE).
+    /// endpoints, nor the emulator's own pages) and maps the admin endpoint <c>/_emulator/faults</c> (GET, PUT, DELETE)
+    /// and the pages' form endpoint <c>/_emulator/faults/form</c> (POST).
     /// </summary>
     public static WebApplication UseEmulatorFaults(this WebApplication app, params string[] apiPathPrefixes)
     {
@@ -134,6 +135,7 @@ public static class EmulatorFaults
             logger.LogWarning("Faults off");
             return Results.Ok(FaultSettings.Off);
         });
+        EmulatorPage.MapFaultForm(app, faultSwitch, logger);
         return app;
     }
 }

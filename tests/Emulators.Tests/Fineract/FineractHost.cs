@@ -52,6 +52,10 @@ public sealed class FineractHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A client of the emulator's own pages (root URL, no API headers), as a browser would be.</summary>
+    public HttpClient NewBrowser(bool followRedirects = true) =>
+        _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = followRedirects });
+
     public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
 
     public static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");

@@ -54,6 +54,10 @@ public sealed class OdkHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A client of the emulator's own pages (root URL), as a browser would be.</summary>
+    public HttpClient NewBrowser(bool followRedirects = true) =>
+        _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = followRedirects });
+
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");

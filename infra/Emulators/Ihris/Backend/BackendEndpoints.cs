@@ -20,6 +20,9 @@ public static partial class BackendEndpoints
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>iHRIS</title></head>" +
         "<body><noscript>iHRIS needs JavaScript.</noscript><div id=\"app\"></div></body></html>");
 
+    /// <summary>The placeholder front end, as an endpoint result (what any method on an unrouted path gets).</summary>
+    internal static IResult IndexPage() => Results.Bytes(IndexHtml, "text/html; charset=UTF-8");
+
     // config/operationOutcomes.js
     private const string NotLoggedIn = """{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"forbidden","diagnostics":"Not logged in"}]}""";
 

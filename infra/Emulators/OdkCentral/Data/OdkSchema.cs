@@ -192,5 +192,8 @@ public static class OdkSchema
         ALTER TABLE odk.submission_defs ADD COLUMN IF NOT EXISTS device_id text;
         ALTER TABLE odk.submission_defs ADD COLUMN IF NOT EXISTS user_agent text;
         ALTER TABLE odk.submission_defs ADD COLUMN IF NOT EXISTS instance_name text;
+
+        -- The emulator's own worker page finds a worker's entities by their worker_id property.
+        CREATE INDEX IF NOT EXISTS entities_worker_id ON odk.entities ((data->>'worker_id'));
         """;
 }

@@ -1,0 +1,48 @@
+namespace OneClickSuite.AppHost.Tests;
+
+/// <summary>The sandbox's emulators open on their own pages, which link a worker's records across the three.</summary>
+public class EmulatorLinkTests
+{
+    private static readonly (string Resource, string Key)[] Emulators = [("ihris", "Ihris"), ("odk-central", "Odk"), ("fineract", "Fineract")];
+
+    [Fact]
+    public async Task Each_emulator_knows_the_root_urls_of_the_other_two()
+    {
+        await using var model = await AppModel.CreateAsync("sandbox");
+        foreach (var (resource, key) in Emulators)
+        {
+            var environment = await model.EnvironmentAsync(model.Resource(resource));
+            Assert.False(environment.ContainsKey($"Emulator__Links__{key}"), $"{resource} links to itself");
+            foreach (var (other, otherKey) in Emulators.Where(e => e.Resource != resource))
+            {
+                Assert.True(environment.TryGetValue($"Emulator__Links__{otherKey}", out var value), $"{resource} has no link to {other}");
+                Assert.Equal($"{{{other}.bindings.http.url}}", Assert.IsAssignableFrom<IManifestExpressionProvider>(value).ValueExpression);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_portal_opens_the_emulators_at_their_root_page()
+    {
+        await using var model = await AppModel.CreateAsync("sandbox");
+        var portal = await model.EnvironmentAsync(model.Resource("portal"));
+        foreach (var (resource, key) in Emulators)
+        {
+            // The portal's Overview links to the http endpoint itself: the emulator's page at "/".
+            Assert.Equal($"{{{resource}.bindings.http.url}}", Assert.IsAssignableFrom<IManifestExpressionProvider>(portal[$"Portal__Links__{key}"]).ValueExpression);
+        }
+    }
+
+    [Theory]
+    [InlineData("full")]
+    [InlineData("external")]
+    public async Task Only_the_sandbox_has_emulator_links(string mode)
+    {
+        await using var model = await AppModel.CreateAsync(mode);
+        foreach (var resource in model.Resources)
+        {
+            var environment = await model.EnvironmentAsync(resource);
+            Assert.DoesNotContain(environment.Keys, k => k.StartsWith("Emulator__Links__", StringComparison.Ordinal));
+        }
+    }
+}
