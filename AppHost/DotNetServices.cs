@@ -46,7 +46,9 @@ public static class DotNetServices
             .WithEnvironment("DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION", "true")
             .WithEnvironment("LOGGING__CONSOLE__FORMATTEROPTIONS__TIMESTAMPFORMAT", "yyyy-MM-ddTHH:mm:ss.fffffff ")
             .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)
-            .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName);
+            .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
+            // On an evaluator's machine a dozen programs share a few cores: one small GC heap each, not one per core.
+            .WithEnvironment("DOTNET_gcServer", "0");
         if (!runsDirectly) process.WithArgs(output);
         return process;
     }

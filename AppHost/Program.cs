@@ -23,7 +23,8 @@ var bootstrap = builder.AddOneShot<Projects.Bootstrap>("bootstrap")
     .WithUpstreamToSeed(odk)
     .WithUpstreamToSeed(ihris);
 
-// ── The suite's own services: thin adapters and payroll, talking only through RabbitMQ, state in suite-db ──
+// ── The suite's own services: thin adapters and payroll, talking only through RabbitMQ (so they start side by side),
+//    state in suite-db ──
 var ihrisAdapter = builder.AddSuiteService<Projects.IhrisAdapter>("ihris-adapter")
     .WithSuiteState(infra, bootstrap)
     .WithUpstream(ihris);
@@ -35,10 +36,7 @@ var odkAdapter = builder.AddSuiteService<Projects.OdkAdapter>("odk-adapter")
     .WithUpstream(odk);
 var payroll = builder.AddSuiteService<Projects.Payroll>("payroll")
     .WithSuiteState(infra, bootstrap)
-    .WithUpstream(fineract) // read-only: reconciliation against Fineract's transactions
-    .WaitFor(ihrisAdapter)
-    .WaitFor(fineractAdapter)
-    .WaitFor(odkAdapter);
+    .WithUpstream(fineract); // read-only: reconciliation against Fineract's transactions
 
 // ── Portal: the suite's front door for evaluators and payroll staff, and the one-click demo ──
 builder.AddPortal(mode, infra, [payroll, ihrisAdapter, fineractAdapter, odkAdapter], fineract, odk, ihris);

@@ -26,10 +26,11 @@ public static class PortalExtensions
                 .WithEnvironment($"Portal__Users__{name}__Role", role);
         }
 
-        // Service discovery for Payroll and the adapters, whose APIs and read views the portal uses: it starts after them.
+        // Service discovery for Payroll and the adapters, whose APIs and read views the portal uses. It starts beside
+        // them, not after them: nothing it does at start needs them, and a page whose service is not up says so.
         foreach (var service in suiteServices)
         {
-            portal.WithReference(service).WaitFor(service);
+            portal.WithReference(service);
         }
         foreach (var upstream in upstreams)
         {

@@ -26,7 +26,7 @@ public static class EmulatorExtensions
     /// Each emulator's page links a worker to their records on the others: it learns their root URLs as
     /// <c>Emulator:Links:{Ihris|Odk|Fineract}</c>, wired both ways as each emulator joins the graph.
     /// </summary>
-    private static IResourceBuilder<ProjectResource> WithEmulatorLinks(this IResourceBuilder<ProjectResource> emulator,
+    private static IResourceBuilder<IDotNetService> WithEmulatorLinks(this IResourceBuilder<IDotNetService> emulator,
         IDistributedApplicationBuilder builder, string name)
     {
         var key = name switch
@@ -36,7 +36,7 @@ public static class EmulatorExtensions
             "fineract" => "Fineract",
             _ => throw new ArgumentException($"{name} is not an emulated system", nameof(name)),
         };
-        foreach (var other in builder.Resources.OfType<ProjectResource>().ToList())
+        foreach (var other in builder.Resources.OfType<IDotNetService>().ToList())
         {
             if (other.Annotations.OfType<EmulatorLinkAnnotation>().FirstOrDefault() is not { } link) continue;
             emulator.WithEnvironment($"Emulator__Links__{link.Key}", other.GetEndpoint("http"));

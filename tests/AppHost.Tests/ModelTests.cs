@@ -23,10 +23,25 @@ public class ModelTests
     {
         await using var model = await AppModel.CreateAsync("sandbox");
         foreach (var name in new[] { "fineract", "odk-central", "ihris" })
-            Assert.IsType<ProjectResource>(model.Resource(name));
+            Assert.IsType<DotNetServiceProcess>(model.Resource(name));
         foreach (var name in Infrastructure) model.Resource(name);
         Assert.IsAssignableFrom<ExecutableResource>(model.Resource("postgres"));
         Assert.IsAssignableFrom<ExecutableResource>(model.Resource("rabbitmq"));
+    }
+
+    [Fact]
+    public async Task Run_mode_starts_every_program_of_the_suite_from_its_build_output_not_through_dotnet_run()
+    {
+        await using var model = await AppModel.CreateAsync("sandbox");
+        var programs = model.Resources.OfType<IDotNetService>().ToList();
+        Assert.Equal(["bootstrap", "db-setup", "fineract", "fineract-adapter", "ihris", "ihris-adapter", "odk-adapter", "odk-central", "payroll", "portal"],
+            programs.Select(p => p.Name).Order(StringComparer.Ordinal));
+        foreach (var program in programs)
+        {
+            var process = Assert.IsType<DotNetServiceProcess>(program);
+            Assert.NotEqual("dotnet", process.Command);
+            Assert.True(File.Exists(process.Command), $"{program.Name}: {process.Command} is not a built program");
+        }
     }
 
     [Fact]
@@ -279,7 +294,7 @@ public class ModelTests
         var baseUrlKey = new Dictionary<string, string> { ["Ihris"] = "FhirUrl", ["Fineract"] = "BaseUrl", ["Odk"] = "BaseUrl" };
         foreach (var (name, section) in upstreamOf)
         {
-            var service = Assert.IsType<ProjectResource>(model.Resource(name));
+            var service = Assert.IsType<DotNetServiceProcess>(model.Resource(name));
             var environment = await model.EnvironmentAsync(service);
             Assert.True(environment.ContainsKey("ConnectionStrings__suite-db"), $"{name} has no suite-db");
             Assert.True(environment.ContainsKey("ConnectionStrings__rabbitmq"), $"{name} has no rabbitmq");

@@ -53,7 +53,7 @@ public class FineractSystemTests
     {
         await using var integration = Integration.Create(SuiteMode.Sandbox);
         var system = integration.Builder.AddFineractSystem(SuiteMode.Sandbox, integration.Infra);
-        var emulator = integration.Resource<ProjectResource>("fineract");
+        var emulator = integration.Resource<DotNetServiceProcess>("fineract");
         Assert.Empty(integration.Builder.Resources.OfType<ContainerResource>());
         var environment = await integration.EnvironmentAsync("fineract");
         Assert.Equal(FineractResource.UpstreamDefaultPassword, environment["Fineract__SeedPassword"]);

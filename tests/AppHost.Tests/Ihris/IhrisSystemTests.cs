@@ -39,7 +39,7 @@ public class IhrisSystemTests
     {
         await using var integration = Integration.Create(SuiteMode.Sandbox);
         var system = integration.Builder.AddIhrisSystem(SuiteMode.Sandbox, integration.Infra);
-        var emulator = integration.Resource<ProjectResource>("ihris");
+        var emulator = integration.Resource<DotNetServiceProcess>("ihris");
         Assert.Single(emulator.Annotations.OfType<EndpointAnnotation>(), e => e.Name == "fhir");
         // The emulator listens on that port itself: Aspire leaves an endpoint with its own variable out of ASPNETCORE_URLS.
         Assert.Equal("{ihris.bindings.fhir.targetPort}", Integration.Manifest((await integration.EnvironmentAsync("ihris"))["Ihris__FhirPort"]));
