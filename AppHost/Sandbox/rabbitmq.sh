@@ -66,15 +66,16 @@ main() {
 
   "$server" &
   pid=$!
-  # Whatever ends this script (TERM runs the trap above; a KILL runs nothing), the node and its epmd end with it: a
-  # guard in a session of its own waits for the script to go, then stops the node if it still runs and then epmd,
-  # which Erlang starts as a daemon that would otherwise outlive the sandbox.
-  setsid bash -c '
+  # Whatever ends this script (TERM runs the trap above; a KILL runs nothing; an orchestrator may kill the script and
+  # everything under it at once), the node and its epmd end with it: a guard, detached from this script's process
+  # tree and session, waits for the script to go, then stops the node if it still runs and then epmd, which Erlang
+  # starts as a daemon that would otherwise outlive the sandbox.
+  ( setsid bash -c '
     while kill -0 "$1" 2> /dev/null; do sleep 1; done
     if kill -0 "$2" 2> /dev/null; then ERL_ZFLAGS="-start_epmd false" /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$3" stop > /dev/null 2>&1 || kill "$2" 2> /dev/null; fi
     for _ in $(seq 1 60); do kill -0 "$2" 2> /dev/null || break; sleep 1; done
     epmd -port "$4" -kill > /dev/null 2>&1 || true
-  ' rabbitmq-guard "$$" "$pid" "$RABBITMQ_NODENAME" "$ERL_EPMD_PORT" < /dev/null > /dev/null 2>&1 &
+  ' rabbitmq-guard "$$" "$pid" "$RABBITMQ_NODENAME" "$ERL_EPMD_PORT" < /dev/null > /dev/null 2>&1 & )
   # The administrator is set from the node's own environment (os:getenv in an eval), so the password is neither on a
   # command line nor in a file; it holds on every start, so a changed parameter just works.
   (

@@ -13,6 +13,7 @@ public class SandboxStopTests
     [Theory]
     [InlineData("TERM")]
     [InlineData("KILL")]
+    [InlineData("KILL-TREE")]
     public async Task The_broker_and_its_epmd_end_with_the_script(string signal)
     {
         var amqpPort = ServerProcess.FreePort();
@@ -33,8 +34,13 @@ public class SandboxStopTests
             Assert.True(await EventuallyAsync(() => Listening(amqpPort), TimeSpan.FromSeconds(120)), $"RabbitMQ never listened:\n{broker.Output}");
             Assert.True(Listening(epmdPort), "the node's epmd is not on the port it was given");
 
-            // Only the script: what the orchestrator stops. The node and epmd are its children or daemons.
-            Process.Start("kill", [$"-{signal}", broker.Id!.Value.ToString()])!.WaitForExit();
+            // The script, as the orchestrator stops it: asked to (TERM), killed (KILL), or killed with every process
+            // under it (KILL-TREE). The node is its child; epmd is a daemon of the node's.
+            var victims = signal == "KILL-TREE" ? TreeOf(broker.Id!.Value) : [broker.Id!.Value];
+            foreach (var pid in victims)
+            {
+                Process.Start("kill", [signal == "TERM" ? "-TERM" : "-KILL", pid.ToString()])!.WaitForExit();
+            }
 
             Assert.True(await EventuallyAsync(() => !Listening(amqpPort), TimeSpan.FromSeconds(90)), $"RabbitMQ still runs after {signal}");
             Assert.True(await EventuallyAsync(() => !Listening(epmdPort), TimeSpan.FromSeconds(90)), $"epmd still runs after {signal}");
@@ -47,6 +53,27 @@ public class SandboxStopTests
             broker.Kill();
             try { Directory.Delete(baseDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>A process and all its descendants, read from /proc.</summary>
+    private static List<int> TreeOf(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        var tree = new List<int> { root };
+        for (var i = 0; i < tree.Count; i++) tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
+        return tree;
     }
 
     private static bool Listening(int port)
