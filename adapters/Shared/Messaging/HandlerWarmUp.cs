@@ -5,10 +5,10 @@ using Wolverine.Runtime;
 namespace OneClickSuite.Messaging;
 
 /// <summary>
-/// Resolves every message handler when the service starts. The handlers are pre-generated types
-/// (<see cref="GeneratedHandlers"/>), so this only looks them up and builds them (milliseconds); a type that is
-/// missing from the service (the generated code was not regenerated after a change) fails the start here, not at
-/// the first message of that type.
+/// Builds every message handler when the service starts. The handlers are pre-generated types
+/// (<see cref="GeneratedHandlers"/>), so this only looks them up and constructs them (milliseconds). Wolverine's own
+/// start already refuses a missing type in Static mode; this also makes a handler whose constructor cannot be
+/// satisfied fail the start, not the first message of its type.
 /// </summary>
 internal sealed class HandlerWarmUp(IWolverineRuntime runtime, ILogger<HandlerWarmUp> logger) : IHostedService
 {
