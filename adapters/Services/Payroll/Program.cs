@@ -28,7 +28,10 @@ builder.Services.AddHostedService<LeaverSweeper>();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
-await PayrollDatabase.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
+if (!GeneratedHandlers.Generating)
+{
+    await PayrollDatabase.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
+}
 
 app.UseAuthentication();
 app.UseAuthorization();
@@ -38,7 +41,8 @@ app.MapDeadLetterEndpoints();
 app.MapPayRuns();
 app.MapWorkers();
 app.MapStatements();
-app.Run();
+// `codegen write` (pre-generated message handlers) or the service.
+return await app.RunWithCommandsAsync(args);
 
 /// <summary>Marker for hosting this service in tests (<c>WebApplicationFactory&lt;PayrollApp&gt;</c>).</summary>
 public sealed class PayrollApp;

@@ -9,6 +9,7 @@ using OneClickSuite.Contracts;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Wolverine;
+using JasperFx.CodeGeneration;
 using JasperFx.CodeGeneration.Model;
 using Wolverine.ErrorHandling;
 using Wolverine.Postgresql;
@@ -35,10 +36,12 @@ public static class SuiteMessaging
         this IHostApplicationBuilder builder, string serviceName, Action<SuiteMessagingOptions>? configure = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
+        // `codegen write` builds the host without starting it, so nothing connects: it needs no server and no settings.
+        var generating = GeneratedHandlers.Generating;
         var database = builder.Configuration.GetConnectionString(DatabaseConnectionName)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{DatabaseConnectionName} is not set.");
+            ?? (generating ? "Host=localhost" : throw new InvalidOperationException($"ConnectionStrings:{DatabaseConnectionName} is not set."));
         var broker = builder.Configuration.GetConnectionString(BrokerConnectionName)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{BrokerConnectionName} is not set.");
+            ?? (generating ? "amqp://localhost/" : throw new InvalidOperationException($"ConnectionStrings:{BrokerConnectionName} is not set."));
         var schema = SchemaName(serviceName);
         // Handlers live in the calling service's assembly; the entry assembly may be a test host.
         var handlers = Assembly.GetCallingAssembly();
@@ -51,8 +54,10 @@ public static class SuiteMessaging
         {
             options.ServiceName = serviceName;
             options.ApplicationAssembly = handlers;
-            // Handler adapters are generated and compiled at start-up (no pre-generated code to keep in step).
-            options.UseRuntimeCompilation();
+            // Handler adapters are generated ahead of time (`codegen write`, see GeneratedHandlers) and compiled into
+            // the service, so no compiler is loaded at run time; a missing type fails the start (HandlerWarmUp).
+            options.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
+            options.CodeGeneration.GeneratedCodeOutputPath = GeneratedHandlers.OutputPath(builder.Configuration, handlers);
             // Typed HttpClients (the upstream clients) are built by a factory, so handlers get them from the container.
             options.ServiceLocationPolicy = ServiceLocationPolicy.AlwaysAllowed;
 

@@ -29,12 +29,16 @@ builder.Services.AddOpenTelemetry()
 Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
 var app = builder.Build();
-await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EnrolmentStore.Ddl);
+if (!GeneratedHandlers.Generating)
+{
+    await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EnrolmentStore.Ddl);
+}
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();
-app.Run();
+// `codegen write` (pre-generated message handlers) or the service.
+return await app.RunWithCommandsAsync(args);
 
 /// <summary>Marker for hosting this service in tests (<c>WebApplicationFactory&lt;FineractAdapterApp&gt;</c>).</summary>
 public sealed class FineractAdapterApp;

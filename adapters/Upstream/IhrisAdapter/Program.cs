@@ -38,7 +38,8 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();
 app.MapRosterEndpoints();
-app.Run();
+// `codegen write` (pre-generated message handlers) or the service.
+return await app.RunWithCommandsAsync(args);
 
 /// <summary>Marker for hosting this service in tests (<c>WebApplicationFactory&lt;IhrisAdapterApp&gt;</c>).</summary>
 public sealed class IhrisAdapterApp;

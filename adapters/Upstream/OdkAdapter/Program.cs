@@ -31,7 +31,10 @@ Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
 
 var app = builder.Build();
 // Both tables exist before anything reads them (the activity tables were once created by the first poll only).
-await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EntityListStore.Ddl + ActivityIntake.Ddl + StatementOptions.Ddl);
+if (!GeneratedHandlers.Generating)
+{
+    await app.Services.GetRequiredService<SuiteDatabase>().MigrateAsync(EntityListStore.Ddl + ActivityIntake.Ddl + StatementOptions.Ddl);
+}
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
@@ -47,7 +50,8 @@ app.MapGet("/roster/entities/pending", async (SuiteDatabase database, Cancellati
         FROM "{database.Schema}".roster_entities WHERE revision > synced_revision ORDER BY next_attempt_at
         """));
 }).RequireSuitePolicy(SuiteIdentity.Read);
-app.Run();
+// `codegen write` (pre-generated message handlers) or the service.
+return await app.RunWithCommandsAsync(args);
 
 /// <summary>Marker for hosting this service in tests (<c>WebApplicationFactory&lt;OdkAdapterApp&gt;</c>).</summary>
 public sealed class OdkAdapterApp;
