@@ -7,6 +7,9 @@ namespace OneClickSuite.FineractAdapter.Enrolment;
 /// <summary>Wolverine handler: every roster event converges the worker's Fineract client and account on its snapshot.</summary>
 public sealed class RosterEventsHandler(WorkerEnrolment enrolment, EnrolmentSlots slots, ILogger<RosterEventsHandler> logger)
 {
+    /// <summary>How long one roster batch may take before Wolverine cancels it.</summary>
+    public const int BatchTimeoutSeconds = 3600;
+
     public Task Handle(WorkerRegisteredV1 message, CancellationToken ct) => enrolment.ApplyAsync(message, ct);
 
     public Task Handle(WorkerChangedV1 message, CancellationToken ct) => enrolment.ApplyAsync(message, ct);
@@ -21,8 +24,12 @@ public sealed class RosterEventsHandler(WorkerEnrolment enrolment, EnrolmentSlot
     /// whose enrolment fails is handed on as its own single event (a cascaded message on this service's durable local
     /// queue), where it gets the retries with backoff and, if it keeps failing, the dead letter it would have had
     /// alone; the rest of the batch is not held up. A crash part-way redelivers the batch: the workers already
-    /// enrolled are skipped by their revision and their links are published then.
+    /// enrolled are skipped by their revision and their links are published then. A batch may take minutes: its workers
+    /// share the enrolment slots with every other batch being handled, so Wolverine's default execution timeout (60 s)
+    /// cancelled whole batches of a bulk load on a busy machine and dead-lettered them with most workers not enrolled.
+    /// Each call to Fineract keeps its own timeout.
     /// </summary>
+    [Wolverine.Attributes.MessageTimeout(BatchTimeoutSeconds)]
     public async Task<OutgoingMessages> Handle(RosterBatchV1 batch, CancellationToken ct)
     {
         var failed = new ConcurrentQueue<IRosterEvent>();
