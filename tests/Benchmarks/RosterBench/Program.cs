@@ -209,7 +209,7 @@ try
     {
         Console.WriteLine($"    {what,-52} {coreSeconds,8:F1} {coreSeconds * 1000 / workers,15:F2}");
     }
-    var suiteCost = rows.Where(r => r.What.Contains("adapter", StringComparison.Ordinal)).Sum(r => r.CoreSeconds);
+    var suiteCost = rows.Where(r => r.What.Contains("adapter", StringComparison.OrdinalIgnoreCase)).Sum(r => r.CoreSeconds);
     Console.WriteLine($"    {"the adapters with their PostgreSQL",-52} {suiteCost,8:F1} {suiteCost * 1000 / workers,15:F2}");
     Console.WriteLine($"    {"the emulators with their PostgreSQL",-52} {emulatorsCpu + pgByClient.GetValueOrDefault("ihris-emulator") + pgByClient.GetValueOrDefault("fineract-emulator") + pgByClient.GetValueOrDefault("odk-emulator"),8:F1} " +
                       $"{(emulatorsCpu + pgByClient.GetValueOrDefault("ihris-emulator") + pgByClient.GetValueOrDefault("fineract-emulator") + pgByClient.GetValueOrDefault("odk-emulator")) * 1000 / workers,15:F2}");
@@ -240,6 +240,19 @@ try
     Console.WriteLine($"incremental: {renamed.Count} renames written to iHRIS in {written.TotalSeconds:F2} s; visible in Fineract after " +
                       $"{fineractRenamed.Value.TotalSeconds:F1} s, in ODK after {odkRenamed.Value.TotalSeconds:F1} s (poll interval 1 s)");
     Console.WriteLine($"  stages: {await Progress.StagesAsync(suiteDb, renamed.Select(Roster.WorkerId).ToArray(), renameStart, ct)}");
+
+    // What each adapter costs with nothing to do (its polls, Wolverine's durability agent, health checks): the part of
+    // its CPU in the sync that does not depend on the number of workers.
+    SampleAll();
+    var idleBefore = adapters.Select(a => a.CpuSeconds).ToArray();
+    var idleClock = Stopwatch.StartNew();
+    await Task.Delay(TimeSpan.FromSeconds(10), ct);
+    SampleAll();
+    Console.WriteLine("idle, nothing to sync (10 s): " + string.Join(", ", adapters.Select((a, i) =>
+    {
+        var perSecond = (a.CpuSeconds - idleBefore[i]) / idleClock.Elapsed.TotalSeconds;
+        return $"{a.Name} {perSecond * 1000:F0} core-ms/s (over the sync: {perSecond * converged.TotalSeconds * 1000 / workers:F2} core-ms/worker)";
+    })));
 }
 catch (OperationCanceledException) when (budget.IsCancellationRequested)
 {
@@ -249,7 +262,7 @@ catch (OperationCanceledException) when (budget.IsCancellationRequested)
     exitCode = 2;
 }
 SampleAll();
-Console.WriteLine("memory (peak resident set): " + string.Join(", ", adapters.Select(a => $"{a.Name} {a.PeakWorkingSetMiB:N0} MiB")) +
+Console.WriteLine("memory (peak resident set): " + string.Join(", ", adapters.Select(a => $"{a.Name} {a.PeakWorkingSetMiB:N0} MiB (at start {a.StartWorkingSetMiB:N0})")) +
                   $"; the three emulators and the benchmark in one process {peak.WorkingSetMiB:N0} MiB");
 Console.WriteLine($"total run time {total.Elapsed.TotalSeconds:F0} s");
 return exitCode;
