@@ -37,7 +37,6 @@ public sealed class WorkerEnrolment(
     public async Task ApplyAsync(IRosterEvent message, CancellationToken ct, bool publishLink = true)
     {
         var worker = message.Worker;
-        using var slot = await slots.TakeAsync(ct);
         using var activity = EnrolmentTelemetry.Source.StartActivity("fineract enrol worker");
         activity?.SetTag("worker.id", worker.WorkerId);
         activity?.SetTag("worker.revision", message.Revision);
@@ -50,6 +49,9 @@ public sealed class WorkerEnrolment(
         {
             await tx.Connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtext(@id))",
                 new { id = AdvisoryLocks.FineractEnrolment + worker.WorkerId }, tx.Transaction, cancellationToken: ct));
+            // The slot only once the lock is held: a group of a batch holds its workers' locks while it waits for
+            // slots, so an event waiting for one of those locks must not sit on a slot meanwhile.
+            using var slot = await slots.TakeAsync(ct);
             var known = await tx.Connection.QuerySingleOrDefaultAsync<WorkerAccount>($"""
                 {SelectAccounts} WHERE worker_id = @id
                 """, new { id = worker.WorkerId }, tx.Transaction);
@@ -95,7 +97,8 @@ public sealed class WorkerEnrolment(
             .ToList();
         var ids = events.Select(m => m.Worker.WorkerId).ToArray();
         await using var tx = await outbox.BeginAsync(ct);
-        // The same per-worker locks as a single event takes.
+        // The same per-worker locks as a single event takes, all of them before any slot (a single event, too, takes
+        // its slot only once it holds its lock): whoever holds a slot waits for no lock, so slots always come free.
         await tx.Connection.ExecuteAsync(new CommandDefinition(
             "SELECT pg_advisory_xact_lock(hashtext(@prefix || id)) FROM unnest(@ids) WITH ORDINALITY AS w(id, n) ORDER BY n",
             new { ids, prefix = AdvisoryLocks.FineractEnrolment }, tx.Transaction, cancellationToken: ct));
@@ -237,12 +240,13 @@ public sealed class WorkerEnrolment(
     /// </summary>
     public async Task CloseAsync(WorkerPayClosedV1 closed, CancellationToken ct)
     {
-        using var slot = await slots.TakeAsync(ct);
         using var activity = EnrolmentTelemetry.Source.StartActivity("fineract close leaver");
         activity?.SetTag("worker.id", closed.WorkerId);
         await using var tx = await outbox.BeginAsync(ct);
         await tx.Connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtext(@id))",
             new { id = AdvisoryLocks.FineractEnrolment + closed.WorkerId }, tx.Transaction, cancellationToken: ct));
+        // Lock first, then the slot (see ApplyAsync).
+        using var slot = await slots.TakeAsync(ct);
         await tx.Connection.ExecuteAsync(new CommandDefinition($"""
             INSERT INTO "{database.Schema}".pay_closures (worker_id, roster_revision) VALUES (@id, @revision)
             ON CONFLICT (worker_id) DO UPDATE SET roster_revision = GREATEST(pay_closures.roster_revision, excluded.roster_revision), closed_at = now()
