@@ -17,6 +17,9 @@ var workers = Option("--workers", 10_000);
 var changes = Option("--changes", 100);
 var timeout = TimeSpan.FromMinutes(Option("--timeout", 20));
 var rawSeconds = Option("--raw-seconds", 10);
+// Extra environment for every adapter process (e.g. --adapter-env DOTNET_gcServer=0), for experiments.
+var adapterEnvironment = args.Select((a, i) => (a, i)).Where(p => p.a == "--adapter-env" && p.i + 1 < args.Length)
+    .Select(p => args[p.i + 1].Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
 const int RawClients = 16;
 const string Password = "Bench-password-1";
 const string AdminEmail = "admin@bench.test";
@@ -112,7 +115,7 @@ foreach (var db in new[] { fineractDb, odkDb })
 }
 
 var rabbit = await rabbitStart;
-Dictionary<string, string> AdapterSettings(string section, string baseUrl) => new()
+Dictionary<string, string> AdapterSettings(string section, string baseUrl) => new(adapterEnvironment)
 {
     ["ConnectionStrings:suite-db"] = Named(suiteDb, $"{section.ToLowerInvariant()}-adapter"),
     ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
@@ -213,6 +216,11 @@ try
     Console.WriteLine($"    {"the adapters with their PostgreSQL",-52} {suiteCost,8:F1} {suiteCost * 1000 / workers,15:F2}");
     Console.WriteLine($"    {"the emulators with their PostgreSQL",-52} {emulatorsCpu + pgByClient.GetValueOrDefault("ihris-emulator") + pgByClient.GetValueOrDefault("fineract-emulator") + pgByClient.GetValueOrDefault("odk-emulator"),8:F1} " +
                       $"{(emulatorsCpu + pgByClient.GetValueOrDefault("ihris-emulator") + pgByClient.GetValueOrDefault("fineract-emulator") + pgByClient.GetValueOrDefault("odk-emulator")) * 1000 / workers,15:F2}");
+    // The sync cannot beat the machine: at these costs per worker, its cores allow at most this share of the raw rate.
+    var syncCost = rows.Where(r => !r.What.StartsWith("other", StringComparison.Ordinal)).Sum(r => r.CoreSeconds) * 1000 / workers;
+    var rawCost = rawFineractCost.ProcessMs + rawFineractCost.PostgresMs("fineract-emulator");
+    Console.WriteLine($"    everything of this benchmark: {syncCost:F2} core-ms per worker against {rawCost:F2} per raw Fineract client: " +
+                      $"with the CPU alone deciding, the sync reaches at most {rawCost / syncCost:F2} of the raw rate");
     Console.WriteLine($"    raw phases, for comparison (emulator and its client in one process + the emulator's PostgreSQL): " +
                       $"Fineract {rawFineractCost.ProcessMs:F2} + {rawFineractCost.PostgresMs("fineract-emulator"):F2} core-ms per client; " +
                       $"ODK {rawOdkCost.ProcessMs:F2} + {rawOdkCost.PostgresMs("odk-emulator"):F2} core-ms per entity");
