@@ -62,4 +62,16 @@ public sealed class DeadLetterTests(RosterSuite suite)
         Assert.Equal("Healthy", await strictHttp.GetStringAsync("/health", Ct));
         await AssertMatchesRosterAsync(suite);
     }
+
+    [Fact]
+    public void A_roster_batch_may_run_longer_than_Wolverines_default_execution_timeout()
+    {
+        // Sixteen batches of 500 share the enrolment slots: on a busy machine one takes minutes. Wolverine's default (60 s)
+        // cancelled them part-way and dead-lettered them with most of their workers not enrolled.
+        var handlers = (Wolverine.Runtime.Handlers.HandlerGraph?)suite.FineractAdapter.Services.GetService(typeof(Wolverine.Runtime.Handlers.HandlerGraph));
+        Assert.NotNull(handlers);
+        var chain = handlers.ChainFor(typeof(OneClickSuite.Contracts.RosterBatchV1));
+        Assert.NotNull(chain);
+        Assert.True(chain.ExecutionTimeoutInSeconds >= 600, $"RosterBatchV1 times out after {chain.ExecutionTimeoutInSeconds?.ToString() ?? "the default"} s");
+    }
 }

@@ -25,6 +25,9 @@ public sealed class AdapterProcess : IAsyncDisposable
 
     public double PeakWorkingSetMiB => _peakBytes / 1024d / 1024d;
 
+    /// <summary>Resident memory once the adapter answered /alive, before it had any work: its floor.</summary>
+    public double StartWorkingSetMiB { get; private set; }
+
     public double CpuSeconds { get; private set; }
 
     /// <summary>Starts adapters/<paramref name="name"/> (built in this benchmark's configuration) and waits until it answers /alive.</summary>
@@ -69,7 +72,12 @@ public sealed class AdapterProcess : IAsyncDisposable
             try
             {
                 using var alive = await http.GetAsync(url + "/alive", ct);
-                if (alive.IsSuccessStatusCode) return adapter;
+                if (alive.IsSuccessStatusCode)
+                {
+                    process.Refresh();
+                    adapter.StartWorkingSetMiB = process.WorkingSet64 / 1024d / 1024d;
+                    return adapter;
+                }
             }
             catch (HttpRequestException)
             {

@@ -17,6 +17,9 @@ var workers = Option("--workers", 10_000);
 var changes = Option("--changes", 100);
 var timeout = TimeSpan.FromMinutes(Option("--timeout", 20));
 var rawSeconds = Option("--raw-seconds", 10);
+// Extra environment for every adapter process (e.g. --adapter-env DOTNET_gcServer=0), for experiments.
+var adapterEnvironment = args.Select((a, i) => (a, i)).Where(p => p.a == "--adapter-env" && p.i + 1 < args.Length)
+    .Select(p => args[p.i + 1].Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
 const int RawClients = 16;
 const string Password = "Bench-password-1";
 const string AdminEmail = "admin@bench.test";
@@ -28,6 +31,9 @@ var peak = new MemoryPeak();
 Console.WriteLine($"roster sync benchmark: {workers:N0} workers, {changes:N0} changes, {Environment.ProcessorCount} cores, timeout {timeout.TotalMinutes:F0} min");
 
 var pg = await PostgresServer.StartSharedAsync();
+// Which statements cost PostgreSQL what (a restart of the benchmark's own server loads pg_stat_statements).
+var statements = await StatementCosts.EnableAsync(pg);
+var backends = new PostgresBackends(pg.ConnectionString);
 var rabbitStart = RabbitMqServer.StartSharedAsync();
 var fineractDb = await pg.CreateDatabaseAsync("bench_fineract");
 var odkDb = await pg.CreateDatabaseAsync("bench_odk");
@@ -36,19 +42,19 @@ var suiteDb = await pg.CreateDatabaseAsync("bench_suite");
 
 var fineractHost = EmulatorHost<FineractEmulator>.Start(_ => new Dictionary<string, string>
 {
-    ["ConnectionStrings:fineract-default"] = fineractDb,
+    ["ConnectionStrings:fineract-default"] = Named(fineractDb, "fineract-emulator"),
     ["Fineract:SeedPassword"] = Password,
 });
 var odkHost = EmulatorHost<OdkEmulator>.Start(origin => new Dictionary<string, string>
 {
-    ["ConnectionStrings:odk-db"] = odkDb,
+    ["ConnectionStrings:odk-db"] = Named(odkDb, "odk-emulator"),
     ["Odk:AdminEmail"] = AdminEmail,
     ["Odk:AdminPassword"] = Password,
     ["Odk:PublicUrl"] = origin.GetLeftPart(UriPartial.Authority),
 });
 var ihrisHost = EmulatorHost<IhrisEmulator>.Start(_ => new Dictionary<string, string>
 {
-    ["ConnectionStrings:hapi-db"] = hapiDb,
+    ["ConnectionStrings:hapi-db"] = Named(hapiDb, "ihris-emulator"),
 });
 // In process the emulator serves its HAPI surface under /hapi/fhir (no second port).
 var ihrisFhir = ihrisHost.Origin + "/hapi/fhir";
@@ -77,7 +83,7 @@ Console.WriteLine($"iHRIS load: {workers:N0} practitioners + roles + salaries in
                   $"({workers / clock.Elapsed.TotalSeconds:N0} workers/s, bundles of ~500 entries, 4 in parallel)");
 
 // Raw emulator throughput right before the sync, one emulator at a time, with the calls the adapters make.
-var rawFineract = await RawRate(rawSeconds, RawClients, async (client, n) =>
+var rawFineractCost = await CostOf(async () => await RawRate(rawSeconds, RawClients, async (client, n) =>
 {
     await fineract.CreateClientAsync(new NewFineractClient
     {
@@ -85,16 +91,18 @@ var rawFineract = await RawRate(rawSeconds, RawClients, async (client, n) =>
         ActivationDate = DateOnly.FromDateTime(DateTime.UtcNow), SavingsProductId = productId,
     }, ct: ct);
     return 1;
-}, ct);
+}, ct));
+var rawFineract = rawFineractCost.Rate;
 Console.WriteLine($"raw Fineract: {rawFineract:N0} clients (with savingsProductId) created/s, {RawClients} clients, {rawSeconds} s");
 const int RawBulk = 500;
-var rawOdk = await RawRate(rawSeconds, RawClients, async (_, _) =>
+var rawOdkCost = await CostOf(async () => await RawRate(rawSeconds, RawClients, async (_, _) =>
 {
     var entities = Enumerable.Range(0, RawBulk).Select(k => new OdkNewEntity(Guid.NewGuid().ToString(), $"Raw {k}",
         new Dictionary<string, string> { ["worker_id"] = $"raw-{k}", ["employee_number"] = "EMP-0", ["facility"] = "Kawempe HC IV", ["cadre"] = "Nurse", ["phone"] = "+256700000000" })).ToList();
     await odk.CreateEntitiesAsync(project.Id, "raw_bench", entities, "raw.csv", ct);
     return RawBulk;
-}, ct);
+}, ct));
+var rawOdk = rawOdkCost.Rate;
 Console.WriteLine($"raw ODK: {rawOdk:N0} entities created/s (bulk of {RawBulk}, the adapter's batch size), {RawClients} clients, {rawSeconds} s");
 // The raw phase filled the emulators' tables faster than autovacuum analyses them; fresh statistics keep the
 // progress queries below on their indexes instead of scanning (they cost a quarter of a core otherwise).
@@ -107,10 +115,12 @@ foreach (var db in new[] { fineractDb, odkDb })
 }
 
 var rabbit = await rabbitStart;
-Dictionary<string, string> AdapterSettings(string section, string baseUrl) => new()
+Dictionary<string, string> AdapterSettings(string section, string baseUrl) => new(adapterEnvironment)
 {
-    ["ConnectionStrings:suite-db"] = suiteDb,
+    ["ConnectionStrings:suite-db"] = Named(suiteDb, $"{section.ToLowerInvariant()}-adapter"),
     ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
+    // The services verify who acts on their endpoints; the benchmark calls none, but they refuse to start without a key.
+    [Microsoft.Extensions.Hosting.SuiteIdentity.SigningKeySetting] = TestIdentity.SigningKey,
     [$"{section}:BaseUrl"] = baseUrl,
     ["Ihris:FhirUrl"] = ihrisFhir,
     [$"{section}:Username"] = "mifos",
@@ -119,13 +129,14 @@ Dictionary<string, string> AdapterSettings(string section, string baseUrl) => ne
     ["Ihris:PollInterval"] = "00:00:01",
     // The activity form is not published here (only the roster is measured), so its poll's 404 is expected.
     ["Logging:LogLevel:OneClickSuite.OdkAdapter.Activities"] = "Error",
+    ["Logging:LogLevel:OneClickSuite.OdkAdapter.Statements"] = "Error",
     // The iHRIS adapter only publishes; Wolverine warns that it found no handlers.
     ["Logging:LogLevel:Wolverine.Configuration.HandlerDiscovery"] = "Error",
     // One line per roster sync that published something: how many workers it read, full or changes only.
     ["Logging:LogLevel:OneClickSuite.IhrisAdapter.Roster.RosterSync"] = "Information",
 };
 
-var progress = new Progress(fineractDb, odkDb);
+var progress = new Progress(Named(fineractDb, "bench"), Named(odkDb, "bench"));
 var exitCode = 0;
 // Each adapter in its own process, as Aspire runs them, so its memory and CPU are its own; the emulators stay here.
 await using var fineractAdapter = await AdapterProcess.StartAsync("FineractAdapter", AdapterSettings("Fineract", fineractHost.Origin), ct);
@@ -143,8 +154,10 @@ void SampleAll()
 SampleAll();
 var cpuAtStart = adapters.Select(a => a.CpuSeconds).Append(peak.CpuSeconds).ToArray();
 var machineAtStart = MachineCpu.Read();
-var postgresAtStart = MachineCpu.OfProcesses("postgres");
-var rabbitAtStart = MachineCpu.OfProcesses("beam.smp");
+var postgresAtStart = OwnServers.CpuSeconds("postgres");
+var rabbitAtStart = OwnServers.CpuSeconds("beam.smp");
+await backends.StartAsync(ct);
+if (statements) await StatementCosts.ResetAsync(pg.ConnectionString);
 try
 {
     TimeSpan? fineractDone = null, odkDone = null;
@@ -153,6 +166,7 @@ try
     {
         await Task.Delay(1000, ct);
         SampleAll();
+        await backends.SampleAsync(ct);
         var (enrolled, entities) = await progress.SyncedAsync(ct);
         if (enrolled >= workers) fineractDone ??= clock.Elapsed;
         if (entities >= workers) odkDone ??= clock.Elapsed;
@@ -163,6 +177,7 @@ try
         }
     }
     SampleAll();
+    await backends.SampleAsync(ct);
     var converged = Max(fineractDone.Value, odkDone.Value);
     var fineractRate = workers / fineractDone.Value.TotalSeconds;
     var odkRate = workers / odkDone.Value.TotalSeconds;
@@ -172,13 +187,48 @@ try
     Console.WriteLine($"  ODK: all entities after {odkDone.Value.TotalSeconds:F1} s = {odkRate:N0}/s, ratio to raw {odkRate / rawOdk:F3}");
     Console.WriteLine($"  stages: {await Progress.StagesAsync(suiteDb, null, syncStart, ct)}");
     var (busy, idle) = MachineCpu.Read() - machineAtStart;
-    var postgres = MachineCpu.OfProcesses("postgres") - postgresAtStart;
-    var rabbitCpu = MachineCpu.OfProcesses("beam.smp") - rabbitAtStart;
+    var postgres = OwnServers.CpuSeconds("postgres") - postgresAtStart;
+    var rabbitCpu = OwnServers.CpuSeconds("beam.smp") - rabbitAtStart;
     var known = adapters.Select((a, i) => a.CpuSeconds - cpuAtStart[i]).Sum() + peak.CpuSeconds - cpuAtStart[^1] + postgres + rabbitCpu;
-    Console.WriteLine($"  CPU during the sync, core-seconds ({Environment.ProcessorCount} cores): " +
-                      string.Join(", ", adapters.Select((a, i) => $"{a.Name} {a.CpuSeconds - cpuAtStart[i]:F0}")) +
-                      $", emulators + benchmark {peak.CpuSeconds - cpuAtStart[^1]:F0}, PostgreSQL {postgres:F0}, RabbitMQ {rabbitCpu:F0}, " +
-                      $"other {busy - known:F0}; idle {idle:F0}");
+    var pgByClient = backends.ByClient();
+    var emulatorsCpu = peak.CpuSeconds - cpuAtStart[^1];
+    var rows = new List<(string What, double CoreSeconds)>();
+    rows.AddRange(adapters.Select((a, i) => ($"{a.Name} (process)", a.CpuSeconds - cpuAtStart[i])));
+    rows.Add(("emulators + benchmark (one process)", emulatorsCpu));
+    foreach (var client in new[] { "ihris-adapter", "fineract-adapter", "odk-adapter", "ihris-emulator", "fineract-emulator", "odk-emulator", "bench" })
+    {
+        rows.Add(($"PostgreSQL for {client}", pgByClient.GetValueOrDefault(client)));
+    }
+    var pgNamed = rows.Where(r => r.What.StartsWith("PostgreSQL", StringComparison.Ordinal)).Sum(r => r.CoreSeconds);
+    var pgBackground = pgByClient.Where(c => !rows.Any(r => r.What == $"PostgreSQL for {c.Key}")).Sum(c => c.Value);
+    rows.Add(("PostgreSQL background (autovacuum, checkpoints, WAL)", pgBackground));
+    rows.Add(("PostgreSQL unattributed (backends that ended)", Math.Max(0, postgres - pgNamed - pgBackground)));
+    rows.Add(("RabbitMQ", rabbitCpu));
+    rows.Add(("other processes on the machine", busy - known));
+    var syncSeconds = converged.TotalSeconds;
+    Console.WriteLine($"  CPU during the sync ({syncSeconds:F0} s, {Environment.ProcessorCount} cores = {syncSeconds * Environment.ProcessorCount:F0} core-seconds; idle {idle:F0}):");
+    Console.WriteLine($"    {"",-52} {"core-s",8} {"core-ms/worker",15}");
+    foreach (var (what, coreSeconds) in rows)
+    {
+        Console.WriteLine($"    {what,-52} {coreSeconds,8:F1} {coreSeconds * 1000 / workers,15:F2}");
+    }
+    var suiteCost = rows.Where(r => r.What.Contains("adapter", StringComparison.OrdinalIgnoreCase)).Sum(r => r.CoreSeconds);
+    Console.WriteLine($"    {"the adapters with their PostgreSQL",-52} {suiteCost,8:F1} {suiteCost * 1000 / workers,15:F2}");
+    Console.WriteLine($"    {"the emulators with their PostgreSQL",-52} {emulatorsCpu + pgByClient.GetValueOrDefault("ihris-emulator") + pgByClient.GetValueOrDefault("fineract-emulator") + pgByClient.GetValueOrDefault("odk-emulator"),8:F1} " +
+                      $"{(emulatorsCpu + pgByClient.GetValueOrDefault("ihris-emulator") + pgByClient.GetValueOrDefault("fineract-emulator") + pgByClient.GetValueOrDefault("odk-emulator")) * 1000 / workers,15:F2}");
+    // The sync cannot beat the machine: at these costs per worker, its cores allow at most this share of the raw rate.
+    var syncCost = rows.Where(r => !r.What.StartsWith("other", StringComparison.Ordinal)).Sum(r => r.CoreSeconds) * 1000 / workers;
+    var rawCost = rawFineractCost.ProcessMs + rawFineractCost.PostgresMs("fineract-emulator");
+    Console.WriteLine($"    everything of this benchmark: {syncCost:F2} core-ms per worker against {rawCost:F2} per raw Fineract client: " +
+                      $"with the CPU alone deciding, the sync reaches at most {rawCost / syncCost:F2} of the raw rate");
+    Console.WriteLine($"    raw phases, for comparison (emulator and its client in one process + the emulator's PostgreSQL): " +
+                      $"Fineract {rawFineractCost.ProcessMs:F2} + {rawFineractCost.PostgresMs("fineract-emulator"):F2} core-ms per client; " +
+                      $"ODK {rawOdkCost.ProcessMs:F2} + {rawOdkCost.PostgresMs("odk-emulator"):F2} core-ms per entity");
+    if (statements)
+    {
+        Console.WriteLine("  PostgreSQL statements by execution time during the sync (pg_stat_statements; time is wall time inside PostgreSQL):");
+        foreach (var line in await StatementCosts.TopAsync(pg.ConnectionString, workers, 20, ct)) Console.WriteLine("    " + line);
+    }
 
     // Incremental change: rename some workers in iHRIS, wait until both systems show the new names.
     var renamed = Enumerable.Range(1, Math.Min(changes, workers)).Select(k => k * (workers / Math.Min(changes, workers))).ToList();
@@ -198,6 +248,19 @@ try
     Console.WriteLine($"incremental: {renamed.Count} renames written to iHRIS in {written.TotalSeconds:F2} s; visible in Fineract after " +
                       $"{fineractRenamed.Value.TotalSeconds:F1} s, in ODK after {odkRenamed.Value.TotalSeconds:F1} s (poll interval 1 s)");
     Console.WriteLine($"  stages: {await Progress.StagesAsync(suiteDb, renamed.Select(Roster.WorkerId).ToArray(), renameStart, ct)}");
+
+    // What each adapter costs with nothing to do (its polls, Wolverine's durability agent, health checks): the part of
+    // its CPU in the sync that does not depend on the number of workers.
+    SampleAll();
+    var idleBefore = adapters.Select(a => a.CpuSeconds).ToArray();
+    var idleClock = Stopwatch.StartNew();
+    await Task.Delay(TimeSpan.FromSeconds(10), ct);
+    SampleAll();
+    Console.WriteLine("idle, nothing to sync (10 s): " + string.Join(", ", adapters.Select((a, i) =>
+    {
+        var perSecond = (a.CpuSeconds - idleBefore[i]) / idleClock.Elapsed.TotalSeconds;
+        return $"{a.Name} {perSecond * 1000:F0} core-ms/s (over the sync: {perSecond * converged.TotalSeconds * 1000 / workers:F2} core-ms/worker)";
+    })));
 }
 catch (OperationCanceledException) when (budget.IsCancellationRequested)
 {
@@ -207,10 +270,30 @@ catch (OperationCanceledException) when (budget.IsCancellationRequested)
     exitCode = 2;
 }
 SampleAll();
-Console.WriteLine("memory (peak resident set): " + string.Join(", ", adapters.Select(a => $"{a.Name} {a.PeakWorkingSetMiB:N0} MiB")) +
+Console.WriteLine("memory (peak resident set): " + string.Join(", ", adapters.Select(a => $"{a.Name} {a.PeakWorkingSetMiB:N0} MiB (at start {a.StartWorkingSetMiB:N0})")) +
                   $"; the three emulators and the benchmark in one process {peak.WorkingSetMiB:N0} MiB");
 Console.WriteLine($"total run time {total.Elapsed.TotalSeconds:F0} s");
 return exitCode;
+
+// What a phase cost per item: this process's CPU and each PostgreSQL client's, sampled every second meanwhile.
+async Task<PhaseCost> CostOf(Func<Task<double>> phase)
+{
+    await backends.StartAsync(ct);
+    using var self = Process.GetCurrentProcess();
+    var before = self.TotalProcessorTime;
+    var window = Stopwatch.StartNew();
+    var run = phase();
+    while (await Task.WhenAny(run, Task.Delay(1000, ct)) != run) await backends.SampleAsync(ct);
+    var rate = await run;
+    await backends.SampleAsync(ct);
+    self.Refresh();
+    var items = rate * window.Elapsed.TotalSeconds;
+    return new PhaseCost(rate, (self.TotalProcessorTime - before).TotalMilliseconds / items,
+        backends.ByClient().ToDictionary(c => c.Key, c => c.Value * 1000 / items));
+}
+
+static string Named(string connectionString, string application) =>
+    new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = application }.ConnectionString;
 
 int Option(string name, int fallback)
 {
@@ -316,33 +399,6 @@ internal readonly record struct MachineCpu(double Busy, double Idle)
     }
 
     public static MachineCpu operator -(MachineCpu a, MachineCpu b) => new(a.Busy - b.Busy, a.Idle - b.Idle);
-
-    /// <summary>
-    /// CPU seconds of every process with this name, including children already reaped (a PostgreSQL backend's time
-    /// moves to the postmaster when its connection closes).
-    /// </summary>
-    public static double OfProcesses(string name)
-    {
-        double ticks = 0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var open = stat.IndexOf('(');
-                var close = stat.LastIndexOf(')');
-                if (open < 0 || close < open || stat[(open + 1)..close] != name) continue;
-                // after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
-                var rest = stat[(close + 2)..].Split(' ');
-                ticks += double.Parse(rest[11]) + double.Parse(rest[12]) + double.Parse(rest[13]) + double.Parse(rest[14]);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
-            {
-                // the process ended while it was read
-            }
-        }
-        return ticks / 100;
-    }
 }
 
 /// <summary>Peak working set and CPU time of this process (emulators and benchmark), sampled while the sync runs.</summary>
@@ -357,4 +413,10 @@ internal sealed class MemoryPeak
         WorkingSetMiB = self.PeakWorkingSet64 / 1024d / 1024d;
         CpuSeconds = self.TotalProcessorTime.TotalSeconds;
     }
+}
+
+/// <summary>A phase's rate and its CPU per item: this process, and PostgreSQL per client.</summary>
+internal sealed record PhaseCost(double Rate, double ProcessMs, Dictionary<string, double> PostgresMsByClient)
+{
+    public double PostgresMs(string client) => PostgresMsByClient.GetValueOrDefault(client);
 }

@@ -37,7 +37,6 @@ public sealed class WorkerEnrolment(
     public async Task ApplyAsync(IRosterEvent message, CancellationToken ct, bool publishLink = true)
     {
         var worker = message.Worker;
-        using var slot = await slots.TakeAsync(ct);
         using var activity = EnrolmentTelemetry.Source.StartActivity("fineract enrol worker");
         activity?.SetTag("worker.id", worker.WorkerId);
         activity?.SetTag("worker.revision", message.Revision);
@@ -50,6 +49,9 @@ public sealed class WorkerEnrolment(
         {
             await tx.Connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtext(@id))",
                 new { id = AdvisoryLocks.FineractEnrolment + worker.WorkerId }, tx.Transaction, cancellationToken: ct));
+            // The slot only once the lock is held: a group of a batch holds its workers' locks while it waits for
+            // slots, so an event waiting for one of those locks must not sit on a slot meanwhile.
+            using var slot = await slots.TakeAsync(ct);
             var known = await tx.Connection.QuerySingleOrDefaultAsync<WorkerAccount>($"""
                 {SelectAccounts} WHERE worker_id = @id
                 """, new { id = worker.WorkerId }, tx.Transaction);
@@ -72,6 +74,98 @@ public sealed class WorkerEnrolment(
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
             throw;
         }
+    }
+
+    /// <summary>Workers of a roster batch converged in one transaction (see <see cref="ApplyGroupAsync"/>).</summary>
+    public const int GroupSize = 50;
+
+    /// <summary>
+    /// Converges a group of workers (part of a roster batch, at most <see cref="GroupSize"/>) in one transaction: their
+    /// locks, what this adapter recorded of them and the leavers' pay closures are read with one statement each, the
+    /// workers are converged with Fineract side by side (each in an enrolment slot), and the results are recorded with
+    /// one statement. Per worker, that is what <see cref="ApplyAsync"/> does with five round trips to PostgreSQL. A
+    /// worker whose calls fail records nothing and is answered with its error, for the caller to hand on alone.
+    /// </summary>
+    public async Task<IReadOnlyCollection<(IRosterEvent Message, Exception Error)>> ApplyGroupAsync(IReadOnlyList<IRosterEvent> group,
+        CancellationToken ct)
+    {
+        // One event per worker, the newest (each converges on its whole snapshot); in worker order, so that two
+        // transactions locking some of the same workers cannot deadlock.
+        var events = group.GroupBy(m => m.Worker.WorkerId, StringComparer.Ordinal)
+            .Select(g => g.MaxBy(m => m.Revision)!)
+            .OrderBy(m => m.Worker.WorkerId, StringComparer.Ordinal)
+            .ToList();
+        var ids = events.Select(m => m.Worker.WorkerId).ToArray();
+        await using var tx = await outbox.BeginAsync(ct);
+        // The same per-worker locks as a single event takes, all of them before any slot (a single event, too, takes
+        // its slot only once it holds its lock): whoever holds a slot waits for no lock, so slots always come free.
+        await tx.Connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_xact_lock(hashtext(@prefix || id)) FROM unnest(@ids) WITH ORDINALITY AS w(id, n) ORDER BY n",
+            new { ids, prefix = AdvisoryLocks.FineractEnrolment }, tx.Transaction, cancellationToken: ct));
+        var known = (await tx.Connection.QueryAsync<WorkerAccount>(new CommandDefinition($"""
+                {SelectAccounts} WHERE worker_id = ANY(@ids)
+                """, new { ids }, tx.Transaction, cancellationToken: ct)))
+            .ToDictionary(a => a.WorkerId, StringComparer.Ordinal);
+        var pending = events.Where(m => !(known.TryGetValue(m.Worker.WorkerId, out var k) && k.AppliedRevision >= m.Revision)).ToList();
+        var leavers = pending.OfType<WorkerLeftV1>().ToList();
+        var closed = leavers.Count == 0
+            ? new HashSet<string>(StringComparer.Ordinal)
+            : (await tx.Connection.QueryAsync<string>(new CommandDefinition($"""
+                SELECT p.worker_id FROM "{database.Schema}".pay_closures p
+                JOIN unnest(@ids, @revisions) AS l(id, revision) ON p.worker_id = l.id AND p.roster_revision >= l.revision
+                """, new { ids = leavers.Select(l => l.Worker.WorkerId).ToArray(), revisions = leavers.Select(l => l.Revision).ToArray() },
+                tx.Transaction, cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
+
+        var applied = new System.Collections.Concurrent.ConcurrentQueue<(IRosterEvent Message, WorkerAccount? Account)>();
+        var failed = new System.Collections.Concurrent.ConcurrentQueue<(IRosterEvent Message, Exception Error)>();
+        await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = slots.Count, CancellationToken = ct },
+            async (message, token) =>
+            {
+                var worker = message.Worker;
+                using var slot = await slots.TakeAsync(token);
+                using var activity = EnrolmentTelemetry.Source.StartActivity("fineract enrol worker");
+                activity?.SetTag("worker.id", worker.WorkerId);
+                activity?.SetTag("worker.revision", message.Revision);
+                activity?.SetTag("roster.event", message.GetType().Name);
+                try
+                {
+                    applied.Enqueue((message, await ConvergeAsync(message, known.GetValueOrDefault(worker.WorkerId), closed.Contains(worker.WorkerId), token)));
+                    EnrolmentTelemetry.Synced.Add(1);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    EnrolmentTelemetry.Failed.Add(1);
+                    activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+                    failed.Enqueue((message, ex));
+                }
+            });
+        if (!applied.IsEmpty)
+        {
+            var rows = applied.Select(a => a.Account ?? new WorkerAccount(a.Message.Worker.WorkerId, a.Message.Worker.EmployeeNumber, null, null, false,
+                a.Message.Revision, null)).ToList();
+            await tx.Connection.ExecuteAsync(new CommandDefinition($"""
+                INSERT INTO "{database.Schema}".worker_accounts
+                    (worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, client_fields, updated_at)
+                SELECT a.worker_id, a.employee_number, a.client_id, a.savings_account_id, a.credits_blocked, a.applied_revision, a.client_fields, now()
+                FROM unnest(@ids, @numbers, @clients::bigint[], @savings::bigint[], @blocked, @revisions, @fields::text[])
+                    AS a(worker_id, employee_number, client_id, savings_account_id, credits_blocked, applied_revision, client_fields)
+                ON CONFLICT (worker_id) DO UPDATE SET employee_number = excluded.employee_number, client_id = excluded.client_id,
+                    savings_account_id = excluded.savings_account_id, credits_blocked = excluded.credits_blocked,
+                    client_fields = excluded.client_fields, applied_revision = excluded.applied_revision, updated_at = now()
+                WHERE worker_accounts.applied_revision < excluded.applied_revision
+                """, new
+            {
+                ids = rows.Select(r => r.WorkerId).ToArray(),
+                numbers = rows.Select(r => r.EmployeeNumber).ToArray(),
+                clients = rows.Select(r => r.ClientId).ToArray(),
+                savings = rows.Select(r => r.SavingsAccountId).ToArray(),
+                blocked = rows.Select(r => r.CreditsBlocked).ToArray(),
+                revisions = rows.Select(r => r.AppliedRevision).ToArray(),
+                fields = rows.Select(r => r.ClientFields).ToArray(),
+            }, tx.Transaction, cancellationToken: ct));
+        }
+        await tx.CommitAsync(ct);
+        return failed;
     }
 
     private async Task<WorkerAccount?> ConvergeAsync(IRosterEvent message, WorkerAccount? known, bool payClosed, CancellationToken ct)
@@ -146,12 +240,13 @@ public sealed class WorkerEnrolment(
     /// </summary>
     public async Task CloseAsync(WorkerPayClosedV1 closed, CancellationToken ct)
     {
-        using var slot = await slots.TakeAsync(ct);
         using var activity = EnrolmentTelemetry.Source.StartActivity("fineract close leaver");
         activity?.SetTag("worker.id", closed.WorkerId);
         await using var tx = await outbox.BeginAsync(ct);
         await tx.Connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtext(@id))",
             new { id = AdvisoryLocks.FineractEnrolment + closed.WorkerId }, tx.Transaction, cancellationToken: ct));
+        // Lock first, then the slot (see ApplyAsync).
+        using var slot = await slots.TakeAsync(ct);
         await tx.Connection.ExecuteAsync(new CommandDefinition($"""
             INSERT INTO "{database.Schema}".pay_closures (worker_id, roster_revision) VALUES (@id, @revision)
             ON CONFLICT (worker_id) DO UPDATE SET roster_revision = GREATEST(pay_closures.roster_revision, excluded.roster_revision), closed_at = now()

@@ -1,15 +1,47 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Hl7.Fhir.Model;
 using OneClickSuite.Clients.Ihris;
 
 namespace OneClickSuite.IhrisAdapter.Roster;
 
 /// <summary>
-/// What one read of iHRIS found. <see cref="Complete"/>: the whole roster, so anyone absent has gone.
+/// What one read of iHRIS found, a page of workers at a time. <see cref="Complete"/>: the whole roster, so anyone absent
+/// has gone. <see cref="HighWaterMark"/>: the newest change seen, known once every page has been read.
 /// <see cref="ReadAt"/>: when the read started (set by the caller).
 /// </summary>
-public sealed record RosterRead(IReadOnlyList<WorkerSource> Workers, DateTimeOffset? HighWaterMark, bool Complete, DateTimeOffset? ReadAt = null);
+public sealed class RosterRead
+{
+    private readonly Func<RosterRead, CancellationToken, IAsyncEnumerable<IReadOnlyList<WorkerSource>>> _pages;
+
+    public RosterRead(Func<RosterRead, CancellationToken, IAsyncEnumerable<IReadOnlyList<WorkerSource>>> pages, bool complete)
+    {
+        _pages = pages;
+        Complete = complete;
+    }
+
+    /// <summary>A read already in memory (a few changed workers, or one).</summary>
+    public static RosterRead Of(IReadOnlyList<WorkerSource> workers, DateTimeOffset? highWaterMark, bool complete) =>
+        new((_, _) => workers.Chunk(RosterReader.ChunkSize).Select(c => (IReadOnlyList<WorkerSource>)c).ToAsyncEnumerable(), complete)
+        {
+            HighWaterMark = highWaterMark,
+        };
+
+    public bool Complete { get; }
+
+    public DateTimeOffset? HighWaterMark { get; private set; }
+
+    public DateTimeOffset? ReadAt { get; set; }
+
+    /// <summary>The workers, page by page; can be read once.</summary>
+    public IAsyncEnumerable<IReadOnlyList<WorkerSource>> PagesAsync(CancellationToken ct) => _pages(this, ct);
+
+    internal void Saw(DateTimeOffset? lastUpdated)
+    {
+        if (lastUpdated is { } updated && (HighWaterMark is null || updated > HighWaterMark)) HighWaterMark = updated;
+    }
+}
 
 /// <summary>Reads the roster from iHRIS's FHIR API: all of it, what changed since a moment, or one worker.</summary>
 public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
@@ -20,14 +52,80 @@ public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
 
     private const string RoleIncludes = "_include=PractitionerRole:practitioner&_include=PractitionerRole:location";
 
-    /// <summary>Every role (with its practitioner and facility) and every salary record, page by page.</summary>
-    public async Task<RosterRead> ReadAllAsync(CancellationToken ct)
+    /// <summary>Workers handled together: one transaction and, when several changed, one <c>RosterBatchV1</c>.</summary>
+    public const int ChunkSize = 500;
+
+    /// <summary>
+    /// HAPI loads at most this many included resources per page (JpaStorageSettings
+    /// DEFAULT_MAXIMUM_INCLUDES_TO_LOAD_PER_PAGE); a page that reaches it may lack some roles or salary records.
+    /// </summary>
+    public const int MaxIncludesPerPage = 1000;
+
+    private const string WorkerRevIncludes = "_revinclude=PractitionerRole:practitioner&_revinclude=Basic:practitioner";
+
+    /// <summary>
+    /// The whole roster, streamed: every practitioner a page at a time, each page with its practitioners' roles and
+    /// salary records (<c>_revinclude</c>), so a page holds whole workers and nothing of it is kept once it has been
+    /// handed on (only the facilities, fetched once each, stay for the read). Pages are handed on in chunks of
+    /// <see cref="ChunkSize"/> workers. A page whose includes reach HAPI's limit is read again worker group by group.
+    /// </summary>
+    public RosterRead ReadAll() => new(ReadAllPagesAsync, complete: true);
+
+    private async IAsyncEnumerable<IReadOnlyList<WorkerSource>> ReadAllPagesAsync(RosterRead read, [EnumeratorCancellation] CancellationToken ct)
     {
-        var pages = new RosterPages();
-        await pages.AddAsync(ihris.SearchPagesAsync($"PractitionerRole?{RoleIncludes}&_count={PageSize}", ct));
-        await pages.AddAsync(ihris.SearchPagesAsync($"Basic?_count={PageSize}", ct));
-        var workers = pages.Roles.Keys.Select(id => pages.SourceOf(id)).ToList();
-        return new RosterRead(workers, pages.HighWaterMark, Complete: true);
+        var locations = new Dictionary<string, Location>(StringComparer.Ordinal);
+        var asked = new HashSet<string>(StringComparer.Ordinal);
+        var chunk = new List<WorkerSource>(ChunkSize);
+        await foreach (var bundle in ihris.SearchPagesAsync($"Practitioner?{WorkerRevIncludes}&_count={PageSize}", ct))
+        {
+            var page = new RosterPages(locations);
+            var ids = new List<string>();
+            var included = 0;
+            foreach (var entry in bundle.Entry)
+            {
+                if (entry.Resource is not { } resource) continue;
+                if (entry.Search?.Mode == Bundle.SearchEntryMode.Include) included++;
+                else if (resource is Practitioner { Id: { } id }) ids.Add(id);
+                page.Add(resource);
+                read.Saw(resource.Meta?.LastUpdated);
+            }
+            if (included >= MaxIncludesPerPage)
+            {
+                chunk.AddRange(await ReadWorkersAsync(ids, ct));
+            }
+            else
+            {
+                await AddLocationsAsync(page, locations, asked, ct);
+                chunk.AddRange(ids.Select(page.SourceOf));
+            }
+            if (chunk.Count >= ChunkSize)
+            {
+                yield return chunk;
+                chunk = new List<WorkerSource>(ChunkSize);
+            }
+        }
+        if (chunk.Count > 0) yield return chunk;
+    }
+
+    /// <summary>The facilities the page's roles point at that this read has not fetched yet, a group at a time.</summary>
+    private async System.Threading.Tasks.Task AddLocationsAsync(RosterPages page, Dictionary<string, Location> locations, HashSet<string> asked,
+        CancellationToken ct)
+    {
+        var missing = page.Roles.Values.SelectMany(roles => roles).SelectMany(role => role.Location)
+            .Select(l => l.Reference?.Split('/').Last())
+            .Where(id => !string.IsNullOrEmpty(id) && asked.Add(id!))
+            .Select(id => id!)
+            .ToList();
+        foreach (var group in missing.Chunk(GroupSize))
+        {
+            await foreach (var bundle in ihris.SearchPagesAsync($"Location?_id={string.Join(",", group.Select(Uri.EscapeDataString))}&_count={PageSize}", ct))
+            {
+                foreach (var location in bundle.Entry.Select(e => e.Resource).OfType<Location>())
+                {
+                    if (location.Id is not null) locations[location.Id] = location;
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -54,7 +152,7 @@ public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
         }
 
         var workers = await ReadWorkersAsync(touched, ct);
-        return new RosterRead(workers.OrderBy(w => w.PractitionerId, StringComparer.Ordinal).ToList(), changes.HighWaterMark, Complete: false);
+        return RosterRead.Of(workers.OrderBy(w => w.PractitionerId, StringComparer.Ordinal).ToList(), changes.HighWaterMark, complete: false);
     }
 
     private async Task<List<string>> DeletedSinceAsync(string resourceType, DateTimeOffset since, CancellationToken ct)
@@ -122,11 +220,11 @@ public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
     }
 
     /// <summary>Resources from search pages, grouped by the practitioner they belong to.</summary>
-    private sealed class RosterPages
+    private sealed class RosterPages(Dictionary<string, Location>? locations = null)
     {
         public Dictionary<string, List<PractitionerRole>> Roles { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, Practitioner> Practitioners { get; } = new(StringComparer.Ordinal);
-        public Dictionary<string, Location> Locations { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Location> Locations { get; } = locations ?? new(StringComparer.Ordinal);
         public Dictionary<string, List<Basic>> SalariesByPractitioner { get; } = new(StringComparer.Ordinal);
         public DateTimeOffset? HighWaterMark { get; private set; }
 
@@ -141,7 +239,7 @@ public sealed class RosterReader(IhrisClient ihris, RosterOptions options)
             }
         }
 
-        private void Add(Resource resource)
+        public void Add(Resource resource)
         {
             if (resource.Meta?.LastUpdated is { } updated && (HighWaterMark is null || updated > HighWaterMark))
             {

@@ -29,7 +29,6 @@ public sealed class RosterSync(
     TimeProvider clock,
     ILogger<RosterSync> logger)
 {
-    private const int ChunkSize = 500;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>
@@ -48,8 +47,9 @@ public sealed class RosterSync(
         {
             read = await new RosterReader(ihris, options.Value).ReadChangedAsync(Since(Utc(last), cursor.ReadAt is { } at ? Utc(at) : null), ct);
         }
-        read ??= await new RosterReader(ihris, options.Value).ReadAllAsync(ct);
-        return await ApplyAsync(read with { ReadAt = readAt }, ct);
+        read ??= new RosterReader(ihris, options.Value).ReadAll();
+        read.ReadAt = readAt;
+        return await ApplyAsync(read, ct);
     }, ct);
 
     /// <summary>
@@ -72,16 +72,16 @@ public sealed class RosterSync(
     public Task<SyncResult> ResyncAsync(CancellationToken ct, bool wait = true, IReadOnlySet<string>? confirmed = null) =>
         ExclusiveAsync(wait, async (ihris, _) =>
         {
-            var readAt = clock.GetUtcNow();
-            return await ApplyAsync(await new RosterReader(ihris, options.Value).ReadAllAsync(ct) with { ReadAt = readAt }, ct,
-                confirmed: confirmed);
+            var read = new RosterReader(ihris, options.Value).ReadAll();
+            read.ReadAt = clock.GetUtcNow();
+            return await ApplyAsync(read, ct, confirmed: confirmed);
         }, ct);
 
     /// <summary>Re-reads one worker from iHRIS (after a fix upstream) and publishes it if it is now valid.</summary>
     public Task<SyncResult> SyncWorkerAsync(string workerId, CancellationToken ct, bool wait = true) => ExclusiveAsync(wait, async (ihris, _) =>
     {
         var source = await new RosterReader(ihris, options.Value).ReadWorkerAsync(workerId, ct);
-        return await ApplyAsync(new RosterRead([source], null, Complete: false), ct, advanceCursor: false);
+        return await ApplyAsync(RosterRead.Of([source], null, complete: false), ct, advanceCursor: false);
     }, ct);
 
     /// <summary>How long a request waits in this process for a read already running here, holding no connection.</summary>
@@ -135,21 +135,25 @@ public sealed class RosterSync(
     {
         var builder = new WorkerRecordBuilder(jobs, calendar);
         var now = clock.GetUtcNow();
-        int published = 0, quarantined = 0;
+        int count = 0, published = 0, quarantined = 0;
         // In a full read, a worker read without any role is counted with the missing ones: a read that lost the roles
         // (a failed include, a short page) is as short as one that lost the people.
         var roleless = read.Complete ? new List<string>() : null;
-        foreach (var chunk in read.Workers.Chunk(ChunkSize))
+        // A full read keeps only who it saw, to find who is gone; each page is written and let go.
+        var seen = read.Complete ? new HashSet<string>(StringComparer.Ordinal) : null;
+        await foreach (var chunk in read.PagesAsync(ct))
         {
             var (p, q) = await ApplyChunkAsync(builder, chunk, now, roleless, ct);
+            count += chunk.Count;
             published += p;
             quarantined += q;
+            foreach (var worker in chunk) seen?.Add(worker.PractitionerId);
         }
         int held = 0, retired = 0;
         if (read.Complete)
         {
-            var seen = read.Workers.Select(w => w.PractitionerId).Except(roleless!, StringComparer.Ordinal).ToArray();
-            (retired, held) = await RetireMissingAsync(seen, now, confirmed, ct);
+            seen!.ExceptWith(roleless!);
+            (retired, held) = await RetireMissingAsync([.. seen], now, confirmed, ct);
             published += retired;
         }
         if (advanceCursor)
@@ -173,13 +177,13 @@ public sealed class RosterSync(
         if (published > 0 || quarantined > 0 || held > 0)
         {
             logger.LogInformation("Roster: read {Read} workers ({Kind}), published {Published} changes, {Quarantined} quarantined, {Held} leavings held",
-                read.Workers.Count, read.Complete ? "full" : "changes", published, quarantined, held);
+                count, read.Complete ? "full" : "changes", published, quarantined, held);
         }
-        return new SyncResult(read.Workers.Count, published, quarantined, read.Complete, held, retired);
+        return new SyncResult(count, published, quarantined, read.Complete, held, retired);
     }
 
     private async Task<(int Published, int Quarantined)> ApplyChunkAsync(
-        WorkerRecordBuilder builder, WorkerSource[] chunk, DateTimeOffset now, List<string>? roleless, CancellationToken ct)
+        WorkerRecordBuilder builder, IReadOnlyList<WorkerSource> chunk, DateTimeOffset now, List<string>? roleless, CancellationToken ct)
     {
         var built = chunk.Select(source =>
         {
@@ -246,7 +250,9 @@ public sealed class RosterSync(
             }
             numberOwners[snapshot.EmployeeNumber] = workerId;
 
-            var hash = Hash(snapshot);
+            // Serialized once: the hash is of the very text stored.
+            var json = JsonSerializer.Serialize(snapshot, Json);
+            var hash = HashOf(json);
             if (previous is not null && previous.ContentHash == hash)
             {
                 continue;
@@ -261,7 +267,7 @@ public sealed class RosterSync(
                 _ => null,
             };
             rows.Add((workerId, snapshot.EmployeeNumber, hash, snapshot.Active,
-                message is null ? previous?.Revision ?? 0 : revision, JsonSerializer.Serialize(snapshot, Json)));
+                message is null ? previous?.Revision ?? 0 : revision, json));
             if (message is not null)
             {
                 messages.Add((message, parent));
@@ -428,6 +434,7 @@ public sealed class RosterSync(
         return changed > 0;
     }
 
-    public static string Hash(WorkerSnapshot snapshot) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(snapshot, Json))));
+    public static string Hash(WorkerSnapshot snapshot) => HashOf(JsonSerializer.Serialize(snapshot, Json));
+
+    private static string HashOf(string json) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
 }
