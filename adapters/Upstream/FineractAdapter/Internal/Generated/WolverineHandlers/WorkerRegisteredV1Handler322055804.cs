@@ -2,7 +2,6 @@
 #pragma warning disable
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using OneClickSuite.FineractAdapter.Enrolment;
 
 namespace Internal.Generated.WolverineHandlers
 {
@@ -12,13 +11,11 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Microsoft.Extensions.DependencyInjection.IServiceScopeFactory _serviceScopeFactory;
         private readonly Microsoft.Extensions.Logging.ILogger<OneClickSuite.FineractAdapter.Enrolment.RosterEventsHandler> _loggerOfRosterEventsHandler;
-        private readonly OneClickSuite.FineractAdapter.Enrolment.EnrolmentSlots _enrolmentSlots;
 
-        public WorkerRegisteredV1Handler322055804(Microsoft.Extensions.DependencyInjection.IServiceScopeFactory serviceScopeFactory, Microsoft.Extensions.Logging.ILogger<OneClickSuite.FineractAdapter.Enrolment.RosterEventsHandler> loggerOfRosterEventsHandler, OneClickSuite.FineractAdapter.Enrolment.EnrolmentSlots enrolmentSlots)
+        public WorkerRegisteredV1Handler322055804(Microsoft.Extensions.DependencyInjection.IServiceScopeFactory serviceScopeFactory, Microsoft.Extensions.Logging.ILogger<OneClickSuite.FineractAdapter.Enrolment.RosterEventsHandler> loggerOfRosterEventsHandler)
         {
             _serviceScopeFactory = serviceScopeFactory;
             _loggerOfRosterEventsHandler = loggerOfRosterEventsHandler;
-            _enrolmentSlots = enrolmentSlots;
         }
 
         public override async System.Threading.Tasks.Task HandleAsync(Wolverine.Runtime.MessageContext context, System.Threading.CancellationToken cancellation)
@@ -36,7 +33,7 @@ namespace Internal.Generated.WolverineHandlers
 
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "OneClickSuite.FineractAdapter.Enrolment.RosterEventsHandler");
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "OneClickSuite.FineractAdapter.Enrolment.RosterEventsHandler");
-            var rosterEventsHandler = new OneClickSuite.FineractAdapter.Enrolment.RosterEventsHandler(workerEnrolment, _enrolmentSlots, _loggerOfRosterEventsHandler);
+            var rosterEventsHandler = new OneClickSuite.FineractAdapter.Enrolment.RosterEventsHandler(workerEnrolment, _loggerOfRosterEventsHandler);
             
             // The actual message execution
             await rosterEventsHandler.Handle(workerRegisteredV1, cancellation).ConfigureAwait(false);
