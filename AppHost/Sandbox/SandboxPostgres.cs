@@ -59,6 +59,9 @@ public static class SandboxPostgresExtensions
             .WithEnvironment("PGDATA", Path.Combine(stateDirectory, "postgres"))
             .WithEnvironment("POSTGRES_PASSWORD", password)
             .WithEnvironment("POSTGRES_MAX_CONNECTIONS", maxConnections.ToString())
+            // The sandbox's data fits many times over; the machine's page cache holds the rest. Every touched buffer is
+            // memory the evaluator's laptop gives up.
+            .WithEnvironment("POSTGRES_SHARED_BUFFERS", "64MB")
             .WithHealthCheck(healthCheckKey)
             .WithIconName("Database")
             .ExcludeFromManifest();

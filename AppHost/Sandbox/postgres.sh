@@ -4,6 +4,7 @@
 #   PGPORT             TCP port on 127.0.0.1
 #   POSTGRES_PASSWORD  password of the "postgres" role; applied at every start, so a changed parameter just works
 #   POSTGRES_MAX_CONNECTIONS  optional: max_connections (default 300; the AppHost sets its connection budget)
+#   POSTGRES_SHARED_BUFFERS  optional: shared_buffers (default 256MB; the sandbox uses less)
 #   POSTGRES_EXTRA     optional extra server settings, e.g. "-c fsync=off" for throwaway test clusters
 #   OWNER_PID          optional: stop the server when this process is gone (test runs that crash leave nothing behind)
 # Wrapped in main so bash reads the whole script before running it.
@@ -49,6 +50,6 @@ main() {
   # shellcheck disable=SC2086
   exec "${as_owner[@]}" "$bin/postgres" -D "$PGDATA" -p "$PGPORT" \
     -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=${POSTGRES_MAX_CONNECTIONS:-300} \
-    -c shared_buffers=256MB ${POSTGRES_EXTRA:-}
+    -c shared_buffers=${POSTGRES_SHARED_BUFFERS:-256MB} ${POSTGRES_EXTRA:-}
 }
 main "$@"

@@ -85,7 +85,10 @@ namespace OneClickSuite.StartBench
             var result = new JsonObject { ["run"] = label };
             try
             {
-                var (healthySeconds, portal) = await ready.Task.WaitAsync(TimeSpan.FromMinutes(15));
+                // Ready, or the host gave up (a failed build, a start that threw): then say what it printed.
+                var exited = host.WaitForExitAsync();
+                if (await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromMinutes(15))) != ready.Task) throw new TimeoutException();
+                var (healthySeconds, portal) = await ready.Task;
                 var secrets = Secrets(repository);
                 using var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(portal) };
                 await SignInAsync(http, "viewer", secrets["Parameters:portal-viewer-password"]);
