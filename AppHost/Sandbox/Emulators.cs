@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using OneClickSuite.Emulators;
 
 namespace OneClickSuite.AppHost.Sandbox;
 
@@ -47,38 +48,36 @@ public static class EmulatorExtensions
 
     private sealed record EmulatorLinkAnnotation(string Key) : IResourceAnnotation;
 
-    /// <summary>Dashboard commands that switch the emulator's fault injection (its admin endpoint /_emulator/faults).</summary>
+    /// <summary>Icons for the fault choices' dashboard commands.</summary>
+    private static readonly Dictionary<string, string> FaultIcons = new()
+    {
+        ["error"] = "ErrorCircle", ["lost-response"] = "PlugDisconnected", ["timeout"] = "Clock", ["slow"] = "TopSpeed", ["off"] = "CheckmarkCircle",
+    };
+
+    /// <summary>
+    /// Dashboard commands that switch the emulator's fault injection (its admin endpoint /_emulator/faults): the same
+    /// choices as the buttons on the emulator's own page (<see cref="FaultChoices"/>), one list for both.
+    /// </summary>
     public static IResourceBuilder<IDotNetService> WithFaultCommands(this IResourceBuilder<IDotNetService> emulator)
     {
-        const string path = "/_emulator/faults";
-        emulator.WithHttpCommand(path, "Faults: fail 20% of calls", commandName: "faults-error",
-            commandOptions: Put(0.2, "error", null, "20% of API calls answer 503 without doing anything", "ErrorCircle"));
-        emulator.WithHttpCommand(path, "Faults: lose 20% of responses", commandName: "faults-lost-response",
-            commandOptions: Put(0.2, "lost-response", null, "20% of API calls do their work, then answer 502", "PlugDisconnected"));
-        emulator.WithHttpCommand(path, "Faults: time out 10% of calls", commandName: "faults-timeout",
-            commandOptions: Put(0.1, "timeout", 30_000, "10% of API calls hang for 30 s, then answer 504 without doing anything", "Clock"));
-        emulator.WithHttpCommand(path, "Faults: slow down every call", commandName: "faults-slow",
-            commandOptions: Put(1.0, "slow", 1_500, "every API call waits 1.5 s before it is served", "TopSpeed"));
-        emulator.WithHttpCommand(path, "Faults: off", commandName: "faults-off",
-            commandOptions: new HttpCommandOptions
-            {
-                Method = HttpMethod.Delete,
-                Description = "The emulator behaves again",
-                IconName = "CheckmarkCircle",
-                IsHighlighted = true,
-            });
+        foreach (var choice in FaultChoices.All)
+        {
+            var off = choice.Settings == FaultSettings.Off;
+            emulator.WithHttpCommand(EmulatorFaults.AdminPath, $"Faults: {char.ToLowerInvariant(choice.Label[0])}{choice.Label[1..]}",
+                commandName: $"faults-{choice.Name}", commandOptions: new HttpCommandOptions
+                {
+                    // Off is the endpoint's DELETE; every other choice PUTs its settings.
+                    Method = off ? HttpMethod.Delete : HttpMethod.Put,
+                    Description = choice.Description,
+                    IconName = FaultIcons[choice.Name],
+                    IsHighlighted = off,
+                    PrepareRequest = context =>
+                    {
+                        if (!off) context.Request.Content = JsonContent.Create(choice.Settings);
+                        return Task.CompletedTask;
+                    },
+                });
+        }
         return emulator;
     }
-
-    private static HttpCommandOptions Put(double rate, string mode, int? delayMs, string description, string icon) => new()
-    {
-        Method = HttpMethod.Put,
-        Description = description,
-        IconName = icon,
-        PrepareRequest = context =>
-        {
-            context.Request.Content = JsonContent.Create(new { failureRate = rate, mode, delayMs });
-            return Task.CompletedTask;
-        },
-    };
 }

@@ -218,7 +218,7 @@ public static class EmulatorPage
     }
 }
 
-/// <summary>The page's fault buttons: the same choices as the sandbox dashboard's commands (AppHost/Sandbox/Emulators.cs).</summary>
+/// <summary>The fault choices: the page's buttons and the sandbox dashboard's commands (AppHost/Sandbox/Emulators.cs).</summary>
 public sealed record FaultChoice(string Name, string Label, string Description, FaultSettings Settings);
 
 public static class FaultChoices
@@ -233,6 +233,6 @@ public static class FaultChoices
             new FaultSettings { FailureRate = 0.1, Mode = FaultModes.Timeout, DelayMs = 30_000 }),
         new("slow", "Slow down every call", "every API call waits 1.5 s before it is served",
             new FaultSettings { FailureRate = 1.0, Mode = FaultModes.Slow, DelayMs = 1_500 }),
-        new("off", "Faults off", "the emulator behaves again", FaultSettings.Off),
+        new("off", "Off", "The emulator behaves again", FaultSettings.Off),
     ];
 }
