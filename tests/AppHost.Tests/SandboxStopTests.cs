@@ -36,7 +36,7 @@ public class SandboxStopTests
 
             // The script, as the orchestrator stops it: asked to (TERM), killed (KILL), or killed with every process
             // under it (KILL-TREE). The node is its child; epmd is a daemon of the node's.
-            var victims = signal == "KILL-TREE" ? TreeOf(broker.Id!.Value) : [broker.Id!.Value];
+            var victims = signal == "KILL-TREE" ? ProcessTable.Read().TreeOf(broker.Id!.Value) : [broker.Id!.Value];
             foreach (var pid in victims)
             {
                 Process.Start("kill", [signal == "TERM" ? "-TERM" : "-KILL", pid.ToString()])!.WaitForExit();
@@ -53,27 +53,6 @@ public class SandboxStopTests
             broker.Kill();
             try { Directory.Delete(baseDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
-    }
-
-    /// <summary>A process and all its descendants, read from /proc.</summary>
-    private static List<int> TreeOf(int root)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
-            }
-            catch (IOException)
-            {
-            }
-        }
-        var tree = new List<int> { root };
-        for (var i = 0; i < tree.Count; i++) tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
-        return tree;
     }
 
     private static bool Listening(int port)

@@ -23,7 +23,7 @@ internal sealed class PostgresBackends(string connectionString)
         while (await reader.ReadAsync(ct))
         {
             var pid = reader.GetInt32(0);
-            var cpu = CpuSecondsOf(pid);
+            var cpu = OneClickSuite.Testing.ProcessTable.Entry(pid)?.CpuSeconds;
             if (cpu is null) continue;
             if (_backends.TryGetValue(pid, out var known)) _backends[pid] = known with { Last = cpu.Value };
             // A backend first seen before the start counts from then; one opened later counts whole.
@@ -44,20 +44,6 @@ internal sealed class PostgresBackends(string connectionString)
     public Dictionary<string, double> ByClient() => _backends.Values
         .GroupBy(b => b.Client)
         .ToDictionary(g => g.Key, g => g.Sum(b => b.Last - b.Start));
-
-    private static double? CpuSecondsOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (double.Parse(rest[11]) + double.Parse(rest[12])) / 100;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
-        {
-            return null;
-        }
-    }
 }
 
 /// <summary>
@@ -141,35 +127,9 @@ internal static class OwnServers
     /// </summary>
     public static double CpuSeconds(string name)
     {
-        var parents = new Dictionary<int, int>();
-        var stats = new Dictionary<int, (string Name, double Ticks)>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var open = stat.IndexOf('(');
-                var close = stat.LastIndexOf(')');
-                var rest = stat[(close + 2)..].Split(' ');
-                parents[pid] = int.Parse(rest[1]);
-                stats[pid] = (stat[(open + 1)..close],
-                    double.Parse(rest[11]) + double.Parse(rest[12]) + double.Parse(rest[13]) + double.Parse(rest[14]));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
-            {
-                // the process ended while it was read
-            }
-        }
-        var self = Environment.ProcessId;
-        bool Descends(int pid)
-        {
-            for (var hops = 0; hops < 32 && parents.TryGetValue(pid, out var parent); hops++, pid = parent)
-            {
-                if (parent == self) return true;
-            }
-            return false;
-        }
-        return stats.Where(s => s.Value.Name == name && Descends(s.Key)).Sum(s => s.Value.Ticks) / 100;
+        var processes = OneClickSuite.Testing.ProcessTable.Read();
+        var ours = processes.TreeOf(Environment.ProcessId);
+        return processes.Entries.Values.Where(p => p.Name == name && p.Pid != Environment.ProcessId && ours.Contains(p.Pid))
+            .Sum(p => p.CpuSeconds + p.ReapedChildrenCpuSeconds);
     }
 }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using OneClickSuite.StartBench;
+using OneClickSuite.Testing;
 
 // Start-up, memory and stop of the sandbox, as an evaluator meets them: `dotnet run --project AppHost` until the
 // portal's signed-in page answers and every resource is healthy ("demo ready"), the demo, resident memory of every
@@ -15,7 +16,7 @@ using OneClickSuite.StartBench;
 // sandbox (initdb, broker, databases, seeding) included. NuGet's cache and the machine's packages are what they are.
 var fresh = args.Contains("--fresh");
 var warmRuns = Option("--warm-runs", 2);
-var repository = Repository.Root();
+var repository = Repository.Root;
 var results = new List<JsonObject>();
 
 if (fresh)
@@ -190,32 +191,14 @@ namespace OneClickSuite.StartBench
         public static List<int> Of(string marker, string run)
         {
             var needle = $"{marker}={run}";
-            var found = new HashSet<int>();
-            var parents = new Dictionary<int, int>();
-            foreach (var directory in Directory.EnumerateDirectories("/proc"))
-            {
-                if (!int.TryParse(Path.GetFileName(directory), out var pid) || pid == Environment.ProcessId) continue;
-                try
-                {
-                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                    parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-                    var environment = File.ReadAllText(Path.Combine(directory, "environ"));
-                    if (environment.Split('\0').Contains(needle)) found.Add(pid);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                }
-            }
-            var added = true;
-            while (added)
-            {
-                added = false;
-                foreach (var (pid, parent) in parents)
-                {
-                    if (found.Contains(parent) && found.Add(pid)) added = true;
-                }
-            }
-            return [.. found];
+            var processes = ProcessTable.Read();
+            return [.. processes.TreeOf(processes.Entries.Keys.Where(pid => pid != Environment.ProcessId && Carries(pid, needle)))];
+        }
+
+        private static bool Carries(int pid, string variable)
+        {
+            try { return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Contains(variable); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return false; }
         }
 
         public static string? CommandLine(int pid)
@@ -258,18 +241,6 @@ namespace OneClickSuite.StartBench
             if (program.EndsWith("/AppHost", StringComparison.Ordinal)) return "AppHost";
             if (program is "bash" or "/bin/sh" or "sh" or "setsid" or "sleep" || program.EndsWith("/bash", StringComparison.Ordinal)) return "scripts";
             return Path.GetFileName(program);
-        }
-    }
-
-    internal static class Repository
-    {
-        public static string Root()
-        {
-            for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "OneClickSuite.sln"))) return directory.FullName;
-            }
-            throw new InvalidOperationException("run from inside the repository");
         }
     }
 }
