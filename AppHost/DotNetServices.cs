@@ -60,6 +60,8 @@ public static class DotNetServices
     public static IResourceBuilder<IDotNetService> WithServiceHttpEndpoint(this IResourceBuilder<IDotNetService> service)
     {
         if (service.Resource is not DotNetServiceProcess) return service.WithHttpEndpoint(name: "http");
+        // An executable's endpoint needs a variable for the orchestrator to allocate its target port; the program binds
+        // through ASPNETCORE_URLS below (loopback only, where ASPNETCORE_HTTP_PORTS would bind every interface).
         service.WithHttpEndpoint(name: "http", env: "SUITE_HTTP_PORT");
         var endpoint = service.GetEndpoint("http");
         return service.WithEnvironment("ASPNETCORE_URLS",
