@@ -24,14 +24,22 @@ public sealed record PaymentRequestedV1(
     public string Reference => PaymentReference.For(PaymentId);
 }
 
-/// <summary>The money arrived: Fineract accepted the transfer (the first time, or replayed from its idempotency store).</summary>
+/// <summary>
+/// The money arrived: Fineract accepted the transfer (the first time, or replayed from its idempotency store), or a
+/// provider completed the payment (<c>ProviderReference</c>: its transaction reference; <c>Rail</c>: which rail).
+/// </summary>
 public sealed record PaymentSettledV1(
     Guid PaymentId,
     string Reference,
     long? FineractTransferId,
-    DateTimeOffset SettledAt);
+    DateTimeOffset SettledAt,
+    string? ProviderReference = null,
+    string? Rail = null);
 
-/// <summary>Fineract refused the payment for a reason that repeating the same request cannot fix; no money moved.</summary>
+/// <summary>
+/// Fineract (or a provider, for the other rails) refused the payment for a reason that repeating the same request cannot
+/// fix; no money moved. On the provider rails <c>FineractCode</c> carries the provider's error or rejection code.
+/// </summary>
 public sealed record PaymentFailedV1(
     Guid PaymentId,
     string Reason,
@@ -59,7 +67,10 @@ public static class PaymentReference
     }
 }
 
-/// <summary>RabbitMQ fanout exchanges for payments: Payroll publishes requests, the Fineract adapter publishes outcomes.</summary>
+/// <summary>
+/// RabbitMQ fanout exchanges for payments, a pair per rail: Payroll publishes requests, the rail's adapter publishes
+/// outcomes (each exchange has one publisher, so the broker lets no other service claim a payment was made).
+/// </summary>
 public static class PaymentExchanges
 {
     /// <summary><see cref="PaymentRequestedV1"/>, consumed by the Fineract adapter.</summary>
@@ -67,4 +78,10 @@ public static class PaymentExchanges
 
     /// <summary><see cref="PaymentSettledV1"/> and <see cref="PaymentFailedV1"/>, consumed by Payroll.</summary>
     public const string Outcomes = "payment-outcomes";
+
+    /// <summary><see cref="WalletPaymentRequestedV1"/>, consumed by the mobile money adapter.</summary>
+    public const string WalletRequests = "wallet-payment-requests";
+
+    /// <summary><see cref="PaymentSettledV1"/> and <see cref="PaymentFailedV1"/> from the mobile money adapter, consumed by Payroll.</summary>
+    public const string WalletOutcomes = "wallet-payment-outcomes";
 }
