@@ -4,6 +4,7 @@ using OneClickSuite.Clients;
 using OneClickSuite.Contracts;
 using OneClickSuite.Payroll.PayRules;
 using OneClickSuite.Payroll.PayRuns;
+using OneClickSuite.Payroll.Payouts;
 using OneClickSuite.Payroll.Reconciliation;
 using OneClickSuite.Payroll.Statements;
 using OneClickSuite.Payroll.Workforce;
@@ -38,6 +39,14 @@ public static class PayrollRegistration
         builder.Services.AddSingleton<PaymentOutcomes>();
         builder.Services.AddSingleton<Disputes>();
         builder.Services.AddSingleton<RunReconciliation>();
+        builder.Services.AddScoped<PayoutDestinations>();
+        // Who holds a wallet, asked of the mobile money provider where one is connected (section "MobileMoney").
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["MobileMoney:BaseUrl"]))
+        {
+            builder.AddMobileMoneyClient();
+            builder.Services.TryAddTransient<IWalletDirectory, ProviderWalletDirectory>();
+        }
+        builder.Services.TryAddSingleton<IWalletDirectory, NoWalletDirectory>();
         builder.AddFineractClient();
         return builder;
     }

@@ -5,6 +5,7 @@ using OneClickSuite.Payroll;
 using OneClickSuite.Payroll.Data;
 using OneClickSuite.Payroll.Messaging;
 using OneClickSuite.Payroll.PayRuns;
+using OneClickSuite.Payroll.Payouts;
 using OneClickSuite.Payroll.Statements;
 using OneClickSuite.Payroll.Workforce;
 
@@ -14,10 +15,12 @@ builder.AddSuiteIdentity();
 builder.AddPayrollCore();
 builder.AddSuiteMessaging("payroll", messaging => messaging
     .Publish<PaymentRequestedV1>(PaymentExchanges.Requests)
+    .Publish<WalletPaymentRequestedV1>(PaymentExchanges.WalletRequests)
     .Publish<WorkerPayClosedV1>(PayrollExchanges.Workers)
     .Publish<PayStatementV1>(PayrollExchanges.Statements)
     .Subscribe(PayrollExchanges.Queries)
     .Subscribe(PaymentExchanges.Outcomes, parallelism: 8)
+    .Subscribe(PaymentExchanges.WalletOutcomes, parallelism: 8)
     .Subscribe(RosterExchanges.Roster)
     .Subscribe(RosterExchanges.Accounts)
     .Subscribe(ActivityExchanges.Activity));
@@ -41,6 +44,7 @@ app.MapDeadLetterEndpoints();
 app.MapPayRuns();
 app.MapWorkers();
 app.MapStatements();
+app.MapPayouts();
 // `codegen write` (pre-generated message handlers) or the service.
 return await app.RunWithCommandsAsync(args);
 

@@ -216,6 +216,30 @@ public static class PayrollDatabase
             final_period     date NOT NULL,
             roster_revision  bigint NOT NULL,
             closed_at        timestamptz NOT NULL);
+
+        -- Where each worker is paid: changes asked for by one person and decided by another. No approved row: the
+        -- savings account enrolment opened (rail fineract). The approved rows, newest last, are the destination's history.
+        CREATE TABLE IF NOT EXISTS payroll.payout_destinations (
+            id             uuid PRIMARY KEY,
+            worker_id      text NOT NULL,
+            rail           text NOT NULL,
+            msisdn         text,
+            holder_name    text,
+            status         text NOT NULL,
+            requested_by   text NOT NULL,
+            requested_at   timestamptz NOT NULL,
+            reason         text,
+            decided_by     text,
+            decided_at     timestamptz,
+            decision_note  text);
+        CREATE UNIQUE INDEX IF NOT EXISTS ux_payout_destinations_pending ON payroll.payout_destinations (worker_id) WHERE status = 'pending';
+        CREATE INDEX IF NOT EXISTS ix_payout_destinations_approved ON payroll.payout_destinations (worker_id, decided_at) WHERE status = 'approved';
+
+        -- The rail and destination each payment was sent to (a resend sends the same), and the provider's reference.
+        ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS rail text NOT NULL DEFAULT 'fineract';
+        ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS msisdn text;
+        ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS provider_reference text;
+        ALTER TABLE payroll.pay_lines ADD COLUMN IF NOT EXISTS rail text;
         """;
 
     /// <summary>What the portal may read (ReadAccess): workers as Payroll knows them, runs, their lines and payments.</summary>
@@ -224,7 +248,8 @@ public static class PayrollDatabase
         CREATE OR REPLACE VIEW payroll.read_pay_runs AS SELECT * FROM payroll.pay_runs;
         CREATE OR REPLACE VIEW payroll.read_pay_lines AS SELECT * FROM payroll.pay_lines;
         CREATE OR REPLACE VIEW payroll.read_payments AS SELECT * FROM payroll.payments;
-        """ + "\n" + ReadAccess.GrantToPortal("payroll", "read_workers", "read_pay_runs", "read_pay_lines", "read_payments");
+        CREATE OR REPLACE VIEW payroll.read_payout_destinations AS SELECT * FROM payroll.payout_destinations;
+        """ + "\n" + ReadAccess.GrantToPortal("payroll", "read_workers", "read_pay_runs", "read_pay_lines", "read_payments", "read_payout_destinations");
 
     public static async Task MigrateAsync(NpgsqlDataSource db, CancellationToken ct)
     {

@@ -21,6 +21,8 @@ public interface IPayrollTransaction : IAsyncDisposable
 
     ValueTask RequestAsync(PaymentRequestedV1 request);
 
+    ValueTask RequestAsync(WalletPaymentRequestedV1 request);
+
     ValueTask PublishAsync(PayStatementV1 statement);
 
     ValueTask PublishAsync(WorkerPayClosedV1 closed);

@@ -143,7 +143,8 @@ public sealed class PayRunLifecycle(
         var line = await PayRunSql.LockLineAsync(connection, tx, runId, lineId, ct);
         if (line != LineStatus.Failed) throw PayrollRefusal.Conflict($"only a failed line can be retried; this one is {line}");
         var now = clock.GetUtcNow();
-        await PaymentRequests.RequestAsync(unit, "l.id = $1", lineId, rules.CurrentValue.Currency, calendar.Today(clock), now, ct);
+        await PaymentRequests.RequestAsync(unit, "l.id = $1", lineId, rules.CurrentValue.Currency, calendar.Today(clock), now, ct,
+            currentDestination: true);
         await PayRunSql.ExecuteAsync(connection, tx, "UPDATE payroll.pay_runs SET status = 'disbursing', completed_at = NULL WHERE id = $1", ct, runId);
         await unit.CommitAsync(ct);
         logger.LogInformation("Line {LineId} of pay run {RunId} retried by {User}", lineId, runId, actor.User);

@@ -7,7 +7,7 @@ using OneClickSuite.Payroll.Workforce;
 namespace OneClickSuite.Payroll.PayRuns;
 
 /// <summary>
-/// What Fineract did with each payment. Both outcomes are idempotent: a repeated or late outcome changes nothing, and
+/// What Fineract or a provider did with each payment. Both outcomes are idempotent: a repeated or late outcome changes nothing, and
 /// a late outcome of an old attempt does not change a retried line. A settled line issues the worker's statement (in
 /// the same transaction) and may close a leaver's pay.
 /// </summary>
@@ -21,13 +21,13 @@ public sealed class PaymentOutcomes(IPayrollOutbox outbox, PayStatements stateme
         (Guid RunId, Guid LineId, string WorkerId, bool Leaver)? line = null;
         await using (var update = connection.Sql(tx, """
             WITH p AS (
-                UPDATE payroll.payments SET status = 'paid', settled_at = $2, fineract_transfer_id = $3, reason = NULL
+                UPDATE payroll.payments SET status = 'paid', settled_at = $2, fineract_transfer_id = $3, reason = NULL, provider_reference = $4
                 WHERE payment_id = $1 AND status <> 'paid'
                 RETURNING run_id, line_id)
             UPDATE payroll.pay_lines l SET status = 'paid', paid_at = $2, fineract_transfer_id = $3, failure_reason = NULL
             FROM p WHERE l.id = p.line_id AND l.payment_id = $1
             RETURNING l.run_id, l.id, l.worker_id, EXISTS (SELECT 1 FROM payroll.workers w WHERE w.worker_id = l.worker_id AND NOT w.active)
-            """, settled.PaymentId, settled.SettledAt, settled.FineractTransferId))
+            """, settled.PaymentId, settled.SettledAt, settled.FineractTransferId, settled.ProviderReference))
         await using (var r = await update.ExecuteReaderAsync(ct))
         {
             if (await r.ReadAsync(ct)) line = (r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetBoolean(3));

@@ -6,7 +6,8 @@ namespace OneClickSuite.Payroll.PayRuns;
 
 /// <summary>
 /// Asks again for payments that have had no outcome for <see cref="PayrollOptions.ResendAfter"/>: same payment id,
-/// hence the same Idempotency-Key, so Fineract either pays it now or replays the earlier success. The bus is durable,
+/// hence the same Idempotency-Key, so Fineract either pays it now or replays the earlier success (the mobile money
+/// adapter keeps one payout per payment id, so a repeat there changes nothing). The bus is durable,
 /// but money should not depend on any one message arriving. Only when no earlier request is still on its way: nothing
 /// is resent while Payroll's outbox still holds requests it could not hand to the broker, and each payment is asked
 /// for again at most <see cref="PayrollOptions.MaxResends"/> times, each after four times the wait before. A two-hour
@@ -54,21 +55,21 @@ public sealed class PaymentResender(IPayrollOutbox outbox, IOptions<PayrollOptio
                 LEFT JOIN payroll.worker_accounts a ON a.worker_id = l.worker_id
             WHERE p.payment_id = overdue.payment_id AND l.id = p.line_id
             RETURNING p.payment_id, l.run_id, l.id, l.worker_id, l.employee_number, p.amount, p.currency, l.period,
-                a.fineract_client_id, a.savings_account_id, p.pay_date
+                a.fineract_client_id, a.savings_account_id, p.pay_date, l.worker_name, p.rail, p.msisdn
             """, options.Value.ResendAfter, now, options.Value.MaxResends))
         await using (var r = await command.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
             {
-                // The same pay date as the first request: a repeat must send exactly what was sent.
-                lines.Add(new PayableLine(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), r.GetDecimal(5),
+                // The same pay date, rail and wallet as the first request: a repeat must send exactly what was sent.
+                lines.Add(new PayableLine(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), r.GetString(11), r.GetDecimal(5),
                     r.GetString(6), r.GetFieldValue<DateOnly>(7), r.IsDBNull(10) ? DateOnly.FromDateTime(now.UtcDateTime) : r.GetFieldValue<DateOnly>(10),
-                    r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9)));
+                    r.GetString(12), r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9), r.IsDBNull(13) ? null : r.GetString(13)));
             }
         }
         foreach (var line in lines)
         {
-            await unit.RequestAsync(PaymentRequests.From(line, now));
+            await PaymentRequests.SendAsync(unit, line, now);
         }
         await unit.CommitAsync(ct);
         return lines.Count;

@@ -11,11 +11,12 @@ namespace OneClickSuite.Payroll.PayRuns;
 /// <list type="bullet">
 /// <item><b>blocking</b> (money may go to the wrong person): a worker not active in iHRIS on the pay date (unless it
 /// is a leaver's final pay for days they worked); two workers who look like one person (same name and birth date, or
-/// the same phone); two workers paid into the same account.</item>
+/// the same phone); two workers paid into the same account or wallet; a wallet whose holder, as its provider names
+/// them, is not the worker.</item>
 /// <item><b>warnings</b>: a leaver's final pay; incentives without an approved report behind them (stipend only, or
 /// reports not approved); an amount that moved more than <see cref="CheckOptions.AmountChangeShare"/> from the
-/// worker's last paid amount; a first-time payee; no account known yet; the run's total against the same workers'
-/// previous period.</item>
+/// worker's last paid amount; a first-time payee; no account known yet; a payout destination changed since the
+/// worker was last paid; the run's total against the same workers' previous period.</item>
 /// </list>
 /// Checks are computed when the run is drafted, again when it is submitted and again inside the approval, so the
 /// approver decides on today's facts. A blocking check holds the approval until resolved: the approver records why the
@@ -52,6 +53,21 @@ public sealed class RunChecks(IOptions<PayrollOptions> options, TimeProvider clo
                 ORDER BY worker_id, kind = 'adjustment', period DESC
             """, ct, runId);
         await PayRunSql.ExecuteAsync(connection, tx, "ANALYZE run_workers", ct);
+        // Where each is paid for this run: their approved destination as of the run's drafting (fineract when none).
+        await PayRunSql.ExecuteAsync(connection, tx, """
+            CREATE TEMP TABLE IF NOT EXISTS run_destinations (worker_id text PRIMARY KEY, line_id uuid NOT NULL, rail text NOT NULL,
+                msisdn text, holder_name text, decided_at timestamptz) ON COMMIT DROP;
+            TRUNCATE run_destinations;
+            """, ct);
+        await PayRunSql.ExecuteAsync(connection, tx, """
+            INSERT INTO run_destinations
+            SELECT rw.worker_id, rw.line_id, COALESCE(d.rail, 'fineract'), d.msisdn, d.holder_name, d.decided_at
+            FROM run_workers rw CROSS JOIN (SELECT created_at FROM payroll.pay_runs WHERE id = $1) r
+            LEFT JOIN LATERAL (
+                SELECT d.rail, d.msisdn, d.holder_name, d.decided_at FROM payroll.payout_destinations d
+                WHERE d.worker_id = rw.worker_id AND d.status = 'approved' AND d.decided_at <= r.created_at
+                ORDER BY d.decided_at DESC LIMIT 1) d ON true
+            """, ct, runId);
 
         Step("prepare");
 
@@ -156,14 +172,19 @@ public sealed class RunChecks(IOptions<PayrollOptions> options, TimeProvider clo
             """, ct);
         Step("shared-account");
 
-        // No account known yet: the payment would fail until enrolment reaches Fineract.
+        // No account known yet: the payment would fail until enrolment reaches Fineract (only for those paid there).
         await PayRunSql.ExecuteAsync(connection, tx, """
             INSERT INTO fresh_checks
-            SELECT rw.line_id, rw.worker_id, 'no-account-yet', '', false, 'no Fineract savings account known for this worker yet'
-            FROM run_workers rw WHERE NOT EXISTS (SELECT 1 FROM payroll.worker_accounts a WHERE a.worker_id = rw.worker_id)
+            SELECT rd.line_id, rd.worker_id, 'no-account-yet', '', false, 'no Fineract savings account known for this worker yet'
+            FROM run_destinations rd
+            WHERE rd.rail = 'fineract' AND NOT EXISTS (SELECT 1 FROM payroll.worker_accounts a WHERE a.worker_id = rd.worker_id)
             """, ct);
 
         Step("no-account");
+
+        await WalletChecksAsync(connection, tx, ct);
+
+        Step("wallets");
 
         // The run's total against the same workers' lines of the previous period.
         await PayRunSql.ExecuteAsync(connection, tx, """
@@ -208,6 +229,62 @@ public sealed class RunChecks(IOptions<PayrollOptions> options, TimeProvider clo
             """, ct, runId, now);
         await PayRunSql.ExecuteAsync(connection, tx, "UPDATE payroll.pay_runs SET checks_computed_at = $2 WHERE id = $1", ct, runId, now);
         Step("merge");
+    }
+
+    /// <summary>
+    /// Checks of the workers paid into mobile wallets: <b>blocking</b> when the name the provider gave for the wallet is
+    /// not the worker's (<see cref="Payouts.WalletNames.SamePerson"/>), or two workers of the run are paid into one
+    /// wallet; a <b>warning</b> when the destination changed since the worker was last paid (the commonest payroll fraud
+    /// is a quiet change of payee, so the approver sees each one).
+    /// </summary>
+    private static async Task WalletChecksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        var mismatched = new List<(Guid LineId, string WorkerId, string Detail)>();
+        await using (var read = connection.Sql(tx, """
+            SELECT rd.line_id, rd.worker_id, rd.msisdn, rd.holder_name, COALESCE(w.display_name, '')
+            FROM run_destinations rd LEFT JOIN payroll.workers w ON w.worker_id = rd.worker_id
+            WHERE rd.rail = 'mobile-money'
+            """))
+        await using (var r = await read.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                var (msisdn, holder, name) = (r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetString(4));
+                if (holder is null)
+                    mismatched.Add((r.GetGuid(0), r.GetString(1), $"the provider did not say who holds wallet {msisdn}"));
+                else if (!Payouts.WalletNames.SamePerson(name, holder))
+                    mismatched.Add((r.GetGuid(0), r.GetString(1), $"wallet {msisdn} is held by \"{holder}\", not by \"{name}\""));
+            }
+        }
+        if (mismatched.Count > 0)
+        {
+            await PayRunSql.ExecuteAsync(connection, tx, """
+                INSERT INTO fresh_checks
+                SELECT line_id, worker_id, 'wallet-name-mismatch', '', true, detail FROM unnest($1::uuid[], $2::text[], $3::text[]) AS m(line_id, worker_id, detail)
+                """, ct, mismatched.Select(m => m.LineId).ToArray(), mismatched.Select(m => m.WorkerId).ToArray(), mismatched.Select(m => m.Detail).ToArray());
+        }
+        await PayRunSql.ExecuteAsync(connection, tx, """
+            WITH shared AS (
+                SELECT msisdn FROM run_destinations WHERE rail = 'mobile-money' GROUP BY msisdn HAVING count(*) > 1)
+            INSERT INTO fresh_checks
+            SELECT rd.line_id, rd.worker_id, 'shared-destination-wallet', rd.msisdn, true,
+                   'paid into wallet ' || rd.msisdn || ', as ' || (
+                       SELECT string_agg(COALESCE(w.display_name, o.worker_id) || ' (' || COALESCE(w.employee_number, o.worker_id) || ')', ', ')
+                       FROM run_destinations o LEFT JOIN payroll.workers w ON w.worker_id = o.worker_id
+                       WHERE o.msisdn = rd.msisdn AND o.worker_id <> rd.worker_id)
+            FROM run_destinations rd JOIN shared s ON s.msisdn = rd.msisdn
+            WHERE rd.rail = 'mobile-money'
+            """, ct);
+        await PayRunSql.ExecuteAsync(connection, tx, """
+            INSERT INTO fresh_checks
+            SELECT rd.line_id, rd.worker_id, 'payout-destination-changed', '', false,
+                   'paid ' || CASE WHEN rd.rail = 'mobile-money' THEN 'into wallet ' || rd.msisdn ELSE 'into their Fineract savings account' END ||
+                   ' since ' || to_char(rd.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC (changed by ' || d.requested_by ||
+                   ', approved by ' || d.decided_by || ')'
+            FROM run_destinations rd JOIN payroll.payout_destinations d
+                ON d.worker_id = rd.worker_id AND d.status = 'approved' AND d.decided_at = rd.decided_at
+            WHERE EXISTS (SELECT 1 FROM payroll.pay_lines p WHERE p.worker_id = rd.worker_id AND p.status = 'paid' AND p.paid_at < rd.decided_at)
+            """, ct);
     }
 
     /// <summary>The blocking checks not resolved, for the refusal of an approval (the first few, and how many).</summary>

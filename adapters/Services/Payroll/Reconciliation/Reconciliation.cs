@@ -45,7 +45,8 @@ public sealed class CheckOptions
 /// (duplicate) or a different amount (mismatched), and a transfer for a payment the run does not count as paid
 /// (unexpected). Reads Fineract directly, read-only: the check must not depend on the component that moved the money.
 /// Only the debits dated within the run's payment window are read (Fineract's transaction search), never the
-/// account's whole history.
+/// account's whole history. Payments on the other rails are reconciled against their provider's own books
+/// (the wallet rail: against the provider's completions, by the mobile money adapter).
 /// </summary>
 public sealed class RunReconciliation(NpgsqlDataSource db, FineractClient fineract, IOptions<PayrollOptions> options)
 {
@@ -79,7 +80,7 @@ public sealed class RunReconciliation(NpgsqlDataSource db, FineractClient finera
         await using (var command = connection.Sql(null, """
             SELECT p.payment_id, p.line_id, l.worker_id, p.amount, p.status, l.status, l.payment_id = p.payment_id
             FROM payroll.payments p JOIN payroll.pay_lines l ON l.id = p.line_id
-            WHERE p.run_id = $1
+            WHERE p.run_id = $1 AND p.rail = 'fineract'
             """, runId))
         await using (var r = await command.ExecuteReaderAsync(ct))
         {

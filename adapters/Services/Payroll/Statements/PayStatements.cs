@@ -9,7 +9,7 @@ namespace OneClickSuite.Payroll.Statements;
 /// <summary>
 /// A statement for every paid line, issued when the payment settles: the period, what counted (rule, reports,
 /// amounts, proration: the line's explanation), deductions (this payroll makes none, and says so), what was paid,
-/// into which account and when. Published to the ODK adapter (<see cref="PayStatementV1"/>), which puts it in the
+/// into which account or wallet and when. Published to the ODK adapter (<see cref="PayStatementV1"/>), which puts it in the
 /// <c>pay_statements</c> entity list community health workers see in ODK Collect.
 /// </summary>
 public sealed class PayStatements(NpgsqlDataSource db, MinistryCalendar calendar)
@@ -22,8 +22,10 @@ public sealed class PayStatements(NpgsqlDataSource db, MinistryCalendar calendar
         await using (var insert = unit.Connection.Sql(unit.Transaction, """
             INSERT INTO payroll.pay_statements (id, run_id, worker_id, period, counted, deductions, paid_to, paid_at)
             SELECT l.id, l.run_id, l.worker_id, l.period, l.explanation, $3,
-                   COALESCE('Fineract savings account #' || a.savings_account_id, 'Fineract savings account'), $2
+                   CASE WHEN p.rail = 'mobile-money' THEN 'mobile wallet ' || p.msisdn
+                        ELSE COALESCE('Fineract savings account #' || a.savings_account_id, 'Fineract savings account') END, $2
             FROM payroll.pay_lines l LEFT JOIN payroll.worker_accounts a ON a.worker_id = l.worker_id
+            LEFT JOIN payroll.payments p ON p.payment_id = l.payment_id
             WHERE l.id = $1
             ON CONFLICT (id) DO NOTHING
             """, lineId, paidAt, NoDeductions))

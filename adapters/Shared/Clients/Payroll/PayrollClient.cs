@@ -97,6 +97,18 @@ public sealed class PayrollClient(HttpClient http, IConfiguration configuration)
     public Task<Outcome<DisputeView>> AnswerDisputeAsync(Guid id, AnswerDispute answer, SuiteActor actor, CancellationToken ct) =>
         SendAsync<DisputeView>(HttpMethod.Post, $"disputes/{id}/answer", actor, answer, ct);
 
+    public Task<Outcome<PayoutDestinationView>> GetPayoutDestinationAsync(string workerId, SuiteActor actor, CancellationToken ct) =>
+        SendAsync<PayoutDestinationView>(HttpMethod.Get, $"workers/{Uri.EscapeDataString(workerId)}/payout-destination", actor, null, ct);
+
+    public Task<Outcome<PayoutChangeView>> RequestPayoutChangeAsync(string workerId, PayoutChangeRequest request, SuiteActor actor, CancellationToken ct) =>
+        SendAsync<PayoutChangeView>(HttpMethod.Post, $"workers/{Uri.EscapeDataString(workerId)}/payout-destination", actor, request, ct);
+
+    public Task<Outcome<List<PayoutChangeView>>> ListPayoutChangesAsync(SuiteActor actor, CancellationToken ct) =>
+        SendAsync<List<PayoutChangeView>>(HttpMethod.Get, "payout-destination-changes", actor, null, ct);
+
+    public Task<Outcome<PayoutChangeView>> DecidePayoutChangeAsync(Guid id, bool approve, string? note, SuiteActor actor, CancellationToken ct) =>
+        SendAsync<PayoutChangeView>(HttpMethod.Post, $"payout-destination-changes/{id}/{(approve ? "approve" : "reject")}", actor, new PayoutDecision(note), ct);
+
     private static string Month(DateOnly month) => month.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
     private HttpRequestMessage Request(HttpMethod method, string path, SuiteActor actor, object? body) =>
