@@ -33,6 +33,7 @@ builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(builder.Configuration
 builder.Services.AddSingleton<PortalUsers>();
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddSingleton<WorkerDirectory>();
+builder.Services.AddSingleton<PayoutBoard>();
 builder.Services.AddSingleton<SuiteStatistics>();
 builder.Services.AddSingleton<Upstreams>();
 builder.Services.AddSingleton<OdkLinks>();

@@ -48,6 +48,16 @@ public sealed class PortalActions(SuiteServices services, PayrollClient payroll,
         Audited(user, confirm ? "confirm-roster-hold" : "dismiss-roster-hold", $"roster hold {holdId}", CanOperate(user),
             "a viewer cannot decide a held roster read", () => services.DecideRosterHoldAsync(holdId, confirm, reason, ActorOf(user), ct), null, ct, reason);
 
+    /// <summary>A clerk asks for a worker to be paid elsewhere; another person decides (Payroll enforces it).</summary>
+    public Task<Outcome<PayoutChangeView>> RequestPayoutChangeAsync(ClaimsPrincipal user, string workerId, PayoutChangeRequest request, CancellationToken ct) =>
+        Audited(user, "request-payout-change", $"worker {workerId}", CanPrepare(user), "only a payroll clerk asks for a payout destination change",
+            () => payroll.RequestPayoutChangeAsync(workerId, request, ActorOf(user), ct), change => $"payout change {change?.Id} of worker {workerId}", ct,
+            $"{request.Rail} {request.Msisdn}: {request.Reason}");
+
+    public Task<Outcome<PayoutChangeView>> DecidePayoutChangeAsync(ClaimsPrincipal user, Guid changeId, bool approve, string? note, CancellationToken ct) =>
+        Audited(user, approve ? "approve-payout-change" : "reject-payout-change", $"payout change {changeId}", CanApprove(user),
+            "only an approver decides a payout destination change", () => payroll.DecidePayoutChangeAsync(changeId, approve, note, ActorOf(user), ct), null, ct, note);
+
     public Task<Outcome<PayRunView>> SubmitAsync(ClaimsPrincipal user, Guid runId, CancellationToken ct) =>
         Audited(user, "submit-pay-run", $"pay run {runId}", CanPrepare(user), "only a payroll clerk submits pay runs",
             () => payroll.SubmitAsync(runId, ActorOf(user), ct), null, ct);
