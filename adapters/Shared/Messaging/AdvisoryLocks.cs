@@ -16,6 +16,9 @@ public static class AdvisoryLocks
     /// <summary>ODK adapter: one writer of the entity list at a time.</summary>
     public const long EntityListSync = 4_207_313;
 
+    /// <summary>Mobile money adapter: one dispatcher of batches at a time, across replicas.</summary>
+    public const long MobileMoneyDispatch = 4_207_314;
+
     /// <summary>Payroll: one schema migration at a time.</summary>
     public const long PayrollMigration = 72_010_501;
 

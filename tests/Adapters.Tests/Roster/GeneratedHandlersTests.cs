@@ -24,6 +24,7 @@ public sealed class GeneratedHandlersTests
         ["adapters/Upstream/FineractAdapter"] = typeof(FineractAdapterApp).Assembly,
         ["adapters/Upstream/OdkAdapter"] = typeof(OdkAdapterApp).Assembly,
         ["adapters/Upstream/IhrisAdapter"] = typeof(IhrisAdapterApp).Assembly,
+        ["adapters/Upstream/MobileMoneyAdapter"] = typeof(MobileMoneyAdapterApp).Assembly,
         ["adapters/Services/Payroll"] = typeof(PayrollApp).Assembly,
     };
 

@@ -48,5 +48,5 @@ public sealed class ProviderWalletDirectory(OneClickSuite.Clients.MobileMoney.Mo
     public bool Available => true;
 
     public async Task<string?> HolderNameAsync(string msisdn, CancellationToken ct) =>
-        (await provider.GetAccountHolderNameAsync("msisdn", msisdn, ct))?.Display;
+        (await provider.GetAccountHolderNameAsync("msisdn", msisdn, ct))?.FullName;
 }
