@@ -95,13 +95,17 @@ public static class Wallets
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             id = (long)(await command.ExecuteScalarAsync(ct))!;
         }
-        await using (var identifiers = new NpgsqlCommand("""
-            DELETE FROM mm_wallet_identifier WHERE wallet_id = $1;
+        foreach (var sql in new[]
+        {
+            "DELETE FROM mm_wallet_identifier WHERE wallet_id = $1",
+            """
             INSERT INTO mm_wallet_identifier (key, value, wallet_id)
             SELECT k, v, $1 FROM mm_wallet, LATERAL (VALUES ('accountid', account_id), ('walletid', account_id), ('msisdn', msisdn)) x(k, v)
-            WHERE id = $1 AND v IS NOT NULL;
-            """, connection, transaction))
+            WHERE id = $1 AND v IS NOT NULL
+            """,
+        })
         {
+            await using var identifiers = new NpgsqlCommand(sql, connection, transaction);
             identifiers.Parameters.Add(new NpgsqlParameter { Value = id });
             await identifiers.ExecuteNonQueryAsync(ct);
         }
