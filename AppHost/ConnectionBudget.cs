@@ -33,9 +33,12 @@ public static class ConnectionBudget
     // ── The suite's own services and the sandbox's emulators: each one Npgsql pool (Maximum Pool Size). A service
     // handles up to 16 messages of a queue at once, each in a transaction of its own, on more than one queue. ──
     public const int SuiteService = 40;
-    public const int SuiteServices = 5; // ihris-adapter, fineract-adapter, odk-adapter, payroll, portal
+    public const int SuiteServices = 6; // ihris-adapter, fineract-adapter, odk-adapter, mobile-money-adapter, payroll, portal
     public const int Emulator = 20;
-    public const int Emulators = 3;
+    /// <summary>Fineract, ODK Central, iHRIS and the mobile money provider.</summary>
+    public const int Emulators = 4;
+    /// <summary>In full mode on an evaluator's machine the mobile money provider is still the emulator (no provider ships an image).</summary>
+    public const int FullModeEmulators = 1;
     /// <summary>db-setup, one connection at a time.</summary>
     public const int Setup = 2;
 
@@ -45,7 +48,7 @@ public static class ConnectionBudget
     /// <summary>What the systems of a mode may open together.</summary>
     public static int Sum(SuiteMode mode) => mode switch
     {
-        SuiteMode.Full => Fineract + Odk + Hapi + SuiteServices * SuiteService + Setup,
+        SuiteMode.Full => Fineract + Odk + Hapi + FullModeEmulators * Emulator + SuiteServices * SuiteService + Setup,
         SuiteMode.Sandbox => Emulators * Emulator + SuiteServices * SuiteService + Setup,
         _ => SuiteServices * SuiteService + Setup,
     };

@@ -18,6 +18,9 @@ public sealed record UpstreamSystem(
     /// <summary>Settings only bootstrap needs: upstream default passwords it replaces, whether to load demo data.</summary>
     public IReadOnlyList<(string Key, ReferenceExpression Value)> BootstrapSettings { get; init; } = [];
 
+    /// <summary>Settings only the system's own adapter needs (the programme's account at a payment provider).</summary>
+    public IReadOnlyList<(string Key, ReferenceExpression Value)> AdapterSettings { get; init; } = [];
+
     /// <summary>Where a person opens the system (the portal links there); its own web app where it has one.</summary>
     public required ReferenceExpression UserInterface { get; init; }
 
@@ -37,6 +40,13 @@ public static class SuiteExtensions
         }
         foreach (var setup in upstream.Setup) service.WaitForCompletion(setup);
         return service.WaitFor(upstream.Resource);
+    }
+
+    /// <summary>The system's own adapter: everything a service gets, and the settings only it needs.</summary>
+    public static IResourceBuilder<IDotNetService> WithUpstreamToAdapt(this IResourceBuilder<IDotNetService> adapter, UpstreamSystem upstream)
+    {
+        foreach (var (key, value) in upstream.AdapterSettings) adapter.WithEnvironment(key, value);
+        return adapter.WithUpstream(upstream);
     }
 
     /// <summary>Bootstrap: everything a service gets, and what only seeding needs.</summary>

@@ -13,16 +13,18 @@ public static class SuiteDatabases
     // ODK Central: UTF8 and these three extensions (upstream: getodk/central postgres14 init).
     public static readonly SuiteDatabase Odk = new("odk-db", "odk", "odk", "citext,pg_trgm,pgrowlocks", ConnectionBudget.Odk);
     public static readonly SuiteDatabase Hapi = new("hapi-db", "hapi", "hapi", ConnectionLimit: ConnectionBudget.Hapi);
+    /// <summary>The mobile money provider emulator's books, where it stands in for a provider (evaluators' machines).</summary>
+    public static readonly SuiteDatabase MobileMoneyDefault = new("mobilemoney-default", "mobilemoney", "mobilemoney", ConnectionLimit: ConnectionBudget.Emulator);
     /// <summary>The suite's own state: adapters' tables, outbox and inbox, pay runs; a role and a schema per service.</summary>
     public static readonly SuiteDatabase Suite = new("suite-db", "suite");
 
     /// <summary>The services sharing the suite database: each logs in as the role named like its schema.</summary>
-    public static readonly string[] SuiteServices = ["ihris-adapter", "fineract-adapter", "odk-adapter", "payroll", "portal"];
+    public static readonly string[] SuiteServices = ["ihris-adapter", "fineract-adapter", "odk-adapter", "mobile-money-adapter", "payroll", "portal"];
 
     /// <summary>A service's role and schema: its resource name with underscores (as SuiteMessaging names the schema).</summary>
     public static string RoleOf(string service) => service.Replace('-', '_');
 
-    public static readonly SuiteDatabase[] All = [FineractTenants, FineractDefault, Odk, Hapi, Suite];
+    public static readonly SuiteDatabase[] All = [FineractTenants, FineractDefault, Odk, Hapi, MobileMoneyDefault, Suite];
 }
 
 /// <summary>PostgreSQL, RabbitMQ and the databases, whichever way they are provided.</summary>
@@ -184,9 +186,11 @@ public static class InfrastructureExtensions
             .WaitFor(postgres);
 
         var databases = new Dictionary<SuiteDatabase, IResourceBuilder<IResourceWithConnectionString>>();
-        for (var i = 0; i < SuiteDatabases.All.Length; i++)
+        // The mobile money emulator's database only where the emulator stands in for a provider.
+        var needed = SuiteDatabases.All.Where(d => d != SuiteDatabases.MobileMoneyDefault || builder.IsEvaluatorMachine(mode)).ToArray();
+        for (var i = 0; i < needed.Length; i++)
         {
-            var database = SuiteDatabases.All[i];
+            var database = needed[i];
             IResourceBuilder<IResourceWithConnectionString> resource = postgresContainer is not null
                 ? postgresContainer.AddDatabase(database.ResourceName, database.DatabaseName)
                 : builder.AddConnectionString(database.ResourceName,

@@ -1,6 +1,7 @@
 using OneClickSuite.AppHost;
 using OneClickSuite.AppHost.Fineract;
 using OneClickSuite.AppHost.Ihris;
+using OneClickSuite.AppHost.MobileMoney;
 using OneClickSuite.AppHost.Odk;
 using OneClickSuite.AppHost.Portal;
 
@@ -12,10 +13,11 @@ var mode = builder.GetSuiteMode();
 // ── PostgreSQL, RabbitMQ and the databases (db-setup creates them with what each owner needs) ──
 var infra = builder.AddSuiteInfrastructure(mode);
 
-// ── The three upstream systems; each folder wires its own three modes and says how the suite reaches it ──
+// ── The upstream systems; each folder wires its own modes and says how the suite reaches it ──
 var fineract = builder.AddFineractSystem(mode, infra);
 var odk = builder.AddOdkCentralSystem(mode, infra);
 var ihris = builder.AddIhrisSystem(mode, infra);
+var mobileMoney = builder.AddMobileMoneySystem(mode, infra);
 
 // ── Bootstrap: one-shot seeding through the systems' APIs, the same code in every mode; re-running creates nothing twice ──
 var bootstrap = builder.AddOneShot<Projects.Bootstrap>("bootstrap")
@@ -34,11 +36,16 @@ var fineractAdapter = builder.AddSuiteService<Projects.FineractAdapter>("finerac
 var odkAdapter = builder.AddSuiteService<Projects.OdkAdapter>("odk-adapter")
     .WithSuiteState(infra, bootstrap)
     .WithUpstream(odk);
+var mobileMoneyAdapter = builder.AddSuiteService<Projects.MobileMoneyAdapter>("mobile-money-adapter")
+    .WithSuiteState(infra, bootstrap)
+    .WithUpstreamToAdapt(mobileMoney)
+    .WithProviderCallbacks(mobileMoney);
 var payroll = builder.AddSuiteService<Projects.Payroll>("payroll")
     .WithSuiteState(infra, bootstrap)
-    .WithUpstream(fineract); // read-only: reconciliation against Fineract's transactions
+    .WithUpstream(fineract)     // read-only: reconciliation against Fineract's transactions
+    .WithUpstream(mobileMoney); // read-only: who holds a wallet, before it becomes a destination
 
 // ── Portal: the suite's front door for evaluators and payroll staff, and the one-click demo ──
-builder.AddPortal(mode, infra, [payroll, ihrisAdapter, fineractAdapter, odkAdapter], fineract, odk, ihris);
+builder.AddPortal(mode, infra, [payroll, ihrisAdapter, fineractAdapter, odkAdapter, mobileMoneyAdapter], fineract, odk, ihris, mobileMoney);
 
 builder.Build().Run();

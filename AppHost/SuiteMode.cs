@@ -47,6 +47,17 @@ public static class SuiteModeExtensions
     }
 }
 
+public static class EvaluatorMachine
+{
+    /// <summary>
+    /// Whether the graph runs where evaluators try the suite (the sandbox, or a full graph on their own machine), not
+    /// beside a ministry's systems nor deployed: the demo and the stand-ins for systems no one publishes an image of
+    /// (a mobile money provider) belong only there.
+    /// </summary>
+    public static bool IsEvaluatorMachine(this IDistributedApplicationBuilder builder, SuiteMode mode) =>
+        mode == SuiteMode.Sandbox || (mode == SuiteMode.Full && builder.ExecutionContext.IsRunMode);
+}
+
 /// <summary>Asks Docker or Podman whether a daemon answers, the way Aspire itself would need it to.</summary>
 internal static class ContainerEngine
 {

@@ -41,7 +41,7 @@ public static class PortalExtensions
 
         // The one-click demo registers and pays a worker of its own: it belongs where evaluators run the suite (the
         // sandbox, a full graph on their machine), never beside a ministry's systems or in a deployment.
-        var demoHere = mode == SuiteMode.Sandbox || (mode == SuiteMode.Full && builder.ExecutionContext.IsRunMode);
+        var demoHere = builder.IsEvaluatorMachine(mode);
         portal.WithEnvironment("Portal__Demo__Enabled", demoHere ? "true" : "false");
         if (demoHere) portal.WithDemoCommand(builder);
         return portal.AnnounceWhenReady();

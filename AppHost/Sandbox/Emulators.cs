@@ -35,6 +35,7 @@ public static class EmulatorExtensions
             "ihris" => "Ihris",
             "odk-central" => "Odk",
             "fineract" => "Fineract",
+            "mobile-money" => "MobileMoney",
             _ => throw new ArgumentException($"{name} is not an emulated system", nameof(name)),
         };
         foreach (var other in builder.Resources.OfType<IDotNetService>().ToList())
