@@ -6,6 +6,7 @@ using OneClickSuite.Contracts;
 using OneClickSuite.Payroll.Data;
 using OneClickSuite.Payroll.PayRules;
 using OneClickSuite.Payroll.PayRuns;
+using OneClickSuite.Payroll.Payouts;
 using OneClickSuite.Payroll.Reconciliation;
 using OneClickSuite.Payroll.Statements;
 using OneClickSuite.Payroll.Workforce;
@@ -24,7 +25,7 @@ public sealed class PayrollWorld : IAsyncDisposable
     public const string ChwJob = "3229-3A";
     public const string NurseJob = "2230-1B";
 
-    private PayrollWorld(NpgsqlDataSource db, PayRuleSet rules, MinistryCalendar calendar, PayrollOptions? options)
+    private PayrollWorld(NpgsqlDataSource db, PayRuleSet rules, MinistryCalendar calendar, PayrollOptions? options, IWalletDirectory? wallets)
     {
         Db = db;
         Rules = rules;
@@ -43,7 +44,11 @@ public sealed class PayrollWorld : IAsyncDisposable
         Outcomes = new PaymentOutcomes(Outbox, Statements, Leavers, NullLogger<PaymentOutcomes>.Instance);
         Disputes = new Disputes(db, Outbox, Statements, Clock, NullLogger<Disputes>.Instance);
         PayRuns = new PayRunFacade(this);
+        Payouts = new PayoutDestinations(db, wallets ?? new NoWalletDirectory(), Clock, NullLogger<PayoutDestinations>.Instance);
     }
+
+    /// <summary>Where each worker is paid (wallet holders asked of the directory given to <see cref="CreateAsync"/>).</summary>
+    public PayoutDestinations Payouts { get; }
 
     public NpgsqlDataSource Db { get; }
     public PayRuleSet Rules { get; }
@@ -64,12 +69,13 @@ public sealed class PayrollWorld : IAsyncDisposable
     /// <summary>The four parts of a pay run's life behind one name, as the tests read best.</summary>
     public PayRunFacade PayRuns { get; }
 
-    public static async Task<PayrollWorld> CreateAsync(PayRuleSet? rules = null, MinistryCalendar? calendar = null, PayrollOptions? options = null)
+    public static async Task<PayrollWorld> CreateAsync(PayRuleSet? rules = null, MinistryCalendar? calendar = null, PayrollOptions? options = null,
+        IWalletDirectory? wallets = null)
     {
         var pg = await PostgresServer.StartSharedAsync();
         var db = NpgsqlDataSource.Create(await pg.CreateDatabaseAsync("payroll"));
         await PayrollDatabase.MigrateAsync(db, CancellationToken.None);
-        return new PayrollWorld(db, rules ?? StandardRules(), calendar ?? MinistryCalendar.Utc, options);
+        return new PayrollWorld(db, rules ?? StandardRules(), calendar ?? MinistryCalendar.Utc, options, wallets);
     }
 
     public static PayRuleSet StandardRules(string version = "test-1") => new()
@@ -203,10 +209,12 @@ public sealed class FixedOptions<T>(T value) : IOptionsMonitor<T>
 public sealed class RecordingOutbox(NpgsqlDataSource db) : IPayrollOutbox
 {
     private readonly List<PaymentRequestedV1> _sent = [];
+    private readonly List<WalletPaymentRequestedV1> _wallet = [];
     private readonly List<PayStatementV1> _statements = [];
     private readonly List<WorkerPayClosedV1> _closed = [];
 
     public IReadOnlyList<PaymentRequestedV1> Sent { get { lock (_sent) return _sent.ToList(); } }
+    public IReadOnlyList<WalletPaymentRequestedV1> SentToWallets { get { lock (_sent) return _wallet.ToList(); } }
     public IReadOnlyList<PayStatementV1> Statements { get { lock (_sent) return _statements.ToList(); } }
     public IReadOnlyList<WorkerPayClosedV1> Closed { get { lock (_sent) return _closed.ToList(); } }
 
@@ -223,6 +231,7 @@ public sealed class RecordingOutbox(NpgsqlDataSource db) : IPayrollOutbox
         public NpgsqlTransaction Transaction => transaction;
 
         public ValueTask RequestAsync(PaymentRequestedV1 request) => Add(request);
+        public ValueTask RequestAsync(WalletPaymentRequestedV1 request) => Add(request);
         public ValueTask PublishAsync(PayStatementV1 statement) => Add(statement);
         public ValueTask PublishAsync(WorkerPayClosedV1 closed) => Add(closed);
 
@@ -238,6 +247,7 @@ public sealed class RecordingOutbox(NpgsqlDataSource db) : IPayrollOutbox
             lock (owner._sent)
             {
                 owner._sent.AddRange(_pending.OfType<PaymentRequestedV1>());
+                owner._wallet.AddRange(_pending.OfType<WalletPaymentRequestedV1>());
                 owner._statements.AddRange(_pending.OfType<PayStatementV1>());
                 owner._closed.AddRange(_pending.OfType<WorkerPayClosedV1>());
             }
