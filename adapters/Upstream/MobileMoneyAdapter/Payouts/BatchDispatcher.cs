@@ -253,7 +253,15 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             await UpdateAsync(batch.Key, "state = 'new', next_check_at = $2", ct, clock.GetUtcNow());
             return;
         }
-        var batchId = Uri.UnescapeDataString(link.TrimEnd('/').Split('/')[^1]);
+        var id = Uri.UnescapeDataString(link.TrimEnd('/').Split('/')[^1]);
+        if (link.Contains("/requeststates/", StringComparison.OrdinalIgnoreCase))
+        {
+            // Received, still being parsed: follow its request state.
+            await UpdateAsync(batch.Key, "state = 'submitted', server_correlation_id = $2, next_check_at = $3, checks = 0, last_error = NULL", ct, id,
+                clock.GetUtcNow());
+            return;
+        }
+        var batchId = id;
         logger.LogInformation("Batch {Key} was made by the provider as {BatchId} though its answer was lost", batch.Key, batchId);
         await UpdateAsync(batch.Key, "state = 'created', batch_id = $2, next_check_at = $3, checks = 0, last_error = NULL", ct, batchId, clock.GetUtcNow());
     }
