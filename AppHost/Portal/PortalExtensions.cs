@@ -43,6 +43,11 @@ public static class PortalExtensions
         // sandbox, a full graph on their machine), never beside a ministry's systems or in a deployment.
         var demoHere = builder.IsEvaluatorMachine(mode);
         portal.WithEnvironment("Portal__Demo__Enabled", demoHere ? "true" : "false");
+        // The demo's worker opens their wallet on the provider emulator's sandbox page, where the emulator stands in.
+        if (demoHere && upstreams.FirstOrDefault(u => u.ConfigurationSection == "MobileMoney")?.Resource.Resource is IDotNetService provider)
+        {
+            portal.WithEnvironment("Demo__ProviderEmulatorUrl", provider.GetEndpoint("http"));
+        }
         if (demoHere) portal.WithDemoCommand(builder);
         return portal.AnnounceWhenReady();
     }

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using OneClickSuite.Contracts.Payroll;
 using System.Diagnostics;
 using Aspire.Hosting.ApplicationModel;
@@ -19,7 +20,8 @@ namespace OneClickSuite.Demo.Tests;
 public sealed class SandboxDemoTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
-    private static readonly string[] Services = ["fineract", "odk-central", "ihris", "ihris-adapter", "fineract-adapter", "odk-adapter", "payroll"];
+    private static readonly string[] Services =
+        ["fineract", "odk-central", "ihris", "mobile-money", "ihris-adapter", "fineract-adapter", "odk-adapter", "mobile-money-adapter", "payroll"];
 
     /// <summary>Sandbox pay rules (adapters/Services/Payroll/appsettings.json): (40+45+50) × 0.50 + (2+3+1) × 2.00 + stipend 20.00.</summary>
     private const decimal ExpectedPay = 99.50m;
@@ -66,35 +68,37 @@ public sealed class SandboxDemoTests
             Assert.Contains("What counted:", statement.Detail);
             Assert.Contains("In ODK Collect (pay_statements)", statement.Detail);
 
-            // The worker's account holds exactly what the run paid them: all three reports counted.
+            // The worker's wallet holds exactly what the run paid them (all three reports counted), as the provider says;
+            // their Fineract account, enrolled as for every worker, was not paid.
             Assert.StartsWith("demo-chw-", result.WorkerId);
             Assert.NotNull(result.PayRunId);
             Assert.Equal(ExpectedPay, result.Amount);
+            var wallet = steps.Done.Single(s => s.Number == 8);
+            Assert.Contains("99.50 USD completed by the mobile money provider into", wallet.Detail);
+            Assert.Contains("mobile wallet", statement.Detail);
+            using (var admin = new HttpClient { BaseAddress = new Uri(Url(app, "mobile-money") + "/") })
+            {
+                var wallets = await admin.GetFromJsonAsync<List<System.Text.Json.Nodes.JsonObject>>("_emulator/wallets", timeout.Token);
+                var held = wallets!.Where(w => w["name"]?.ToString() is { } name && steps.Done.First(s => s.Number == 3).Detail!.Contains(name)).ToList();
+                Assert.Contains(held, w => (decimal)w["balance"]! == ExpectedPay);
+            }
             var fineract = host.Services.GetRequiredService<FineractClient>();
-            var client = await fineract.GetClientByExternalIdAsync(result.WorkerId, timeout.Token);
-            Assert.NotNull(client);
             var account = await fineract.GetSavingsAccountAsync(result.SavingsAccountId!.Value, withTransactions: true, timeout.Token);
-            Assert.Equal(client.Id, account.ClientId);
-            Assert.Equal(result.Amount, account.Summary!.AccountBalance);
-            var credits = (account.Transactions ?? []).Where(t => !t.Reversed && t.TransactionType?.Deposit == true).ToList();
-            Assert.Equal(result.Amount, Assert.Single(credits).Amount);
+            Assert.Equal(0m, account.Summary!.AccountBalance);
 
             Assert.True(demo.Elapsed < TimeSpan.FromSeconds(120), $"the demo took {demo.Elapsed.TotalSeconds:F1} s");
 
-            // One person as clerk and approver: Payroll refuses the approval (maker–checker), the demo says so at step 6
-            // and cancels the run it submitted, so no line stays held.
+            // One person as clerk and approver: Payroll refuses them the wallet change they asked for (maker–checker);
+            // the demo says so at step 3, before any pay run exists.
             var alone = new RecordedSteps();
             var refused = await runner.RunAsync(new DemoActors(DemoIdentities.Clerk, DemoIdentities.Clerk), alone, timeout.Token);
             TestContext.Current.SendDiagnosticMessage($"second run, one person as clerk and approver:\n{alone}");
             Assert.False(refused.Succeeded);
             var failed = Assert.Single(alone.All, s => s.Status == DemoStep.Failed);
-            Assert.Equal(6, failed.Number);
+            Assert.Equal(3, failed.Number);
             Assert.Contains("maker", failed.Detail, StringComparison.OrdinalIgnoreCase);
             Assert.Equal(refused.Error, failed.Detail);
-            var payroll = host.Services.GetRequiredService<PayrollClient>();
-            var abandoned = (await payroll.GetRunAsync(Guid.Parse(refused.PayRunId!), new SuiteActor(DemoIdentities.Clerk, [SuiteIdentity.Clerk, SuiteIdentity.Demo]),
-                timeout.Token)).Required();
-            Assert.Equal("cancelled", abandoned.Status);
+            Assert.Null(refused.PayRunId);
 
             // A facility iHRIS does not have: the demo stops at step 1 and names it.
             using var nowhere = await DemoHostAsync(app, demoLog, timeout.Token, facilityId: "no-such-facility");
@@ -148,6 +152,9 @@ public sealed class SandboxDemoTests
             ["Suite:Identity:SigningKey"] = await ParameterValueAsync(app, "suite-signing-key", ct),
             ["Demo:IhrisAdapterUrl"] = Url(app, "ihris-adapter"),
             ["Demo:OdkAdapterUrl"] = Url(app, "odk-adapter"),
+            ["Demo:ProviderEmulatorUrl"] = Url(app, "mobile-money"),
+            ["MobileMoney:BaseUrl"] = Url(app, "mobile-money") + OneClickSuite.AppHost.MobileMoney.MobileMoneySystemExtensions.MobileMoneyEmulatorApiRoot,
+            ["MobileMoney:ApiKey"] = await ParameterValueAsync(app, "mobile-money-api-key", ct),
             // The demo signs who acts with the suite's key, as the portal does; the services verify it.
             [SuiteIdentity.SigningKeySetting] = await ParameterValueAsync(app, "suite-signing-key", ct),
         };

@@ -107,7 +107,9 @@ public sealed class PayRunQueries(NpgsqlDataSource db)
 
     private const string LineSelect = """
         SELECT id, worker_id, employee_number, worker_name, facility_id, cadre, period, kind, amount, currency, explanation, submissions,
-               status, payment_id, attempts, failure_reason, written_off_by, write_off_reason, paid_at, fineract_transfer_id
+               status, payment_id, attempts, failure_reason, written_off_by, write_off_reason, paid_at, fineract_transfer_id, rail,
+               (SELECT p.provider_reference FROM payroll.payments p WHERE p.payment_id = pay_lines.payment_id),
+               (SELECT p.msisdn FROM payroll.payments p WHERE p.payment_id = pay_lines.payment_id)
         FROM payroll.pay_lines
         """;
 
@@ -127,6 +129,6 @@ public sealed class PayRunQueries(NpgsqlDataSource db)
             r.GetFieldValue<DateOnly>(6).ToString("yyyy-MM", CultureInfo.InvariantCulture), r.GetString(7), r.GetDecimal(8), r.GetString(9),
             r.GetString(10), r.GetFieldValue<string[]>(11), r.GetString(12), paymentId,
             paymentId is { } p ? PaymentReference.For(p) : null, r.GetInt32(14), Text(15), Text(16), Text(17),
-            r.IsDBNull(18) ? null : r.GetFieldValue<DateTimeOffset>(18), r.IsDBNull(19) ? null : r.GetInt64(19));
+            r.IsDBNull(18) ? null : r.GetFieldValue<DateTimeOffset>(18), r.IsDBNull(19) ? null : r.GetInt64(19), Text(20), Text(21), Text(22));
     }
 }

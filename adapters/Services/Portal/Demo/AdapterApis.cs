@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using OneClickSuite.Contracts.Payroll;
 
 namespace OneClickSuite.Demo;
@@ -80,4 +81,21 @@ internal static class AdapterCalls
 
     public static async Task<JsonArray> GetArrayAsync(HttpClient http, string path, CancellationToken ct) =>
         await http.GetFromJsonAsync<JsonArray>(path, ct) ?? [];
+}
+
+/// <summary>
+/// The mobile money provider emulator's sandbox page, where the demo's worker opens a wallet (a real provider opens
+/// wallets through its agents and KYC, outside any API): <c>PUT /_emulator/wallets</c> at <c>Demo:ProviderEmulatorUrl</c>.
+/// </summary>
+public sealed class ProviderSandbox(HttpClient http, IOptions<DemoOptions> options)
+{
+    public async Task OpenWalletAsync(string msisdn, string firstName, string lastName, CancellationToken ct)
+    {
+        var root = options.Value.ProviderEmulatorUrl
+                   ?? throw new DemoStepFailed("no mobile money provider emulator is configured (Demo:ProviderEmulatorUrl): the demo pays a wallet there");
+        using var response = await http.PutAsJsonAsync(new Uri(new Uri(root.TrimEnd('/') + "/"), "_emulator/wallets"),
+            new { msisdn, firstName, lastName, name = $"{firstName} {lastName}", currency = options.Value.WalletCurrency }, ct);
+        if (!response.IsSuccessStatusCode)
+            throw new DemoStepFailed($"the provider emulator did not open wallet {msisdn}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+    }
 }

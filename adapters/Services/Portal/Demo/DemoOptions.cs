@@ -24,6 +24,15 @@ public sealed class DemoOptions
 
     public string OdkAdapterUrl { get; set; } = "http://odk-adapter";
 
+    /// <summary>
+    /// The mobile money provider emulator, where the demo's worker opens their wallet; set where the emulator stands in
+    /// for the provider (the sandbox, a full graph on an evaluator's machine).
+    /// </summary>
+    public string? ProviderEmulatorUrl { get; set; }
+
+    /// <summary>The currency of the demo worker's wallet: the one Payroll pays in.</summary>
+    public string WalletCurrency { get; set; } = "USD";
+
     /// <summary>How long a step waits for the other systems to catch up (real systems are slower than the sandbox).</summary>
     public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(45);
 

@@ -11,8 +11,8 @@ namespace OneClickSuite.Demo;
 public static class DemoRegistration
 {
     /// <summary>
-    /// <see cref="DemoRunner"/> with the clients it needs: iHRIS, ODK Central and Fineract from sections "Ihris", "Odk"
-    /// and "Fineract"; the adapters at the URLs of section "Demo" (service discovery names by default). Payroll's client
+    /// <see cref="DemoRunner"/> with the clients it needs: iHRIS, ODK Central, Fineract and the mobile money provider from
+    /// sections "Ihris", "Odk", "Fineract" and "MobileMoney"; the adapters at the URLs of section "Demo" (service discovery names by default). Payroll's client
     /// is the host's (<see cref="ClientRegistration.AddPayrollClient"/>), the one the portal uses.
     /// </summary>
     public static IHostApplicationBuilder AddDemo(this IHostApplicationBuilder builder)
@@ -25,6 +25,8 @@ public static class DemoRegistration
         builder.AddIhrisClient();
         builder.AddOdkClient();
         builder.AddFineractClient();
+        builder.AddMobileMoneyClient();
+        builder.Services.AddHttpClient<ProviderSandbox>();
         builder.Services.AddTransient<DemoIdentityHandler>();
         builder.Services.AddHttpClient<IhrisAdapterApi>((services, http) => http.BaseAddress = ServiceBase(services, o => o.IhrisAdapterUrl))
             .AddHttpMessageHandler<DemoIdentityHandler>();

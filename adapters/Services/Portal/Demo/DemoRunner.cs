@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using OneClickSuite.Clients;
 using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Clients.Ihris;
+using OneClickSuite.Clients.MobileMoney;
 using OneClickSuite.Clients.Odk;
 using OneClickSuite.Contracts;
 using Task = System.Threading.Tasks.Task;
@@ -16,16 +17,20 @@ using Task = System.Threading.Tasks.Task;
 namespace OneClickSuite.Demo;
 
 /// <summary>
-/// The end-to-end demo: a new community health worker registered in iHRIS reaches ODK and Fineract, sends three
-/// activity reports that are approved, is paid by a pay run that a clerk submits and an approver approves, and the
-/// deposit is read back from Fineract. Every step talks to the systems through their public APIs only, so the same
-/// run works against the emulators (sandbox) and the real systems (full mode).
+/// The end-to-end demo: a new community health worker registered in iHRIS reaches ODK and Fineract, opens a mobile
+/// wallet on their phone to which the clerk moves their pay and the approver agrees, sends three activity reports that
+/// are approved, is paid by a pay run that a clerk submits and an approver approves, and the provider's completion is
+/// read back through its GSMA API. Every step talks to the systems through their public APIs only (the wallet is opened
+/// on the provider emulator's sandbox page, as a real worker would at an agent), so the same run works against the
+/// emulators (sandbox) and the real upstream systems (full mode on an evaluator's machine).
 /// </summary>
 public sealed class DemoRunner(
     IhrisClient ihris,
     OdkClient odk,
     FineractClient fineract,
     PayrollClient payroll,
+    MobileMoneyClient provider,
+    ProviderSandbox providerSandbox,
     IhrisAdapterApi ihrisAdapter,
     OdkAdapterApi odkAdapter,
     IOptions<DemoOptions> options,
@@ -40,11 +45,12 @@ public sealed class DemoRunner(
     [
         "Register a community health worker in iHRIS",
         "Wait until ODK and Fineract know them",
+        "Move their pay to their phone's mobile wallet: the clerk asks, the approver agrees",
         "Submit and approve three activity reports in ODK",
         "Create a pay run that counts the reports",
         "Submit the pay run as the clerk",
         "Approve the pay run as the approver",
-        "Find the deposit in their Fineract account",
+        "Find the payment completed in their mobile wallet",
         "Show their pay statement, in Payroll and in ODK Collect's list",
     ];
 
@@ -77,12 +83,13 @@ public sealed class DemoRunner(
             var waiting = _options.WaitTimeout + _options.CallTimeout;
             await StepAsync(run, 1, _options.CallTimeout, RegisterAsync, ct);
             await StepAsync(run, 2, waiting, WaitForWorkerAsync, ct);
-            await StepAsync(run, 3, _options.CallTimeout, ReportActivityAsync, ct);
-            await StepAsync(run, 4, waiting + _options.WaitTimeout, CreatePayRunAsync, ct);
-            await StepAsync(run, 5, _options.CallTimeout, SubmitAsync, ct);
-            await StepAsync(run, 6, _options.CallTimeout, ApproveAsync, ct);
-            await StepAsync(run, 7, waiting + _options.CallTimeout, FindDepositAsync, ct);
-            await StepAsync(run, 8, waiting + _options.CallTimeout, ShowStatementAsync, ct);
+            await StepAsync(run, 3, waiting, MoveToWalletAsync, ct);
+            await StepAsync(run, 4, _options.CallTimeout, ReportActivityAsync, ct);
+            await StepAsync(run, 5, waiting + _options.WaitTimeout, CreatePayRunAsync, ct);
+            await StepAsync(run, 6, _options.CallTimeout, SubmitAsync, ct);
+            await StepAsync(run, 7, _options.CallTimeout, ApproveAsync, ct);
+            await StepAsync(run, 8, waiting + _options.CallTimeout, FindWalletPaymentAsync, ct);
+            await StepAsync(run, 9, waiting + _options.CallTimeout, ShowStatementAsync, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -100,8 +107,8 @@ public sealed class DemoRunner(
             throw;
         }
 
-        logger.LogInformation("Demo done in {Seconds:F1} s: {Amount} paid to {WorkerId} (savings account {SavingsAccountId})",
-            run.Elapsed.TotalSeconds, run.Line!.Amount, run.Worker.Id, run.SavingsAccountId);
+        logger.LogInformation("Demo done in {Seconds:F1} s: {Amount} paid to {WorkerId} (wallet {Msisdn})",
+            run.Elapsed.TotalSeconds, run.Line!.Amount, run.Worker.Id, run.Worker.Phone);
         return new DemoResult(true, run.Worker.Id, run.PayRun!.Id.ToString(), run.SavingsAccountId, run.Line.Amount, null);
     }
 
@@ -223,7 +230,7 @@ public sealed class DemoRunner(
         return clock.GetUtcNow();
     }
 
-    // 3. ODK submissions
+    // 4. ODK submissions
 
     private async Task<string> ReportActivityAsync(Session run, CancellationToken ct)
     {
@@ -258,7 +265,7 @@ public sealed class DemoRunner(
             new XElement("referrals", referrals),
             new XElement("meta", new XElement("instanceID", instanceId))).ToString(SaveOptions.DisableFormatting);
 
-    // 4. The pay run
+    // 5. The pay run
 
     /// <summary>
     /// Waits until Payroll knows the worker with an account and counts all three reports (its read API, no probe runs),
@@ -437,9 +444,33 @@ public sealed class DemoRunner(
                $"{Money(run.PayRun.Total, run.PayRun.Currency)} to {run.PayRun.LineCount} worker(s) are on their way";
     }
 
-    // 7. The money in Fineract
+    // 3. The wallet
 
-    private async Task<string> FindDepositAsync(Session run, CancellationToken ct)
+    /// <summary>
+    /// The worker opens a wallet on their phone at the provider (the emulator's sandbox page stands in for an agent),
+    /// then the clerk asks Payroll to pay them there and the approver, another person, agrees after seeing the name the
+    /// provider holds for the wallet.
+    /// </summary>
+    private async Task<string> MoveToWalletAsync(Session run, CancellationToken ct)
+    {
+        var worker = run.Worker;
+        await providerSandbox.OpenWalletAsync(worker.Phone, worker.GivenName, worker.FamilyName, ct);
+        await UntilAsync($"{worker.DisplayName} known to payroll", _options.WaitTimeout, RunRetryInterval, async token =>
+            await PayrollWorkerAsync(worker.Id, run.Month, run.Actors.Clerk, token) is not null ? true : $"payroll has not received {worker.Id} yet",
+            null, ct);
+        var change = (await payroll.RequestPayoutChangeAsync(worker.Id, new PayoutChangeRequest(PayoutRails.MobileMoney, null,
+            "Demo: paid into the wallet on their phone"), AsClerk(run.Actors.Clerk), ct)).Required();
+        if (change.HolderNameMatches != true)
+            throw new DemoStepFailed($"the provider names the holder of wallet {change.Msisdn} \"{change.HolderName}\", not {worker.DisplayName}");
+        var decided = (await payroll.DecidePayoutChangeAsync(change.Id, approve: true, "Demo: the name on the wallet is the worker's",
+            AsApprover(run.Actors.Approver), ct)).Required();
+        return $"{worker.DisplayName} opened wallet {change.Msisdn} with the mobile money provider; {run.Actors.Clerk} (clerk) asked to pay them " +
+               $"there, and {decided.DecidedBy} (approver) agreed, seeing the provider names its holder \"{change.HolderName}\"";
+    }
+
+    // 8. The money in the wallet
+
+    private async Task<string> FindWalletPaymentAsync(Session run, CancellationToken ct)
     {
         var runId = run.PayRun!.Id;
         var clerk = run.Actors.Clerk;
@@ -455,28 +486,22 @@ public sealed class DemoRunner(
             return line.Status == LineStatus.Paid ? true : $"line {line.Id} is {line.Status}";
         }, null, ct);
 
+        // The provider's own record of it (GSMA GET /transactions/{transactionReference}), not Payroll's word.
         var paid = run.Line!;
-        FineractSavingsTransaction? deposit = null;
-        FineractSavingsAccount? account = null;
-        await UntilAsync($"a deposit of {Money(paid.Amount, paid.Currency)} in Fineract savings account {run.SavingsAccountId}", _options.CallTimeout,
-            PollInterval, async token =>
-            {
-                account = await fineract.GetSavingsAccountAsync(run.SavingsAccountId!.Value, withTransactions: true, token);
-                var deposits = (account.Transactions ?? []).Where(t => !t.Reversed && t.TransactionType?.Deposit == true && t.Amount == paid.Amount).ToList();
-                // The transfer's description starts with the payment reference where Fineract shows it (the adapter writes it there).
-                deposit = deposits.FirstOrDefault(t => paid.PaymentReference is { } reference &&
-                              (t.Transfer?.TransferDescription?.Contains(reference) == true || t.Note?.Contains(reference) == true))
-                          ?? deposits.FirstOrDefault();
-                return deposit is not null ? true : $"{account.Transactions?.Count ?? 0} transaction(s), none of {Money(paid.Amount, paid.Currency)}";
-            }, null, ct);
-
-        return $"{Money(paid.Amount, paid.Currency)} deposited on {deposit!.Date:d MMMM yyyy} in {run.Worker.DisplayName}'s savings account " +
-               $"{account!.AccountNo ?? run.SavingsAccountId.ToString()} (Fineract transaction {deposit.Id}" +
-               (paid.PaymentReference is null ? "" : $", reference {paid.PaymentReference}") +
-               $"); balance {Money(account.Summary?.AccountBalance ?? 0, paid.Currency)}";
+        if (paid.Rail != PayoutRails.MobileMoney || paid.ProviderReference is not { } reference)
+            throw new DemoStepFailed($"the payment went to {paid.Rail ?? "an unknown rail"}, not to {run.Worker.DisplayName}'s wallet");
+        var transaction = await provider.GetTransactionAsync(reference, ct);
+        var wallet = transaction.CreditParty.FirstOrDefault(p => p.Key == "msisdn")?.Value;
+        if (transaction.TransactionStatus != "completed" || wallet != run.Worker.Phone ||
+            decimal.Parse(transaction.Amount, CultureInfo.InvariantCulture) != paid.Amount)
+            throw new DemoStepFailed($"the provider has transaction {reference} as {transaction.TransactionStatus}, {transaction.Amount} " +
+                                     $"{transaction.Currency} to {wallet}, not {Money(paid.Amount, paid.Currency)} to {run.Worker.Phone}");
+        return $"{Money(paid.Amount, paid.Currency)} completed by the mobile money provider into {run.Worker.DisplayName}'s wallet {wallet} " +
+               $"(provider transaction {reference}, payment reference {paid.PaymentReference}, requested as " +
+               $"{transaction.RequestingOrganisationTransactionReference})";
     }
 
-    // 8. The statement the worker sees
+    // 9. The statement the worker sees
 
     /// <summary>
     /// The worker's statement for the paid line, as Payroll issued it, and the same statement in ODK's statement list,

@@ -124,7 +124,10 @@ public sealed record PayLineView(
     string? WrittenOffBy,
     string? WriteOffReason,
     DateTimeOffset? PaidAt,
-    long? FineractTransferId);
+    long? FineractTransferId,
+    string? Rail = null,
+    string? ProviderReference = null,
+    string? Msisdn = null);
 
 public sealed record ReconciliationIssue(string Kind, Guid? PaymentId, Guid? LineId, string? WorkerId, decimal? Expected, decimal? Found,
     int Transactions, string Detail);
