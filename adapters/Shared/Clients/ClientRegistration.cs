@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Clients.Ihris;
@@ -35,7 +36,7 @@ public static class ClientRegistration
             .ValidateDataAnnotations();
         // The standard resilience handler every HttpClient gets would resend a POST after a 5xx or a timeout, and a
         // resent batch is a second batch: retry reads only.
-        builder.Services.Configure<Microsoft.Extensions.Http.Resilience.HttpStandardResilienceOptions>(
+        builder.Services.Configure<HttpStandardResilienceOptions>(
             nameof(PaymentHubClient) + "-standard", options => options.Retry.DisableForUnsafeHttpMethods());
         return builder.Services.AddHttpClient<PaymentHubClient>();
     }
