@@ -13,10 +13,21 @@ namespace OneClickSuite.Emulators.PaymentHub;
 /// (<c>PaymentHub:Providers:{mode}</c>), then the batch's completion rate decides the progress callbacks
 /// (<c>SendCallbackRoute</c>, <c>BatchAggregateRoute</c>).
 /// </summary>
-internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configuration, IHttpClientFactory httpFactory,
-    HubFaultSwitch faults, ILogger<Dispatcher> logger) : BackgroundService
+internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configuration, HubFaultSwitch faults, ILogger<Dispatcher> logger)
+    : BackgroundService
 {
     private const int MaxAttempts = 3;
+
+    /// <summary>
+    /// One plain client for every outbound leg: each attempt is one request, as Camel sends it (the resilience
+    /// handler service defaults add to factory clients would resend on its own and blur the retry counts).
+    /// </summary>
+    private static readonly SocketsHttpHandler Sockets = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(2) };
+
+    private static readonly HttpClient Outbound = new(Sockets, disposeHandler: false)
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -84,8 +95,12 @@ internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configurati
     /// </summary>
     private async Task PayThroughFineractAsync(Pending t, IConfigurationSection provider, CancellationToken ct)
     {
-        var http = httpFactory.CreateClient("fineract");
-        http.BaseAddress = new Uri((provider["BaseUrl"] ?? "http://fineract").TrimEnd('/') + "/fineract-provider/api/v1/");
+        var http = new HttpClient(Sockets, disposeHandler: false)
+        {
+            BaseAddress = new Uri((provider["BaseUrl"] ?? "http://fineract").TrimEnd('/') + "/fineract-provider/api/v1/"),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        using var owned = http;
         var fineract = new FineractClient(http, Options.Create(new FineractOptions
         {
             BaseUrl = provider["BaseUrl"] ?? "http://fineract",
@@ -129,7 +144,7 @@ internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configurati
     /// </summary>
     private async Task PayThroughGsmaAsync(Pending t, IConfigurationSection provider, CancellationToken ct)
     {
-        var http = httpFactory.CreateClient("gsma");
+        var http = Outbound;
         var baseUrl = (provider["BaseUrl"] ?? throw new InvalidOperationException($"PaymentHub:Providers:{t.Mode}:BaseUrl is not set")).TrimEnd('/');
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{baseUrl}/transactions/type/{provider["TransactionType"] ?? "transfer"}");
         request.Headers.TryAddWithoutValidation("X-Date", DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
@@ -278,7 +293,7 @@ internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configurati
             ["message"] = $"The Batch Aggregation API was complete with : {rate}",
         });
         var maxRetry = configuration.GetValue("PaymentHub:CallbackMaxRetry", 3);
-        var http = httpFactory.CreateClient("callback");
+        var http = Outbound;
         for (var attempt = 1; attempt <= maxRetry; attempt++)
         {
             string outcome;
