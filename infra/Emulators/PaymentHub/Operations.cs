@@ -16,6 +16,70 @@ internal static class Operations
         app.MapGet("/api/v1/batch", BatchSummaryAsync);
         app.MapGet("/api/v1/batches/{batchId}", BatchAndSubBatchesAsync);
         app.MapGet("/api/v1/batch/detail", DetailAsync);
+        app.MapGet("/api/v1/transfers", TransfersAsync);
+    }
+
+    /// <summary>
+    /// <c>GET /api/v1/transfers</c> (OperationsDetailedApi.transfers): filters clientCorrelationId, transactionId,
+    /// payeePartyId, currency, status; page from 0, size 1 by default, newest first (sortedOrder DESC on startedAt).
+    /// Each row is a <c>TransferResponse</c>: errorInformation parsed as a PH-EE error object, null when not JSON.
+    /// The page is built as <c>new PageImpl(list, pageable, transferPage.getTotalPages())</c>: its totalElements
+    /// is the underlying page count, a quirk kept here.
+    /// </summary>
+    private static async Task<IResult> TransfersAsync(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (Tenant(http) is not { } tenant) return Results.StatusCode(500);
+        var q = http.Request.Query;
+        string? F(string name) => q.TryGetValue(name, out var v) ? v.ToString() : null;
+        var page = int.TryParse(q["page"], out var p) ? p : 0;
+        var size = int.TryParse(q["size"], out var z) ? z : 1;
+        if (page < 0 || size < 1) return Results.StatusCode(500);
+        var ascending = string.Equals(F("sortedOrder"), "ASC", StringComparison.OrdinalIgnoreCase);
+        var status = F("status")?.ToUpperInvariant() is "COMPLETED" or "FAILED" or "IN_PROGRESS" or "UNKNOWN" or "EXCEPTION"
+            ? F("status")!.ToUpperInvariant() : null;
+        const string Where = """
+            FROM ph_transfer t JOIN ph_batch b ON b.batch_id = t.batch_id
+            WHERE b.tenant = $1 AND ($2::text IS NULL OR t.client_correlation_id = $2) AND ($3::text IS NULL OR t.transaction_id = $3)
+              AND ($4::text IS NULL OR t.payee_party_id = $4) AND ($5::text IS NULL OR t.currency = $5) AND ($6::text IS NULL OR t.status = $6)
+            """;
+        void Bind(NpgsqlCommand c)
+        {
+            c.Parameters.AddWithValue(tenant);
+            foreach (var v in new[] { F("clientCorrelationId"), F("transactionId"), F("payeePartyId"), F("currency"), status })
+                c.Parameters.AddWithValue((object?)v ?? DBNull.Value);
+        }
+        await using var connection = await db.OpenConnectionAsync(ct);
+        long total;
+        await using (var count = new NpgsqlCommand("SELECT count(*) " + Where, connection))
+        {
+            Bind(count);
+            total = (long)(await count.ExecuteScalarAsync(ct))!;
+        }
+        var content = new JsonArray();
+        await using (var select = new NpgsqlCommand($"""
+            SELECT t.id, t.workflow_instance_key, t.transaction_id, t.started_at, t.completed_at, t.status, t.payee_dfsp_id,
+                   t.payee_party_id, t.payee_party_id_type, t.payer_party_id, t.payer_party_id_type, t.amount, t.currency,
+                   t.error_information, t.batch_id, t.client_correlation_id
+            {Where} ORDER BY t.started_at {(ascending ? "ASC" : "DESC")}, t.id {(ascending ? "ASC" : "DESC")} LIMIT $7 OFFSET $8
+            """, connection))
+        {
+            Bind(select);
+            select.Parameters.AddWithValue(size);
+            select.Parameters.AddWithValue((long)page * size);
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var row = TransferJson(reader);
+                JsonNode? error = null;
+                try { error = row["errorInformation"] is { } e ? JsonNode.Parse(e.ToString()) as JsonObject : null; }
+                catch (System.Text.Json.JsonException) { }
+                row["errorInformation"] = error;
+                row["workflowInstanceKey"] = reader.GetInt64(1);
+                content.Add(row);
+            }
+        }
+        var totalPages = (total + size - 1) / size;
+        return Results.Json(PageJson(content, page, size, totalPages));
     }
 
     private static string? Tenant(HttpContext http) =>
@@ -199,40 +263,20 @@ internal static class Operations
             await using var reader = await select.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                string? S(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-                content.Add(new JsonObject
-                {
-                    ["id"] = reader.GetInt64(0),
-                    ["workflowInstanceKey"] = reader.GetInt64(1).ToString(CultureInfo.InvariantCulture),
-                    ["transactionId"] = reader.GetString(2),
-                    ["startedAt"] = Date(reader.GetDateTime(3)),
-                    ["completedAt"] = reader.IsDBNull(4) ? null : Date(reader.GetDateTime(4)),
-                    ["status"] = reader.GetString(5),
-                    ["statusDetail"] = null,
-                    ["payeeDfspId"] = S(6),
-                    ["payeePartyId"] = S(7),
-                    ["payeePartyIdType"] = S(8),
-                    ["payeeFee"] = null,
-                    ["payeeFeeCurrency"] = null,
-                    ["payeeQuoteCode"] = null,
-                    ["payerDfspId"] = null,
-                    ["payerPartyId"] = S(9),
-                    ["payerPartyIdType"] = S(10),
-                    ["payerFee"] = null,
-                    ["payerFeeCurrency"] = null,
-                    ["payerQuoteCode"] = null,
-                    ["amount"] = reader.GetDecimal(11).ToString(CultureInfo.InvariantCulture),
-                    ["currency"] = S(12),
-                    ["direction"] = "OUTGOING",
-                    ["errorInformation"] = S(13),
-                    ["batchId"] = reader.GetString(14),
-                    ["clientCorrelationId"] = S(15),
-                });
+                content.Add(TransferJson(reader));
             }
         }
+        return Results.Json(PageJson(content, pageNo, pageSize, total));
+    }
+
+    /// <summary>Spring Data's PageImpl as Jackson writes it (Spring Boot 2.x), unsorted.</summary>
+    private static JsonObject PageJson(JsonArray content, int pageNo, int pageSize, long total)
+    {
+        // PageImpl: on a short last page the total becomes offset + content size.
+        if (content.Count > 0 && (long)pageNo * pageSize + pageSize > total) total = (long)pageNo * pageSize + content.Count;
         var totalPages = (int)((total + pageSize - 1) / pageSize);
         JsonObject Sort() => new() { ["sorted"] = false, ["unsorted"] = true, ["empty"] = true };
-        return Results.Json(new JsonObject
+        return new JsonObject
         {
             ["content"] = content,
             ["pageable"] = new JsonObject
@@ -249,7 +293,41 @@ internal static class Operations
             ["first"] = pageNo == 0,
             ["numberOfElements"] = content.Count,
             ["empty"] = content.Count == 0,
-        });
+        };
+    }
+
+    /// <summary>One <c>Transfer</c> entity as Jackson writes it (columns in the order the queries select them).</summary>
+    private static JsonObject TransferJson(NpgsqlDataReader reader)
+    {
+        string? S(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+        return new JsonObject
+        {
+            ["id"] = reader.GetInt64(0),
+            ["workflowInstanceKey"] = reader.GetInt64(1).ToString(CultureInfo.InvariantCulture),
+            ["transactionId"] = reader.GetString(2),
+            ["startedAt"] = Date(reader.GetDateTime(3)),
+            ["completedAt"] = reader.IsDBNull(4) ? null : Date(reader.GetDateTime(4)),
+            ["status"] = reader.GetString(5),
+            ["statusDetail"] = null,
+            ["payeeDfspId"] = S(6),
+            ["payeePartyId"] = S(7),
+            ["payeePartyIdType"] = S(8),
+            ["payeeFee"] = null,
+            ["payeeFeeCurrency"] = null,
+            ["payeeQuoteCode"] = null,
+            ["payerDfspId"] = null,
+            ["payerPartyId"] = S(9),
+            ["payerPartyIdType"] = S(10),
+            ["payerFee"] = null,
+            ["payerFeeCurrency"] = null,
+            ["payerQuoteCode"] = null,
+            ["amount"] = reader.GetDecimal(11).ToString(CultureInfo.InvariantCulture),
+            ["currency"] = S(12),
+            ["direction"] = "OUTGOING",
+            ["errorInformation"] = S(13),
+            ["batchId"] = reader.GetString(14),
+            ["clientCorrelationId"] = S(15),
+        };
     }
 
     /// <summary>java.util.Date as Spring Boot's Jackson writes it (ISO-8601, millis, "+00:00").</summary>

@@ -222,8 +222,12 @@ public sealed class BulkTests(Hub hub) : IClassFixture<Hub>
         }
         Assert.Equal(502, error.StatusCode);
         Assert.True(error.IsTransient);
-        // The page lists the batch under its X-CorrelationID: the work was done although the answer was lost.
-        var page = await raw.GetStringAsync("/", Ct);
-        Assert.Contains("corr-lost-202", page);
+        // The work was done although the answer was lost: our requestId leads back to the batch, once.
+        var found = await client.FindTransfersAsync("lost-1", ct: Ct);
+        var transfer = Assert.Single(found.Content);
+        Assert.Equal("lost-1", transfer.ClientCorrelationId);
+        var summary = await client.GetBatchSummaryAsync(transfer.BatchId!, Ct);
+        Assert.Equal("corr-lost-202", summary!.RequestId);
+        Assert.Empty((await client.FindTransfersAsync("never-sent", ct: Ct)).Content);
     }
 }

@@ -166,6 +166,22 @@ public sealed class PaymentHubClient
         }
     }
 
+    /// <summary>
+    /// <c>GET {OperationsUrl}/api/v1/transfers?clientCorrelationId=</c> (ph-ee-operations-app
+    /// <c>OperationsDetailedApi.transfers</c>): the transfers carrying one of our requestIds, newest first, each with
+    /// its batchId. The way back to a batch whose 202 was lost. Upstream's default page size is 1; this asks for
+    /// <paramref name="size"/>. Mind its quirk: totalElements is not a count (PageImpl built with the page count).
+    /// </summary>
+    public async Task<PaymentHubPage<PaymentHubTransferResponse>> FindTransfersAsync(
+        string clientCorrelationId, int page = 0, int size = 20, CancellationToken ct = default)
+    {
+        var (code, text) = await GetAsync(
+            $"api/v1/transfers?clientCorrelationId={Uri.EscapeDataString(clientCorrelationId)}&page={page}&size={size}", null, ct);
+        Ensure(code, text, "GET /api/v1/transfers");
+        return JsonSerializer.Deserialize<PaymentHubPage<PaymentHubTransferResponse>>(text, Json)
+               ?? throw new PaymentHubException("GET /api/v1/transfers answered no body", code, text);
+    }
+
     private Task<(int, string)> GetAsync(string path, string? correlationId, CancellationToken ct)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, new Uri(PaymentHubOptions.Root(_options.OperationsUrl), path));

@@ -104,6 +104,23 @@ public sealed record PaymentHubTransfer(
     string? BatchId,
     string? ClientCorrelationId);
 
+/// <summary>One row of <c>GET /api/v1/transfers</c> (operations app <c>TransferResponse</c>: errorInformation is an object).</summary>
+public sealed record PaymentHubTransferResponse(
+    long Id,
+    long? WorkflowInstanceKey,
+    string? TransactionId,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? CompletedAt,
+    string? Status,
+    string? PayeePartyId,
+    string? PayeePartyIdType,
+    string? PayerPartyId,
+    string? Amount,
+    string? Currency,
+    System.Text.Json.Nodes.JsonObject? ErrorInformation,
+    string? BatchId,
+    string? ClientCorrelationId);
+
 /// <summary>A Spring Data page (<c>Page&lt;Transfer&gt;</c> as Jackson writes it; the fields the suite reads).</summary>
 public sealed record PaymentHubPage<T>(
     IReadOnlyList<T> Content,
