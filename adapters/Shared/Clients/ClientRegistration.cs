@@ -4,6 +4,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Clients.Ihris;
+using OneClickSuite.Clients.MobileMoney;
 using OneClickSuite.Clients.Odk;
 using OneClickSuite.Clients.PaymentHub;
 using OneClickSuite.Clients.Payroll;
@@ -65,6 +66,23 @@ public static class ClientRegistration
         {
             var options = services.GetRequiredService<IOptions<IhrisOptions>>().Value;
             http.BaseAddress = IhrisOptions.FhirBase(options.FhirUrl!);
+        });
+    }
+
+    /// <summary>
+    /// Typed <see cref="MobileMoneyClient"/> on a GSMA Mobile Money API v1.2 provider, options from section
+    /// "MobileMoney" (BaseUrl includes the provider's base path). Retries of the standard resilience handler are safe
+    /// for its POST and PATCH: see the client's remarks.
+    /// </summary>
+    public static IHttpClientBuilder AddMobileMoneyClient(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MobileMoneyOptions>()
+            .Bind(builder.Configuration.GetSection(MobileMoneyOptions.SectionName))
+            .ValidateDataAnnotations();
+        return builder.Services.AddHttpClient<MobileMoneyClient>((services, http) =>
+        {
+            var options = services.GetRequiredService<IOptions<MobileMoneyOptions>>().Value;
+            http.BaseAddress = MobileMoneyOptions.ApiBase(options.BaseUrl);
         });
     }
 

@@ -79,12 +79,13 @@ public sealed record Row(string? Id, IReadOnlyList<string> Cells, IReadOnlyList<
     public Row(string? id, params string[] cells) : this(id, (IReadOnlyList<string>)cells) { }
 }
 
-/// <summary>The three emulated systems, as the pages name and link them.</summary>
-public enum EmulatedSystem { Ihris, Odk, Fineract, PaymentHub }
+/// <summary>The emulated systems, as the pages name and link them.</summary>
+public enum EmulatedSystem { Ihris, Odk, Fineract, MobileMoney, PaymentHub }
 
 /// <summary>
 /// Where the other emulators are (configuration <c>Emulator:Links:Ihris</c>, <c>Emulator:Links:Odk</c>,
-/// <c>Emulator:Links:Fineract</c>, <c>Emulator:Links:PaymentHub</c>, each the emulator's root URL); an unset one is simply not linked.
+/// <c>Emulator:Links:Fineract</c>, <c>Emulator:Links:MobileMoney</c>, <c>Emulator:Links:PaymentHub</c>, each the
+/// emulator's root URL); an unset one is simply not linked.
 /// </summary>
 public sealed class EmulatorLinks(IConfiguration configuration)
 {
@@ -101,6 +102,7 @@ public sealed class EmulatorLinks(IConfiguration configuration)
     {
         EmulatedSystem.Ihris => "iHRIS",
         EmulatedSystem.Odk => "ODK Central",
+        EmulatedSystem.MobileMoney => "Mobile money",
         EmulatedSystem.PaymentHub => "Payment Hub EE",
         _ => "Fineract",
     };
