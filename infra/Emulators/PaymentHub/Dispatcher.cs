@@ -153,15 +153,18 @@ internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configurati
         var publicUrl = (configuration["PaymentHub:PublicUrl"] ?? "").TrimEnd('/');
         request.Headers.TryAddWithoutValidation("X-Callback-URL", $"{publicUrl}/transfer/callback");
         request.Headers.TryAddWithoutValidation("X-CorrelationID", t.TransactionId);
-        request.Content = JsonContent.Create(new JsonObject
+        var body = new JsonObject
         {
             ["amount"] = t.Amount.ToString("0.##########", CultureInfo.InvariantCulture),
             ["currency"] = t.Currency,
-            ["debitParty"] = new JsonArray(new JsonObject { ["key"] = "msisdn", ["value"] = t.Payer }),
             ["creditParty"] = new JsonArray(new JsonObject { ["key"] = "msisdn", ["value"] = t.Payee }),
             ["descriptionText"] = t.Note,
             ["requestingOrganisationTransactionReference"] = t.TransactionId,
-        });
+        };
+        // Utils.convertTxnToGSMA sends the payer as an msisdn; with no payer the provider's own account pays.
+        if (t.Payer is { Length: > 0 } payer)
+            body["debitParty"] = new JsonArray(new JsonObject { ["key"] = "msisdn", ["value"] = payer });
+        request.Content = JsonContent.Create(body);
         try
         {
             using var response = await http.SendAsync(request, ct);
@@ -186,15 +189,27 @@ internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configurati
         }
     }
 
-    /// <summary><c>PUT /transfer/callback</c> from the GSMA provider: a request state naming serverCorrelationId and status.</summary>
+    /// <summary>
+    /// <c>PUT /transfer/callback</c> from the GSMA provider. Upstream (TransferRoutes, rest:PUT:/transfer/callback) reads
+    /// a request state: serverCorrelationId names the transfer, status "completed" succeeds, anything else fails. A
+    /// GSMA v1.2 provider calls back with the transaction itself (transactionStatus) or an error object, and echoes the
+    /// X-CorrelationID it was sent: the emulator accepts those too (a deviation, so a spec-conformant provider works).
+    /// </summary>
     public async Task<IResult> GsmaCallbackAsync(HttpContext http)
     {
-        var state = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+        JsonNode? state;
+        try { state = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted); }
+        catch (JsonException) { return Results.BadRequest(); }
         var reference = state?["serverCorrelationId"]?.ToString();
-        var status = state?["status"]?.ToString();
-        if (reference is null) return Results.BadRequest();
-        await using var find = db.CreateCommand("SELECT id, batch_id, transaction_id FROM ph_transfer WHERE provider_reference = $1 AND status = 'IN_PROGRESS'");
-        find.Parameters.AddWithValue(reference);
+        var correlation = http.Request.Headers["X-CorrelationID"].ToString();
+        var status = state?["status"]?.ToString() ?? state?["transactionStatus"]?.ToString();
+        if (state?["errorCategory"] is not null) status = "failed";
+        await using var find = db.CreateCommand("""
+            SELECT id, batch_id, transaction_id FROM ph_transfer
+            WHERE status = 'IN_PROGRESS' AND (provider_reference = $1 OR transaction_id = $2)
+            """);
+        find.Parameters.AddWithValue((object?)reference ?? DBNull.Value);
+        find.Parameters.AddWithValue(correlation);
         Pending? t = null;
         await using (var reader = await find.ExecuteReaderAsync(http.RequestAborted))
         {
@@ -203,9 +218,11 @@ internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configurati
         }
         if (t is not null)
         {
-            // TransferRoutes rest:PUT:/transfer/callback: "completed" succeeds, anything else fails.
-            await FinishAsync(t, status == "completed" ? "COMPLETED" : "FAILED",
-                status == "completed" ? null : $"Provider reported {status}", http.RequestAborted, reference);
+            var error = status == "completed" ? null
+                : state?["errorDescription"]?.ToString() is { } description ? $"Provider reported failed: {description}"
+                : $"Provider reported {status}";
+            await FinishAsync(t, status == "completed" ? "COMPLETED" : "FAILED", error, http.RequestAborted,
+                reference ?? state?["transactionReference"]?.ToString());
         }
         return Results.Ok();
     }

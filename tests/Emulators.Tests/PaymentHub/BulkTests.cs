@@ -142,6 +142,29 @@ public sealed class BulkTests(Hub hub) : IClassFixture<Hub>
     }
 
     [Fact]
+    public async Task A_gsma_provider_emulator_pays_wallets_and_refuses_unknown_ones()
+    {
+        using var admin = new HttpClient { BaseAddress = hub.MobileMoney.BaseAddress };
+        (await admin.PutAsJsonAsync("/_emulator/wallets", new { msisdn = "+254711000001", name = "Amina", currency = "KES", balance = 0 }, Ct))
+            .EnsureSuccessStatusCode();
+        var client = hub.NewClient();
+        var submission = await client.SubmitRawBatchAsync(
+        [
+            new PaymentHubPayment("mm-ok", "MPESA", 250m, "KES", new PaymentHubParty("msisdn", "+254711000001")),
+            new PaymentHubPayment("mm-unknown", "MPESA", 10m, "KES", new PaymentHubParty("msisdn", "+254799999999")),
+        ], "corr-mm", "salary", ct: Ct);
+        await hub.WaitDoneAsync(client, submission.BatchId);
+
+        var transfers = await client.GetAllTransfersAsync(submission.BatchId, ct: Ct);
+        Assert.Equal(PaymentHubTransferStatus.Completed, transfers.Single(t => t.ClientCorrelationId == "mm-ok").Status);
+        var refused = transfers.Single(t => t.ClientCorrelationId == "mm-unknown");
+        Assert.Equal(PaymentHubTransferStatus.Failed, refused.Status);
+        Assert.StartsWith("Provider reported failed", refused.ErrorInformation);
+        var wallet = await admin.GetFromJsonAsync<JsonObject>("/_emulator/wallets/254711000001", Ct);
+        Assert.Equal(250m, (decimal)wallet!["balance"]!);
+    }
+
+    [Fact]
     public async Task Progress_callbacks_report_each_phase_once_and_retry_three_times()
     {
         var client = hub.NewClient();

@@ -1,4 +1,5 @@
 extern alias fineract;
+extern alias mobilemoney;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
@@ -13,6 +14,7 @@ using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Clients.PaymentHub;
 using OneClickSuite.Testing;
 using FineractProgram = fineract::Program;
+using MobileMoneyProgram = mobilemoney::Program;
 
 namespace OneClickSuite.Emulators.PaymentHub.Tests;
 
@@ -28,6 +30,8 @@ public sealed class Hub : IAsyncLifetime
 
     public EmulatorHost<Program> PaymentHub { get; private set; } = null!;
     public EmulatorHost<FineractProgram> Fineract { get; private set; } = null!;
+    public EmulatorHost<MobileMoneyProgram> MobileMoney { get; private set; } = null!;
+    public const string MobileMoneyKey = "mm-key";
     public Listener Listener { get; } = new();
     public FineractClient FineractClient { get; private set; } = null!;
     public long FundingAccountId { get; private set; }
@@ -39,6 +43,15 @@ public sealed class Hub : IAsyncLifetime
         var pg = await PostgresServer.StartSharedAsync();
         var fineractDb = await pg.CreateDatabaseAsync("fineract");
         var hubDb = await pg.CreateDatabaseAsync("paymenthub");
+        var mmDb = await pg.CreateDatabaseAsync("mobilemoney");
+        MobileMoney = EmulatorHost<MobileMoneyProgram>.Start(_ => new Dictionary<string, string>
+        {
+            ["ConnectionStrings:mobilemoney-default"] = mmDb,
+            ["MobileMoney:ApiKey"] = MobileMoneyKey,
+            ["MobileMoney:DisbursementAccount:AccountId"] = "disbursement",
+            ["MobileMoney:DisbursementAccount:Currency"] = "KES",
+            ["MobileMoney:DisbursementAccount:OpeningBalance"] = "100000",
+        });
         await Listener.StartAsync();
 
         Fineract = EmulatorHost<FineractProgram>.Start(_ => new Dictionary<string, string>
@@ -66,6 +79,11 @@ public sealed class Hub : IAsyncLifetime
             ["PaymentHub:Providers:CLOSEDLOOP:FundingSavingsAccountId"] = FundingAccountId.ToString(),
             ["PaymentHub:Providers:GSMA:BaseUrl"] = Listener.Origin + "/gsma",
             ["PaymentHub:Providers:GSMA:TransactionType"] = "disbursement",
+            // The mobile money emulator as a second GSMA provider, under its own payment mode.
+            ["PaymentHub:Providers:MPESA:Kind"] = "GSMA",
+            ["PaymentHub:Providers:MPESA:BaseUrl"] = MobileMoney.Origin + "/gsma/v1.2/mm",
+            ["PaymentHub:Providers:MPESA:ApiKey"] = MobileMoneyKey,
+            ["PaymentHub:Providers:MPESA:TransactionType"] = "disbursement",
         });
     }
 
@@ -108,6 +126,7 @@ public sealed class Hub : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await PaymentHub.DisposeAsync();
+        await MobileMoney.DisposeAsync();
         await Fineract.DisposeAsync();
         await Listener.DisposeAsync();
         _key.Dispose();
