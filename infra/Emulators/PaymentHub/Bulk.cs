@@ -168,14 +168,17 @@ internal sealed class Bulk(NpgsqlDataSource db, IConfiguration configuration, IL
     private async Task StoreAsync(string batchId, string tenant, string correlationId, string purpose, string? callbackUrl,
         string? institution, string? program, string? payeeDfspId, string? note, List<Row> rows, CancellationToken ct)
     {
-        // DeDuplicationRoute: a second row with the same payee, payee type, amount text and currency leaves the batch.
+        // DeDuplicationRoute: a second row with the same payee, payee type, amount text and currency leaves the batch
+        // with the note "Duplicate transaction."; the operations app lists it FAILED with that text
+        // (ph-ee-integration-test batch.feature BD-017, BatchApiStepDef.iShouldGetTransactionsWithNoteSetAs).
         var dedup = configuration.GetValue("PaymentHub:Deduplication", true);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var kept = new List<Row>();
+        var duplicates = new HashSet<Row>(ReferenceEqualityComparer.Instance);
         foreach (var row in rows)
         {
-            if (!dedup || seen.Add($"{row.Payee}{row.PayeeType}{row.AmountText}{row.Currency}")) kept.Add(row);
+            if (dedup && !seen.Add($"{row.Payee}{row.PayeeType}{row.AmountText}{row.Currency}")) duplicates.Add(row);
         }
+        var kept = rows; // duplicates stay, FAILED
         var phases = configuration.GetSection("PaymentHub:CallbackPhases").Get<int[]>() ?? [20, 40, 60, 80, 100];
 
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -196,17 +199,19 @@ internal sealed class Bulk(NpgsqlDataSource db, IConfiguration configuration, IL
             insert.Parameters.AddWithValue((object?)payeeDfspId ?? DBNull.Value);
             insert.Parameters.AddWithValue((object?)note ?? DBNull.Value);
             insert.Parameters.AddWithValue(phases);
-            insert.Parameters.AddWithValue(rows.Count - kept.Count);
-            insert.Parameters.AddWithValue(kept.Count == 0);
+            insert.Parameters.AddWithValue(duplicates.Count);
+            insert.Parameters.AddWithValue(kept.Count == duplicates.Count);
             await insert.ExecuteNonQueryAsync(ct);
         }
         foreach (var row in kept)
         {
             await using var insert = new NpgsqlCommand("""
                 INSERT INTO ph_transfer (batch_id, workflow_instance_key, transaction_id, client_correlation_id, payment_mode,
-                    payer_party_id_type, payer_party_id, payee_party_id_type, payee_party_id, payee_dfsp_id, amount, currency, note, status)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'IN_PROGRESS')
+                    payer_party_id_type, payer_party_id, payee_party_id_type, payee_party_id, payee_dfsp_id, amount, currency, note, status,
+                    error_information, completed_at, dispatched)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, CASE WHEN $16 THEN now() END, $16)
                 """, connection, tx);
+            var duplicate = duplicates.Contains(row);
             insert.Parameters.AddWithValue(batchId);
             insert.Parameters.AddWithValue(Random.Shared.NextInt64(2_251_799_813_685_248, 4_503_599_627_370_495));
             insert.Parameters.AddWithValue(Guid.NewGuid().ToString());
@@ -219,7 +224,10 @@ internal sealed class Bulk(NpgsqlDataSource db, IConfiguration configuration, IL
             insert.Parameters.AddWithValue(row.PayeeDfspId.Length > 0 ? row.PayeeDfspId : (object?)payeeDfspId ?? DBNull.Value);
             insert.Parameters.AddWithValue(row.Amount);
             insert.Parameters.AddWithValue(row.Currency);
-            insert.Parameters.AddWithValue(row.Note);
+            insert.Parameters.AddWithValue(duplicate ? "Duplicate transaction." : row.Note);
+            insert.Parameters.AddWithValue(duplicate ? "FAILED" : "IN_PROGRESS");
+            insert.Parameters.AddWithValue(duplicate ? "Duplicate transaction." : DBNull.Value);
+            insert.Parameters.AddWithValue(duplicate);
             await insert.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);

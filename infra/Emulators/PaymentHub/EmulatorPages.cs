@@ -64,7 +64,7 @@ internal static class EmulatorPages
             .Append("<button type=\"submit\" data-testid=\"hub-faults-set\">Set</button></form></section>");
         body.Append(Html.Heading("Batches", "batches", batches.Count, batches.Count))
             .Append(Html.Table(["Batch", "Tenant", "X-CorrelationID", "Started", "Completed", "Transfers", "Completed", "Failed",
-                "In progress", "Progress", "Amount", "Duplicates dropped", "Callbacks"], batches, "batches"));
+                "In progress", "Progress", "Amount", "Duplicates", "Callbacks"], batches, "batches"));
         return EmulatorPage.Render(context, EmulatedSystem.PaymentHub, Title, StandsFor, body.ToString());
     }
 }

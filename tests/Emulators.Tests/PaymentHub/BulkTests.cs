@@ -98,7 +98,7 @@ public sealed class BulkTests(Hub hub) : IClassFixture<Hub>
     }
 
     [Fact]
-    public async Task Duplicate_payee_and_amount_leave_the_batch_and_correlation_id_is_not_deduplicated()
+    public async Task Duplicate_payee_and_amount_fail_as_duplicates_and_correlation_id_is_not_deduplicated()
     {
         var client = hub.NewClient();
         var payments = new[]
@@ -110,8 +110,13 @@ public sealed class BulkTests(Hub hub) : IClassFixture<Hub>
         var second = await client.SubmitRawBatchAsync(payments, "corr-dup", "salary", ct: Ct);
         Assert.NotEqual(first.BatchId, second.BatchId);
         var summary = await hub.WaitDoneAsync(client, first.BatchId);
-        Assert.Equal(1, summary.Total);
-        Assert.Equal("dup-1", Assert.Single(await client.GetAllTransfersAsync(first.BatchId, ct: Ct)).ClientCorrelationId);
+        Assert.Equal(2, summary.Total);
+        Assert.Equal(2, summary.Failed);
+        var transfers = await client.GetAllTransfersAsync(first.BatchId, ct: Ct);
+        Assert.Equal("Payment mode not configured", transfers.Single(t => t.ClientCorrelationId == "dup-1").ErrorInformation);
+        var duplicate = transfers.Single(t => t.ClientCorrelationId == "dup-2");
+        Assert.Equal(PaymentHubTransferStatus.Failed, duplicate.Status);
+        Assert.Equal("Duplicate transaction.", duplicate.ErrorInformation);
     }
 
     [Fact]
