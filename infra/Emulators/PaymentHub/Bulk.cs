@@ -12,7 +12,7 @@ namespace OneClickSuite.Emulators.PaymentHub;
 /// <c>POST /batchtransactions</c> as ph-ee-bulk-processor answers it (<c>BatchTransactionsController</c>,
 /// <c>ProcessorStartRoute</c>, <c>ProcessorStartRouteService</c>, connector-common <c>WebSignatureInterceptor</c>).
 /// </summary>
-internal sealed class Bulk(NpgsqlDataSource db, IConfiguration configuration, ILogger<Bulk> logger)
+internal sealed class Bulk(NpgsqlDataSource db, IConfiguration configuration, Authorization authorization, ILogger<Bulk> logger)
 {
     public static readonly string[] Columns = PaymentHubClient.CsvHeader.Split(',');
     private const int CsvSizeLimit = 100_000;
@@ -134,6 +134,7 @@ internal sealed class Bulk(NpgsqlDataSource db, IConfiguration configuration, IL
         await StoreAsync(batchId, tenant!, correlationId, purpose, Header("X-CallbackURL"), Header("X-Registering-Institution-ID"),
             Header("X-Program-ID"), Header("X-PayeeDFSP-ID"), dataValid ? null : "Invalid data in file data processing stopped", rows,
             http.RequestAborted);
+        if (authorization.Enabled) authorization.Request(batchId);
         logger.LogInformation("Batch {BatchId} accepted: {Count} rows, correlation {CorrelationId}", batchId, rows.Count, correlationId);
 
         var polling = (configuration["PaymentHub:PollingPath"] ?? "/batch/Summary/") + batchId;
@@ -185,8 +186,8 @@ internal sealed class Bulk(NpgsqlDataSource db, IConfiguration configuration, IL
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var insert = new NpgsqlCommand("""
             INSERT INTO ph_batch (batch_id, tenant, request_id, purpose, callback_url, registering_institution_id, program_id,
-                                  payee_dfsp_id, note, phases_left, duplicates, completed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $12 THEN now() END)
+                                  payee_dfsp_id, note, phases_left, duplicates, completed_at, authorization_status)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $12 THEN now() END, $13)
             """, connection, tx))
         {
             insert.Parameters.AddWithValue(batchId);
@@ -201,6 +202,7 @@ internal sealed class Bulk(NpgsqlDataSource db, IConfiguration configuration, IL
             insert.Parameters.AddWithValue(phases);
             insert.Parameters.AddWithValue(duplicates.Count);
             insert.Parameters.AddWithValue(kept.Count == duplicates.Count);
+            insert.Parameters.AddWithValue(authorization.Enabled ? "requested" : DBNull.Value);
             await insert.ExecuteNonQueryAsync(ct);
         }
         foreach (var row in kept)

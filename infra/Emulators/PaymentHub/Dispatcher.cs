@@ -22,7 +22,7 @@ internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configurati
     /// One plain client for every outbound leg: each attempt is one request, as Camel sends it (the resilience
     /// handler service defaults add to factory clients would resend on its own and blur the retry counts).
     /// </summary>
-    private static readonly SocketsHttpHandler Sockets = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(2) };
+    internal static readonly SocketsHttpHandler Sockets = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(2) };
 
     private static readonly HttpClient Outbound = new(Sockets, disposeHandler: false)
     {
@@ -55,7 +55,9 @@ internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configurati
         Pending? next;
         await using (var claim = db.CreateCommand("""
             UPDATE ph_transfer SET dispatched = true, attempts = attempts + 1
-            WHERE id = (SELECT id FROM ph_transfer WHERE NOT dispatched AND status = 'IN_PROGRESS' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+            WHERE id = (SELECT t.id FROM ph_transfer t JOIN ph_batch b ON b.batch_id = t.batch_id
+                        WHERE NOT t.dispatched AND t.status = 'IN_PROGRESS' AND (b.authorization_status IS NULL OR b.authorization_status = 'Y')
+                        ORDER BY t.id LIMIT 1 FOR UPDATE OF t SKIP LOCKED)
             RETURNING id, batch_id, transaction_id, payment_mode, payer_party_id_type, payer_party_id, payee_party_id_type,
                       payee_party_id, amount, currency, note, attempts
             """))
@@ -263,7 +265,7 @@ internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configurati
     /// Completion rate = successful / total × 100 (BatchAggregateRoute); each phase at or below it is reported once by
     /// one callback (SendCallbackRoute.eliminatePhases), tried up to PaymentHub:CallbackMaxRetry times.
     /// </summary>
-    private async Task ProgressAsync(string batchId, CancellationToken ct)
+    internal async Task ProgressAsync(string batchId, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);

@@ -22,6 +22,8 @@ internal static class Schema
             phases_left int[] NOT NULL,
             duplicates int NOT NULL DEFAULT 0
         );
+        ALTER TABLE ph_batch ADD COLUMN IF NOT EXISTS authorization_status text;
+        ALTER TABLE ph_batch ADD COLUMN IF NOT EXISTS authorization_key text;
         CREATE TABLE IF NOT EXISTS ph_transfer (
             id bigserial PRIMARY KEY,
             batch_id text NOT NULL REFERENCES ph_batch(batch_id),

@@ -22,7 +22,7 @@ namespace OneClickSuite.Emulators.PaymentHub.Tests;
 /// The Payment Hub emulator and the Fineract emulator, each on a real socket over a real PostgreSQL, a seeded
 /// funding account, and a listener that plays the callback receiver and a GSMA provider.
 /// </summary>
-public sealed class Hub : IAsyncLifetime
+public class Hub : IAsyncLifetime
 {
     public const string Tenant = "gorilla";
     public const string FineractPassword = "password";
@@ -67,7 +67,7 @@ public sealed class Hub : IAsyncLifetime
         FundingAccountId = await NewAccountAsync("funding", today);
         await FineractClient.DepositAsync(new FineractDeposit(FundingAccountId, 1_000_000m, today, paymentType, "float", null, "float"));
 
-        PaymentHub = EmulatorHost<Program>.Start(origin => new Dictionary<string, string>
+        PaymentHub = EmulatorHost<Program>.Start(origin => new Dictionary<string, string>(ExtraSettings())
         {
             ["ConnectionStrings:paymenthub-default"] = hubDb,
             ["PaymentHub:PublicUrl"] = origin.ToString(),
@@ -86,6 +86,9 @@ public sealed class Hub : IAsyncLifetime
             ["PaymentHub:Providers:MPESA:TransactionType"] = "disbursement",
         });
     }
+
+    /// <summary>Settings a derived fixture adds to the Payment Hub emulator's.</summary>
+    protected virtual IDictionary<string, string> ExtraSettings() => new Dictionary<string, string>();
 
     /// <summary>A new active client with an active savings account; the account's id.</summary>
     public async Task<long> NewAccountAsync(string name, DateOnly? on = null)
@@ -125,6 +128,7 @@ public sealed class Hub : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         await PaymentHub.DisposeAsync();
         await MobileMoney.DisposeAsync();
         await Fineract.DisposeAsync();
@@ -145,6 +149,7 @@ public sealed class Listener : IAsyncDisposable
     public ConcurrentQueue<(string Name, JsonObject Body)> Callbacks { get; } = new();
     public ConcurrentDictionary<string, int> CallbackStatus { get; } = new();
     public ConcurrentQueue<(string Path, IHeaderDictionary Headers, JsonObject Body)> GsmaRequests { get; } = new();
+    public ConcurrentQueue<(string BatchId, string Command, IHeaderDictionary Headers, JsonObject Body)> AuthorizationRequests { get; } = new();
 
     public async Task StartAsync()
     {
@@ -182,6 +187,25 @@ public sealed class Listener : IAsyncDisposable
                 ["serverCorrelationId"] = reference, ["status"] = "pending", ["notificationMethod"] = "callback",
                 ["objectReference"] = "REQ-" + reference[..8], ["pollLimit"] = 100,
             }, statusCode: 202);
+        });
+        _app.MapPost("/payer/batches/{batchId}", async (string batchId, HttpContext http) =>
+        {
+            var body = (JsonObject)(await JsonNode.ParseAsync(http.Request.Body))!;
+            AuthorizationRequests.Enqueue((batchId, http.Request.Query["command"].ToString(),
+                new HeaderDictionary(http.Request.Headers.ToDictionary()), body));
+            var key = http.Request.Headers["X-Client-Correlation-ID"].ToString();
+            var callback = http.Request.Headers["X-CallbackURL"].ToString();
+            var refuse = body["payerIdentifier"]?.ToString()?.StartsWith("refuse", StringComparison.Ordinal) == true;
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(50);
+                using var client = new HttpClient();
+                await client.PostAsync(callback, new StringContent(new JsonObject
+                {
+                    ["clientCorrelationId"] = key, ["status"] = refuse ? "N" : "Y", ["reason"] = refuse ? "Budget exceeded" : null,
+                }.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+            });
+            return Results.StatusCode(202);
         });
         await _app.StartAsync();
         Origin = $"http://127.0.0.1:{port}";
