@@ -1,10 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using OneClickSuite.Clients.Fineract;
 using OneClickSuite.Clients.Ihris;
 using OneClickSuite.Clients.MobileMoney;
 using OneClickSuite.Clients.Odk;
+using OneClickSuite.Clients.PaymentHub;
 using OneClickSuite.Clients.Payroll;
 
 namespace OneClickSuite.Clients;
@@ -22,6 +24,22 @@ public static class ClientRegistration
             var options = services.GetRequiredService<IOptions<FineractOptions>>().Value;
             http.BaseAddress = FineractOptions.ApiBase(options.BaseUrl);
         });
+    }
+
+    /// <summary>
+    /// Typed <see cref="PaymentHubClient"/>, options from section "PaymentHub". Its base addresses come from the options
+    /// (two services); add no retrying handler: a batch submission must not be resent blindly (PH-EE has no dedup).
+    /// </summary>
+    public static IHttpClientBuilder AddPaymentHubClient(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PaymentHubOptions>()
+            .Bind(builder.Configuration.GetSection(PaymentHubOptions.SectionName))
+            .ValidateDataAnnotations();
+        // The standard resilience handler every HttpClient gets would resend a POST after a 5xx or a timeout, and a
+        // resent batch is a second batch: retry reads only.
+        builder.Services.Configure<HttpStandardResilienceOptions>(
+            nameof(PaymentHubClient) + "-standard", options => options.Retry.DisableForUnsafeHttpMethods());
+        return builder.Services.AddHttpClient<PaymentHubClient>();
     }
 
     /// <summary>Typed <see cref="OdkClient"/>, options from section "Odk"; one session shared by the process.</summary>

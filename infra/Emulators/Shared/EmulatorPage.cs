@@ -80,12 +80,12 @@ public sealed record Row(string? Id, IReadOnlyList<string> Cells, IReadOnlyList<
 }
 
 /// <summary>The emulated systems, as the pages name and link them.</summary>
-public enum EmulatedSystem { Ihris, Odk, Fineract, MobileMoney }
+public enum EmulatedSystem { Ihris, Odk, Fineract, MobileMoney, PaymentHub }
 
 /// <summary>
 /// Where the other emulators are (configuration <c>Emulator:Links:Ihris</c>, <c>Emulator:Links:Odk</c>,
-/// <c>Emulator:Links:Fineract</c>, <c>Emulator:Links:MobileMoney</c>, each the emulator's root URL); an unset one is
-/// simply not linked.
+/// <c>Emulator:Links:Fineract</c>, <c>Emulator:Links:MobileMoney</c>, <c>Emulator:Links:PaymentHub</c>, each the
+/// emulator's root URL); an unset one is simply not linked.
 /// </summary>
 public sealed class EmulatorLinks(IConfiguration configuration)
 {
@@ -103,6 +103,7 @@ public sealed class EmulatorLinks(IConfiguration configuration)
         EmulatedSystem.Ihris => "iHRIS",
         EmulatedSystem.Odk => "ODK Central",
         EmulatedSystem.MobileMoney => "Mobile money",
+        EmulatedSystem.PaymentHub => "Payment Hub EE",
         _ => "Fineract",
     };
 }
