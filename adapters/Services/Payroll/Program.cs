@@ -16,11 +16,13 @@ builder.AddPayrollCore();
 builder.AddSuiteMessaging("payroll", messaging => messaging
     .Publish<PaymentRequestedV1>(PaymentExchanges.Requests)
     .Publish<WalletPaymentRequestedV1>(PaymentExchanges.WalletRequests)
+    .Publish<HubPaymentRequestedV1>(PaymentExchanges.HubRequests)
     .Publish<WorkerPayClosedV1>(PayrollExchanges.Workers)
     .Publish<PayStatementV1>(PayrollExchanges.Statements)
     .Subscribe(PayrollExchanges.Queries)
     .Subscribe(PaymentExchanges.Outcomes, parallelism: 8)
     .Subscribe(PaymentExchanges.WalletOutcomes, parallelism: 8)
+    .Subscribe(PaymentExchanges.HubOutcomes, parallelism: 8)
     .Subscribe(RosterExchanges.Roster)
     .Subscribe(RosterExchanges.Accounts)
     .Subscribe(ActivityExchanges.Activity));

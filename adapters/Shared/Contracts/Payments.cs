@@ -7,6 +7,12 @@ namespace OneClickSuite.Contracts;
 /// <c>ToSavingsAccountId</c> are set when Payroll knows the worker's account (from <see cref="WorkerAccountLinkedV1"/>);
 /// otherwise the Fineract adapter looks them up in its enrolment mapping.
 /// </summary>
+/// <summary>A request to pay one approved pay line, on whichever rail: its id is the payment's identity from approval on.</summary>
+public interface IPaymentRequest
+{
+    Guid PaymentId { get; }
+}
+
 public sealed record PaymentRequestedV1(
     Guid PaymentId,
     Guid PayRunId,
@@ -19,7 +25,7 @@ public sealed record PaymentRequestedV1(
     DateOnly PayDate,
     long? ToClientId,
     long? ToSavingsAccountId,
-    DateTimeOffset RequestedAt)
+    DateTimeOffset RequestedAt) : IPaymentRequest
 {
     public string Reference => PaymentReference.For(PaymentId);
 }
@@ -84,4 +90,10 @@ public static class PaymentExchanges
 
     /// <summary><see cref="PaymentSettledV1"/> and <see cref="PaymentFailedV1"/> from the mobile money adapter, consumed by Payroll.</summary>
     public const string WalletOutcomes = "wallet-payment-outcomes";
+
+    /// <summary><see cref="HubPaymentRequestedV1"/>, consumed by the Payment Hub adapter.</summary>
+    public const string HubRequests = "hub-payment-requests";
+
+    /// <summary><see cref="PaymentSettledV1"/> and <see cref="PaymentFailedV1"/> from the Payment Hub adapter, consumed by Payroll.</summary>
+    public const string HubOutcomes = "hub-payment-outcomes";
 }

@@ -58,7 +58,51 @@ public sealed record WalletPaymentRequestedV1(
     DateOnly Period,
     DateOnly PayDate,
     string Msisdn,
-    DateTimeOffset RequestedAt)
+    DateTimeOffset RequestedAt) : IPaymentRequest
 {
     public string Reference => PaymentReference.For(PaymentId);
+}
+
+/// <summary>
+/// Payroll asks for one approved pay line to be paid through Payment Hub EE to an account at another provider:
+/// <c>PaymentMode</c> as Payment Hub routes it (<see cref="HubPaymentModes"/>), the payee as a party key and value.
+/// The Payment Hub adapter sends the payment's reference as the transfer's <c>requestId</c>, the field Payment Hub keeps
+/// with every transfer and answers in its operations API, so each payment is found again there.
+/// </summary>
+public sealed record HubPaymentRequestedV1(
+    Guid PaymentId,
+    Guid PayRunId,
+    Guid LineId,
+    string WorkerId,
+    string? EmployeeNumber,
+    string WorkerName,
+    decimal Amount,
+    string Currency,
+    DateOnly Period,
+    DateOnly PayDate,
+    string PaymentMode,
+    string PayeeKey,
+    string PayeeValue,
+    DateTimeOffset RequestedAt) : IPaymentRequest
+{
+    public string Reference => PaymentReference.For(PaymentId);
+}
+
+/// <summary>
+/// Payment Hub EE's payment modes the suite sends (ph-ee-bulk-processor CSV column <c>payment_mode</c>): a mobile wallet
+/// through its GSMA connector (payee key <c>msisdn</c>), or an account at a bank it reaches closed-loop (payee key
+/// <c>accountnumber</c>).
+/// </summary>
+public static class HubPaymentModes
+{
+    public const string Gsma = "GSMA";
+    public const string ClosedLoop = "CLOSEDLOOP";
+
+    /// <summary>The payee key each mode takes.</summary>
+    public static string? PayeeKeyOf(string? mode) => mode switch
+    {
+        Gsma => "msisdn",
+        ClosedLoop => "accountnumber",
+        _ => null,
+    };
 }

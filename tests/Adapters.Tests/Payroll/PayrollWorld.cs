@@ -230,8 +230,7 @@ public sealed class RecordingOutbox(NpgsqlDataSource db) : IPayrollOutbox
         public NpgsqlConnection Connection => connection;
         public NpgsqlTransaction Transaction => transaction;
 
-        public ValueTask RequestAsync(PaymentRequestedV1 request) => Add(request);
-        public ValueTask RequestAsync(WalletPaymentRequestedV1 request) => Add(request);
+        public ValueTask RequestAsync(IPaymentRequest request) => Add(request);
         public ValueTask PublishAsync(PayStatementV1 statement) => Add(statement);
         public ValueTask PublishAsync(WorkerPayClosedV1 closed) => Add(closed);
 

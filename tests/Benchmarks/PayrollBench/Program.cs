@@ -176,7 +176,7 @@ internal sealed class CountingOutbox(NpgsqlDataSource db) : IPayrollOutbox
     {
         public NpgsqlConnection Connection => connection;
         public NpgsqlTransaction Transaction => transaction;
-        public ValueTask RequestAsync(PaymentRequestedV1 request)
+        public ValueTask RequestAsync(IPaymentRequest request)
         {
             Interlocked.Increment(ref owner.Requested);
             return ValueTask.CompletedTask;

@@ -240,6 +240,13 @@ public static class PayrollDatabase
         ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS msisdn text;
         ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS provider_reference text;
         ALTER TABLE payroll.pay_lines ADD COLUMN IF NOT EXISTS rail text;
+        -- Payment Hub destinations: its payment mode and the payee as a party (key, value); the payee each payment went to.
+        ALTER TABLE payroll.payout_destinations ADD COLUMN IF NOT EXISTS payment_mode text;
+        ALTER TABLE payroll.payout_destinations ADD COLUMN IF NOT EXISTS payee_key text;
+        ALTER TABLE payroll.payout_destinations ADD COLUMN IF NOT EXISTS payee_value text;
+        ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS payment_mode text;
+        ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS payee_key text;
+        ALTER TABLE payroll.payments ADD COLUMN IF NOT EXISTS payee_value text;
         """;
 
     /// <summary>What the portal may read (ReadAccess): workers as Payroll knows them, runs, their lines and payments.</summary>

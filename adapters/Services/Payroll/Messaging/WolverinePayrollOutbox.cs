@@ -14,8 +14,8 @@ public sealed class WolverinePayrollOutbox(TransactionalOutbox outbox) : IPayrol
     {
         public NpgsqlConnection Connection => inner.Connection;
         public NpgsqlTransaction Transaction => inner.Transaction;
-        public ValueTask RequestAsync(PaymentRequestedV1 request) => inner.PublishAsync(request);
-        public ValueTask RequestAsync(WalletPaymentRequestedV1 request) => inner.PublishAsync(request);
+        // Routed by the request's own type: each rail's request goes to that rail's exchange.
+        public ValueTask RequestAsync(IPaymentRequest request) => inner.PublishAsync<object>(request);
         public ValueTask PublishAsync(PayStatementV1 statement) => inner.PublishAsync(statement);
         public ValueTask PublishAsync(WorkerPayClosedV1 closed) => inner.PublishAsync(closed);
         public Task CommitAsync(CancellationToken ct) => inner.CommitAsync(ct);

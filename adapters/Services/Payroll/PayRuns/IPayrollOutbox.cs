@@ -19,9 +19,8 @@ public interface IPayrollTransaction : IAsyncDisposable
 
     NpgsqlTransaction Transaction { get; }
 
-    ValueTask RequestAsync(PaymentRequestedV1 request);
-
-    ValueTask RequestAsync(WalletPaymentRequestedV1 request);
+    /// <summary>A payment request of any rail (<see cref="PaymentRequestedV1"/>, <see cref="WalletPaymentRequestedV1"/>, …).</summary>
+    ValueTask RequestAsync(IPaymentRequest request);
 
     ValueTask PublishAsync(PayStatementV1 statement);
 

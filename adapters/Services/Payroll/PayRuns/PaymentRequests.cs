@@ -22,7 +22,10 @@ public sealed record PayableLine(
     string Rail,
     long? ClientId,
     long? SavingsAccountId,
-    string? Msisdn);
+    string? Msisdn,
+    string? PaymentMode = null,
+    string? PayeeKey = null,
+    string? PayeeValue = null);
 
 /// <summary>
 /// The one place a payment request is built and sent: approval, a retry of a failed line and the resend of a payment
@@ -41,9 +44,15 @@ public static class PaymentRequests
             line.Period, line.PayDate, line.Msisdn ?? throw new InvalidOperationException($"payment {line.PaymentId}: a wallet payment without a wallet"),
             requestedAt);
 
+    public static HubPaymentRequestedV1 ToHub(PayableLine line, DateTimeOffset requestedAt) =>
+        new(line.PaymentId, line.RunId, line.LineId, line.WorkerId, line.EmployeeNumber, line.WorkerName, line.Amount, line.Currency,
+            line.Period, line.PayDate, line.PaymentMode ?? throw new InvalidOperationException($"payment {line.PaymentId}: a Payment Hub payment without a mode"),
+            line.PayeeKey!, line.PayeeValue!, requestedAt);
+
     internal static ValueTask SendAsync(IPayrollTransaction unit, PayableLine line, DateTimeOffset requestedAt) => line.Rail switch
     {
         PayoutRails.MobileMoney => unit.RequestAsync(ToWallet(line, requestedAt)),
+        PayoutRails.PaymentHub => unit.RequestAsync(ToHub(line, requestedAt)),
         _ => unit.RequestAsync(ToFineract(line, requestedAt)),
     };
 
@@ -61,10 +70,10 @@ public static class PaymentRequests
         var lines = new List<PayableLine>();
         await using (var update = connection.Sql(tx, $"""
             WITH selected AS (
-                SELECT l.id, COALESCE(d.rail, 'fineract') AS rail, d.msisdn
+                SELECT l.id, COALESCE(d.rail, 'fineract') AS rail, d.msisdn, d.payment_mode, d.payee_key, d.payee_value
                 FROM payroll.pay_lines l JOIN payroll.pay_runs r ON r.id = l.run_id
                 LEFT JOIN LATERAL (
-                    SELECT d.rail, d.msisdn FROM payroll.payout_destinations d
+                    SELECT d.rail, d.msisdn, d.payment_mode, d.payee_key, d.payee_value FROM payroll.payout_destinations d
                     WHERE d.worker_id = l.worker_id AND d.status = 'approved'
                       AND d.decided_at <= CASE WHEN $3 THEN $4 ELSE r.created_at END
                     ORDER BY d.decided_at DESC LIMIT 1) d ON true
@@ -76,7 +85,7 @@ public static class PaymentRequests
                 selected.rail,
                 (SELECT a.fineract_client_id FROM payroll.worker_accounts a WHERE a.worker_id = l.worker_id),
                 (SELECT a.savings_account_id FROM payroll.worker_accounts a WHERE a.worker_id = l.worker_id),
-                selected.msisdn
+                selected.msisdn, selected.payment_mode, selected.payee_key, selected.payee_value
             """, key, currency, currentDestination, now))
         await using (var r = await update.ExecuteReaderAsync(ct))
         {
@@ -84,16 +93,20 @@ public static class PaymentRequests
             {
                 lines.Add(new PayableLine(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetDecimal(6),
                     r.GetString(7), r.GetFieldValue<DateOnly>(8), payDate, r.GetString(9), r.IsDBNull(10) ? null : r.GetInt64(10),
-                    r.IsDBNull(11) ? null : r.GetInt64(11), r.IsDBNull(12) ? null : r.GetString(12)));
+                    r.IsDBNull(11) ? null : r.GetInt64(11), r.IsDBNull(12) ? null : r.GetString(12), r.IsDBNull(13) ? null : r.GetString(13),
+                    r.IsDBNull(14) ? null : r.GetString(14), r.IsDBNull(15) ? null : r.GetString(15)));
             }
         }
         if (lines.Count == 0) return 0;
 
         await using (var payments = connection.Sql(tx, """
-            INSERT INTO payroll.payments (payment_id, line_id, run_id, attempt, amount, currency, status, requested_at, pay_date, rail, msisdn)
-            SELECT l.payment_id, l.id, l.run_id, l.attempts, l.amount, l.currency, 'requested', $2, $3, d.rail, d.msisdn
-            FROM payroll.pay_lines l JOIN unnest($1::uuid[], $4::text[], $5::text[]) AS d(payment_id, rail, msisdn) ON d.payment_id = l.payment_id
-            """, lines.Select(l => l.PaymentId).ToArray(), now, payDate, lines.Select(l => l.Rail).ToArray(), lines.Select(l => l.Msisdn).ToArray()))
+            INSERT INTO payroll.payments (payment_id, line_id, run_id, attempt, amount, currency, status, requested_at, pay_date, rail, msisdn,
+                payment_mode, payee_key, payee_value)
+            SELECT l.payment_id, l.id, l.run_id, l.attempts, l.amount, l.currency, 'requested', $2, $3, d.rail, d.msisdn, d.mode, d.payee_key, d.payee_value
+            FROM payroll.pay_lines l JOIN unnest($1::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                AS d(payment_id, rail, msisdn, mode, payee_key, payee_value) ON d.payment_id = l.payment_id
+            """, lines.Select(l => l.PaymentId).ToArray(), now, payDate, lines.Select(l => l.Rail).ToArray(), lines.Select(l => l.Msisdn).ToArray(),
+            lines.Select(l => l.PaymentMode).ToArray(), lines.Select(l => l.PayeeKey).ToArray(), lines.Select(l => l.PayeeValue).ToArray()))
         {
             await payments.ExecuteNonQueryAsync(ct);
         }

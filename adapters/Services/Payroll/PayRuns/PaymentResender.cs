@@ -55,7 +55,7 @@ public sealed class PaymentResender(IPayrollOutbox outbox, IOptions<PayrollOptio
                 LEFT JOIN payroll.worker_accounts a ON a.worker_id = l.worker_id
             WHERE p.payment_id = overdue.payment_id AND l.id = p.line_id
             RETURNING p.payment_id, l.run_id, l.id, l.worker_id, l.employee_number, p.amount, p.currency, l.period,
-                a.fineract_client_id, a.savings_account_id, p.pay_date, l.worker_name, p.rail, p.msisdn
+                a.fineract_client_id, a.savings_account_id, p.pay_date, l.worker_name, p.rail, p.msisdn, p.payment_mode, p.payee_key, p.payee_value
             """, options.Value.ResendAfter, now, options.Value.MaxResends))
         await using (var r = await command.ExecuteReaderAsync(ct))
         {
@@ -64,7 +64,8 @@ public sealed class PaymentResender(IPayrollOutbox outbox, IOptions<PayrollOptio
                 // The same pay date, rail and wallet as the first request: a repeat must send exactly what was sent.
                 lines.Add(new PayableLine(r.GetGuid(0), r.GetGuid(1), r.GetGuid(2), r.GetString(3), r.GetString(4), r.GetString(11), r.GetDecimal(5),
                     r.GetString(6), r.GetFieldValue<DateOnly>(7), r.IsDBNull(10) ? DateOnly.FromDateTime(now.UtcDateTime) : r.GetFieldValue<DateOnly>(10),
-                    r.GetString(12), r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9), r.IsDBNull(13) ? null : r.GetString(13)));
+                    r.GetString(12), r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9), r.IsDBNull(13) ? null : r.GetString(13),
+                    r.IsDBNull(14) ? null : r.GetString(14), r.IsDBNull(15) ? null : r.GetString(15), r.IsDBNull(16) ? null : r.GetString(16)));
             }
         }
         foreach (var line in lines)

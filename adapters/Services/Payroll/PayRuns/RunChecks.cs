@@ -278,12 +278,21 @@ public sealed class RunChecks(IOptions<PayrollOptions> options, TimeProvider clo
         await PayRunSql.ExecuteAsync(connection, tx, """
             INSERT INTO fresh_checks
             SELECT rd.line_id, rd.worker_id, 'payout-destination-changed', '', false,
-                   'paid ' || CASE WHEN rd.rail = 'mobile-money' THEN 'into wallet ' || rd.msisdn ELSE 'into their Fineract savings account' END ||
+                   'paid ' || CASE WHEN rd.rail = 'mobile-money' THEN 'into wallet ' || rd.msisdn
+                                   WHEN rd.rail = 'payment-hub' THEN 'through Payment Hub to ' || d.payee_key || ' ' || d.payee_value
+                                   ELSE 'into their Fineract savings account' END ||
                    ' since ' || to_char(rd.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC (changed by ' || d.requested_by ||
                    ', approved by ' || d.decided_by || ')'
             FROM run_destinations rd JOIN payroll.payout_destinations d
                 ON d.worker_id = rd.worker_id AND d.status = 'approved' AND d.decided_at = rd.decided_at
             WHERE EXISTS (SELECT 1 FROM payroll.pay_lines p WHERE p.worker_id = rd.worker_id AND p.status = 'paid' AND p.paid_at < rd.decided_at)
+            """, ct);
+        // Payment Hub reaches other providers without a name lookup: only the two people who changed the destination vouch for it.
+        await PayRunSql.ExecuteAsync(connection, tx, """
+            INSERT INTO fresh_checks
+            SELECT rd.line_id, rd.worker_id, 'payee-not-verified', '', false,
+                   'paid through Payment Hub to a payee whose holder no provider confirmed; the change was asked for and approved by two people'
+            FROM run_destinations rd WHERE rd.rail = 'payment-hub'
             """, ct);
     }
 

@@ -7,7 +7,8 @@ namespace OneClickSuite.Payroll.Payouts;
 
 /// <summary>
 /// Where each worker is paid. By default into the savings account enrolment opened for them at the programme's bank
-/// (Fineract); a clerk may ask for a mobile wallet instead (the worker's phone from iHRIS, or a number they give),
+/// (Fineract); a clerk may ask for a mobile wallet instead (the worker's phone from iHRIS, or a number they give), or
+/// an account at another provider through Payment Hub EE,
 /// and a second person approves or rejects the change: a quiet change of payee is the commonest payroll fraud. Each
 /// change is kept with who asked, who decided, when and why. An approved change applies to runs drafted after it and
 /// to retries of failed lines; a run already drafted pays where its approver saw it would.
@@ -21,12 +22,23 @@ public sealed class PayoutDestinations(NpgsqlDataSource db, IWalletDirectory wal
         PayRunSql.Require(actor, Actor.MakerRole);
         RequireDemoScope(actor, workerId);
         var rail = request.Rail?.Trim();
-        if (rail is not (PayoutRails.Fineract or PayoutRails.MobileMoney))
-            throw PayrollRefusal.Invalid($"worker {workerId}: rail \"{request.Rail}\" is not a payout rail (fineract or mobile-money)");
+        if (rail is not (PayoutRails.Fineract or PayoutRails.MobileMoney or PayoutRails.PaymentHub))
+            throw PayrollRefusal.Invalid($"worker {workerId}: rail \"{request.Rail}\" is not a payout rail (fineract, mobile-money or payment-hub)");
 
         await using var connection = await db.OpenConnectionAsync(ct);
         var (name, phone) = await WorkerAsync(connection, workerId, ct) ?? throw PayrollRefusal.NotFound($"worker {workerId}");
-        string? msisdn = null, holder = null;
+        string? msisdn = null, holder = null, mode = null, payeeKey = null, payee = null;
+        if (rail == PayoutRails.PaymentHub)
+        {
+            mode = request.PaymentMode?.Trim().ToUpperInvariant();
+            payeeKey = HubPaymentModes.PayeeKeyOf(mode)
+                       ?? throw PayrollRefusal.Invalid($"worker {workerId}: paymentMode: \"{request.PaymentMode}\" is not one the suite sends through Payment Hub (GSMA or CLOSEDLOOP)");
+            payee = (string.IsNullOrWhiteSpace(request.Payee) ? (mode == HubPaymentModes.Gsma ? phone : null) : request.Payee.Trim());
+            if (mode == HubPaymentModes.Gsma && Msisdn.Problem(payee) is { } wallet)
+                throw PayrollRefusal.Invalid($"worker {workerId}: payee: {wallet}");
+            if (mode == HubPaymentModes.ClosedLoop && (string.IsNullOrEmpty(payee) || !payee.All(char.IsAsciiDigit) || payee.Length > 34))
+                throw PayrollRefusal.Invalid($"worker {workerId}: payee: \"{payee}\" is not an account number (digits only)");
+        }
         if (rail == PayoutRails.MobileMoney)
         {
             // The worker's phone as iHRIS has it, unless the clerk gives another number.
@@ -38,10 +50,12 @@ public sealed class PayoutDestinations(NpgsqlDataSource db, IWalletDirectory wal
 
         var id = Guid.CreateVersion7();
         await using (var insert = connection.Sql(null, """
-            INSERT INTO payroll.payout_destinations (id, worker_id, rail, msisdn, holder_name, status, requested_by, requested_at, reason)
-            VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)
+            INSERT INTO payroll.payout_destinations (id, worker_id, rail, msisdn, holder_name, status, requested_by, requested_at, reason,
+                payment_mode, payee_key, payee_value)
+            VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11)
             ON CONFLICT (worker_id) WHERE status = 'pending' DO NOTHING
-            """, id, workerId, rail, msisdn, holder, actor.User, clock.GetUtcNow(), string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim()))
+            """, id, workerId, rail, msisdn, holder, actor.User, clock.GetUtcNow(), string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim(),
+            mode, payeeKey, payee))
         {
             if (await insert.ExecuteNonQueryAsync(ct) == 0)
                 throw PayrollRefusal.Conflict($"worker {workerId}: a change of payout destination is already waiting for approval");
@@ -91,7 +105,8 @@ public sealed class PayoutDestinations(NpgsqlDataSource db, IWalletDirectory wal
             savings = await account.ExecuteScalarAsync(ct) as long?;
         }
         var rail = current?.Rail ?? PayoutRails.Fineract;
-        return new PayoutDestinationView(workerId, rail, Describe(rail, current?.Msisdn, savings), current?.Msisdn, current?.HolderName,
+        return new PayoutDestinationView(workerId, rail, Describe(rail, current?.Msisdn, savings, current?.PaymentMode, current?.PayeeValue),
+            current?.Msisdn, current?.HolderName,
             current?.DecidedAt, phone, history.FirstOrDefault(c => c.Status == PayoutStatus.Pending), history);
     }
 
@@ -102,9 +117,10 @@ public sealed class PayoutDestinations(NpgsqlDataSource db, IWalletDirectory wal
     }
 
     /// <summary>How a destination reads on a statement and a page.</summary>
-    public static string Describe(string rail, string? msisdn, long? savingsAccountId) => rail switch
+    public static string Describe(string rail, string? msisdn, long? savingsAccountId, string? paymentMode = null, string? payee = null) => rail switch
     {
         PayoutRails.MobileMoney => $"mobile wallet {msisdn}",
+        PayoutRails.PaymentHub => paymentMode == HubPaymentModes.Gsma ? $"mobile wallet {payee} through Payment Hub" : $"account {payee} through Payment Hub",
         _ => savingsAccountId is { } id ? $"Fineract savings account #{id}" : "Fineract savings account",
     };
 
@@ -161,7 +177,7 @@ public sealed class PayoutDestinations(NpgsqlDataSource db, IWalletDirectory wal
         var changes = new List<PayoutChangeView>();
         await using var command = connection.Sql(null, $"""
             SELECT d.id, d.worker_id, w.display_name, d.rail, d.msisdn, d.holder_name, d.status, d.requested_by, d.requested_at, d.reason,
-                   d.decided_by, d.decided_at, d.decision_note
+                   d.decided_by, d.decided_at, d.decision_note, d.payment_mode, d.payee_key, d.payee_value
             FROM payroll.payout_destinations d LEFT JOIN payroll.workers w ON w.worker_id = d.worker_id
             WHERE {where} ORDER BY d.requested_at DESC LIMIT 500
             """, key);
@@ -172,7 +188,8 @@ public sealed class PayoutDestinations(NpgsqlDataSource db, IWalletDirectory wal
             changes.Add(new PayoutChangeView(r.GetGuid(0), r.GetString(1), name, r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), holder,
                 holder is null || name is null ? null : WalletNames.SamePerson(name, holder), r.GetString(6), r.GetString(7),
                 r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetString(9), r.IsDBNull(10) ? null : r.GetString(10),
-                r.IsDBNull(11) ? null : r.GetFieldValue<DateTimeOffset>(11), r.IsDBNull(12) ? null : r.GetString(12)));
+                r.IsDBNull(11) ? null : r.GetFieldValue<DateTimeOffset>(11), r.IsDBNull(12) ? null : r.GetString(12),
+                r.IsDBNull(13) ? null : r.GetString(13), r.IsDBNull(14) ? null : r.GetString(14), r.IsDBNull(15) ? null : r.GetString(15)));
         }
         return changes;
     }

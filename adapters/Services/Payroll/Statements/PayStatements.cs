@@ -23,6 +23,7 @@ public sealed class PayStatements(NpgsqlDataSource db, MinistryCalendar calendar
             INSERT INTO payroll.pay_statements (id, run_id, worker_id, period, counted, deductions, paid_to, paid_at)
             SELECT l.id, l.run_id, l.worker_id, l.period, l.explanation, $3,
                    CASE WHEN p.rail = 'mobile-money' THEN 'mobile wallet ' || p.msisdn
+                        WHEN p.rail = 'payment-hub' THEN p.payee_key || ' ' || p.payee_value || ' through Payment Hub' 
                         ELSE COALESCE('Fineract savings account #' || a.savings_account_id, 'Fineract savings account') END, $2
             FROM payroll.pay_lines l LEFT JOIN payroll.worker_accounts a ON a.worker_id = l.worker_id
             LEFT JOIN payroll.payments p ON p.payment_id = l.payment_id

@@ -2,8 +2,12 @@ namespace OneClickSuite.Contracts.Payroll;
 
 // The shapes of Payroll's payout destination API, shared by Payroll, the portal and the demo.
 
-/// <summary>A clerk asks for a worker to be paid elsewhere: <c>rail</c> "fineract" or "mobile-money" (with <c>msisdn</c>).</summary>
-public sealed record PayoutChangeRequest(string? Rail, string? Msisdn, string? Reason);
+/// <summary>
+/// A clerk asks for a worker to be paid elsewhere: <c>rail</c> "fineract"; "mobile-money" with <c>msisdn</c> (default: the
+/// worker's phone); or "payment-hub" with <c>paymentMode</c> GSMA (payee: a wallet number, default the phone) or
+/// CLOSEDLOOP (payee: an account number at the bank Payment Hub reaches).
+/// </summary>
+public sealed record PayoutChangeRequest(string? Rail, string? Msisdn, string? Reason, string? PaymentMode = null, string? Payee = null);
 
 public sealed record PayoutDecision(string? Note);
 
@@ -25,7 +29,10 @@ public sealed record PayoutChangeView(
     string? Reason,
     string? DecidedBy,
     DateTimeOffset? DecidedAt,
-    string? DecisionNote);
+    string? DecisionNote,
+    string? PaymentMode = null,
+    string? PayeeKey = null,
+    string? PayeeValue = null);
 
 /// <summary>Where a worker is paid now, what is waiting for approval, and every change before.</summary>
 public sealed record PayoutDestinationView(
