@@ -35,10 +35,13 @@ public static class ConnectionBudget
     public const int SuiteService = 40;
     public const int SuiteServices = 6; // ihris-adapter, fineract-adapter, odk-adapter, mobile-money-adapter, payroll, portal
     public const int Emulator = 20;
-    /// <summary>Fineract, ODK Central, iHRIS and the mobile money provider.</summary>
-    public const int Emulators = 4;
-    /// <summary>In full mode on an evaluator's machine the mobile money provider is still the emulator (no provider ships an image).</summary>
-    public const int FullModeEmulators = 1;
+    /// <summary>Fineract, ODK Central, iHRIS, the mobile money provider and Payment Hub EE.</summary>
+    public const int Emulators = 5;
+    /// <summary>
+    /// In full mode on an evaluator's machine the mobile money provider and Payment Hub are still emulators (no provider
+    /// ships an image; Payment Hub's needs more memory than the laptop has).
+    /// </summary>
+    public const int FullModeEmulators = 2;
     /// <summary>db-setup, one connection at a time.</summary>
     public const int Setup = 2;
 

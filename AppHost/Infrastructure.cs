@@ -15,6 +15,11 @@ public static class SuiteDatabases
     public static readonly SuiteDatabase Hapi = new("hapi-db", "hapi", "hapi", ConnectionLimit: ConnectionBudget.Hapi);
     /// <summary>The mobile money provider emulator's books, where it stands in for a provider (evaluators' machines).</summary>
     public static readonly SuiteDatabase MobileMoneyDefault = new("mobilemoney-default", "mobilemoney", "mobilemoney", ConnectionLimit: ConnectionBudget.Emulator);
+    /// <summary>The Payment Hub emulator's books, likewise.</summary>
+    public static readonly SuiteDatabase PaymentHubDefault = new("paymenthub-default", "paymenthub", "paymenthub", ConnectionLimit: ConnectionBudget.Emulator);
+
+    /// <summary>Databases only the stand-ins for payment providers use, where evaluators run the suite.</summary>
+    public static readonly SuiteDatabase[] ProviderEmulators = [MobileMoneyDefault, PaymentHubDefault];
     /// <summary>The suite's own state: adapters' tables, outbox and inbox, pay runs; a role and a schema per service.</summary>
     public static readonly SuiteDatabase Suite = new("suite-db", "suite");
 
@@ -24,7 +29,7 @@ public static class SuiteDatabases
     /// <summary>A service's role and schema: its resource name with underscores (as SuiteMessaging names the schema).</summary>
     public static string RoleOf(string service) => service.Replace('-', '_');
 
-    public static readonly SuiteDatabase[] All = [FineractTenants, FineractDefault, Odk, Hapi, MobileMoneyDefault, Suite];
+    public static readonly SuiteDatabase[] All = [FineractTenants, FineractDefault, Odk, Hapi, MobileMoneyDefault, PaymentHubDefault, Suite];
 }
 
 /// <summary>PostgreSQL, RabbitMQ and the databases, whichever way they are provided.</summary>
@@ -186,8 +191,8 @@ public static class InfrastructureExtensions
             .WaitFor(postgres);
 
         var databases = new Dictionary<SuiteDatabase, IResourceBuilder<IResourceWithConnectionString>>();
-        // The mobile money emulator's database only where the emulator stands in for a provider.
-        var needed = SuiteDatabases.All.Where(d => d != SuiteDatabases.MobileMoneyDefault || builder.IsEvaluatorMachine(mode)).ToArray();
+        // The provider emulators' databases only where the emulators stand in for the providers.
+        var needed = SuiteDatabases.All.Where(d => !SuiteDatabases.ProviderEmulators.Contains(d) || builder.IsEvaluatorMachine(mode)).ToArray();
         for (var i = 0; i < needed.Length; i++)
         {
             var database = needed[i];

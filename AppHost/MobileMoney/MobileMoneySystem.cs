@@ -20,7 +20,7 @@ public static class MobileMoneySystemExtensions
     {
         var emulated = builder.IsEvaluatorMachine(mode);
         IResourceBuilder<IResource> resource;
-        ReferenceExpression baseUrl, apiKey, debitMsisdn;
+        ReferenceExpression baseUrl, apiKey, debitMsisdn, page;
         if (emulated)
         {
             var key = builder.AddSecret("mobile-money-api-key");
@@ -33,6 +33,7 @@ public static class MobileMoneySystemExtensions
                 .WithEnvironment("MobileMoney__DisbursementAccount__Currency", "USD")
                 .WithEnvironment("MobileMoney__DisbursementAccount__OpeningBalance", "100000000");
             (resource, baseUrl) = (emulator, ReferenceExpression.Create($"{emulator.GetEndpoint("http")}{MobileMoneyEmulatorApiRoot}"));
+            page = Expression(emulator.GetEndpoint("http"));
             (apiKey, debitMsisdn) = (Expression(key), Expression(programmeWallet));
         }
         else
@@ -42,10 +43,11 @@ public static class MobileMoneySystemExtensions
             baseUrl = Expression(url);
             apiKey = Expression(builder.AddParameter("mobile-money-api-key", secret: true));
             debitMsisdn = Expression(builder.AddParameter("mobile-money-debit-msisdn"));
+            page = Expression("");
         }
         return new UpstreamSystem("MobileMoney", resource, [("BaseUrl", baseUrl), ("ApiKey", apiKey)])
         {
-            UserInterface = emulated ? Expression(((IResourceWithEndpoints)resource).GetEndpoint("http")) : Expression(""),
+            UserInterface = page,
             SignIn = emulated ? "the emulator's page needs no sign-in" : "the provider's own portal",
             AdapterSettings = [("Payouts__DebitPartyKey", Expression("msisdn")), ("Payouts__DebitPartyValue", debitMsisdn)],
         };

@@ -36,6 +36,7 @@ public static class EmulatorExtensions
             "odk-central" => "Odk",
             "fineract" => "Fineract",
             "mobile-money" => "MobileMoney",
+            "payment-hub" => "PaymentHub",
             _ => throw new ArgumentException($"{name} is not an emulated system", nameof(name)),
         };
         foreach (var other in builder.Resources.OfType<IDotNetService>().ToList())

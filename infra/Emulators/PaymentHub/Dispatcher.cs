@@ -117,9 +117,7 @@ internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configurati
                 await FinishAsync(t, "FAILED", $"Payee identifier {t.Payee} is not a savings account id", ct);
                 return;
             }
-            var fromAccount = long.Parse(provider["FundingSavingsAccountId"]
-                ?? throw new InvalidOperationException("PaymentHub:Providers:CLOSEDLOOP:FundingSavingsAccountId is not set"),
-                CultureInfo.InvariantCulture);
+            var fromAccount = await FundingAccountAsync(fineract, provider, ct);
             var from = await fineract.GetSavingsAccountAsync(fromAccount, ct: ct);
             var fromClient = await fineract.GetClientAsync(from.ClientId, ct);
             var to = await fineract.GetSavingsAccountAsync(toAccount, ct: ct);
@@ -137,6 +135,26 @@ internal sealed class Dispatcher(NpgsqlDataSource db, IConfiguration configurati
         {
             await FinishAsync(t, "FAILED", ex.Message, ct);
         }
+    }
+
+    private long? _fundingAccount;
+
+    /// <summary>
+    /// The payer's savings account: <c>FundingSavingsAccountId</c>, or the active savings account of the client whose
+    /// external id is <c>FundingClientExternalId</c> (the sandbox knows the programme's client, not its account id,
+    /// when the graph starts: Bootstrap opens it).
+    /// </summary>
+    private async Task<long> FundingAccountAsync(FineractClient fineract, IConfigurationSection provider, CancellationToken ct)
+    {
+        if (provider["FundingSavingsAccountId"] is { Length: > 0 } id) return long.Parse(id, CultureInfo.InvariantCulture);
+        if (_fundingAccount is { } known) return known;
+        var externalId = provider["FundingClientExternalId"]
+                         ?? throw new InvalidOperationException("PaymentHub:Providers:CLOSEDLOOP:FundingSavingsAccountId (or FundingClientExternalId) is not set");
+        var client = await fineract.GetClientByExternalIdAsync(externalId, ct)
+                     ?? throw new InvalidOperationException($"Fineract has no client with external id {externalId}");
+        var account = (await fineract.GetClientSavingsAccountsAsync(client.Id, ct)).FirstOrDefault(a => a.Status?.Active == true)
+                      ?? throw new InvalidOperationException($"Fineract client {externalId} has no active savings account");
+        return (_fundingAccount = account.Id).Value;
     }
 
     /// <summary>
