@@ -39,6 +39,9 @@ public static class PayrollRegistration
         builder.Services.AddSingleton<PaymentOutcomes>();
         builder.Services.AddSingleton<Disputes>();
         builder.Services.AddSingleton<RunReconciliation>();
+        builder.Services.AddSingleton<ProviderBooks>();
+        // Payment Hub's operations app, read-only, where one is connected (section "PaymentHub").
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["PaymentHub:OperationsUrl"])) builder.AddPaymentHubClient();
         builder.Services.AddScoped<PayoutDestinations>();
         // Who holds a wallet, asked of the mobile money provider where one is connected (section "MobileMoney").
         if (!string.IsNullOrWhiteSpace(builder.Configuration["MobileMoney:BaseUrl"]))

@@ -55,7 +55,8 @@ public sealed class ReconciliationTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _emulator.DisposeAsync();
 
     private RunReconciliation Reconciliation(PayrollWorld world) =>
-        new(world.Db, _fineract, Options.Create(new PayrollOptions()));
+        new(world.Db, _fineract, new ProviderBooks(world.Db, new Microsoft.Extensions.DependencyInjection.ServiceCollection().BuildServiceProvider()),
+            Options.Create(new PayrollOptions()));
 
     /// <summary>A transfer out of the funding account, described as the Fineract adapter describes it.</summary>
     private Task TransferAsync(PaymentRequestedV1 payment, decimal amount, DateOnly date) =>

@@ -40,6 +40,7 @@ public sealed class WalletMoneyTest(ITestOutputHelper output)
             ["ConnectionStrings:suite-db"] = suiteDb,
             ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
             ["Fineract:BaseUrl"] = "http://127.0.0.1:9",
+            ["Fineract:Password"] = "not-used-no-fineract-payment-here",
             ["Payroll:ResendAfter"] = "00:01:00",
             ["Payouts:MaxBatchSize"] = "100",
             ["Payouts:BatchWindow"] = "00:00:00.500",
@@ -129,6 +130,26 @@ public sealed class WalletMoneyTest(ITestOutputHelper output)
         Assert.Equal(paid.Sum(l => l.Amount), programmeBefore - programmeAfter);
         output.WriteLine($"{paid.Count} paid, {failed.Count} rejected by the provider; forged callbacks: {forgedUnauthorised} refused 401, {forgedUnknown} 404");
 
+        // Reconciled against the provider's own books: every paid line is its completed transaction, the totals agree.
+        var report = await ReconcileAsync(maker, run.Id);
+        Assert.True(report.Clean, string.Join("; ", report.Issues.Take(5).Select(i => $"{i.Kind} {i.PaymentId}: {i.Detail}")));
+        var wallets = Assert.Single(report.Rails!);
+        Assert.Equal((PayoutRails.MobileMoney, paid.Count, paid.Sum(l => l.Amount), paid.Sum(l => l.Amount)),
+            (wallets.Rail, wallets.LinesPaid, wallets.ExpectedTotal, wallets.FoundTotal));
+        // A transaction the provider books differently from the line is found.
+        await using (var books = new NpgsqlConnection(provider.ConnectionString))
+        {
+            await books.OpenAsync(Ct);
+            await using var tamper = new NpgsqlCommand("UPDATE mm_batch_txn SET amount = amount + 1 WHERE requesting_reference = $1", books)
+            {
+                Parameters = { new() { Value = paid[0].PaymentReference! } },
+            };
+            Assert.Equal(1, await tamper.ExecuteNonQueryAsync(Ct));
+        }
+        var tampered = await ReconcileAsync(maker, run.Id);
+        var mismatch = Assert.Single(tampered.Issues);
+        Assert.Equal((Reconciliation.RunReconciliation.Mismatched, paid[0].PaymentId), (mismatch.Kind, mismatch.PaymentId));
+
         // A rejected payment, retried after its destination is corrected (asked for and approved by two people), is paid there.
         if (failed.FirstOrDefault() is { } rejected)
         {
@@ -148,6 +169,13 @@ public sealed class WalletMoneyTest(ITestOutputHelper output)
             Assert.Equal(rejected.Amount, await provider.BalanceAsync(corrected, Ct));
         }
         await adapter.DisposeAsync();
+    }
+
+    private static async Task<ReconciliationReport> ReconcileAsync(HttpClient payroll, Guid runId)
+    {
+        using var response = await payroll.GetAsync($"/payruns/{runId}/reconciliation", Ct);
+        Assert.True(response.IsSuccessStatusCode, $"reconciliation answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
+        return (await response.Content.ReadFromJsonAsync<ReconciliationReport>(Ct))!;
     }
 
     private static EmulatorHost<MobileMoneyAdapterApp> StartAdapter(Dictionary<string, string> settings) =>

@@ -48,8 +48,10 @@ public sealed class CheckOptions
 /// account's whole history. Payments on the other rails are reconciled against their provider's own books
 /// (the wallet rail: against the provider's completions, by the mobile money adapter).
 /// </summary>
-public sealed class RunReconciliation(NpgsqlDataSource db, FineractClient fineract, IOptions<PayrollOptions> options)
+public sealed class RunReconciliation(NpgsqlDataSource db, FineractClient fineract, ProviderBooks providers, IOptions<PayrollOptions> options)
 {
+    /// <summary>The rail's provider is not connected to Payroll, so the payment could not be compared with its books.</summary>
+    public const string Unverifiable = "unverifiable";
     public const string Missing = "missing";
     public const string Duplicate = "duplicate";
     public const string Mismatched = "mismatched";
@@ -57,8 +59,9 @@ public sealed class RunReconciliation(NpgsqlDataSource db, FineractClient finera
 
     public async Task<ReconciliationReport> ReconcileAsync(Guid runId, CancellationToken ct)
     {
-        var fundingAccountId = await FundingAccountAsync(ct);
+        // Fineract is read only for a run that sent it payments (a run paid only into wallets needs no bank).
         var window = await PaymentWindowAsync(runId, ct);
+        var fundingAccountId = window is null ? 0 : await FundingAccountAsync(ct);
         var transactions = window is { } days
             ? await fineract.SearchSavingsTransactionsAsync(fundingAccountId,
                 new FineractTransactionSearch { FromDate = days.From, ToDate = days.To, Debit = true }, ct)
@@ -108,8 +111,13 @@ public sealed class RunReconciliation(NpgsqlDataSource db, FineractClient finera
             }
         }
 
-        var report = new ReconciliationReport(runId, DateTimeOffset.UtcNow, fundingAccountId, linesPaid, expectedTotal, foundTotal,
-            issues.Count == 0, issues);
+        var rails = new List<RailReconciliation>();
+        if (linesPaid > 0 || foundTotal > 0) rails.Add(new RailReconciliation(PayoutRails.Fineract, linesPaid, expectedTotal, foundTotal, issues.Count));
+        var (providerIssues, providerRails) = await providers.ReconcileAsync(runId, ct);
+        issues.AddRange(providerIssues);
+        rails.AddRange(providerRails);
+        var report = new ReconciliationReport(runId, DateTimeOffset.UtcNow, fundingAccountId, rails.Sum(r => r.LinesPaid), rails.Sum(r => r.ExpectedTotal),
+            rails.Sum(r => r.FoundTotal), issues.Count == 0, issues, rails);
         await using (var save = connection.Sql(null, "UPDATE payroll.pay_runs SET reconciliation = $2::jsonb, reconciled_at = $3 WHERE id = $1",
             runId, JsonSerializer.Serialize(report, JsonSerializerOptions.Web), report.CheckedAt))
         {
@@ -130,7 +138,7 @@ public sealed class RunReconciliation(NpgsqlDataSource db, FineractClient finera
         await using var command = connection.Sql(null, """
             SELECT min(least(pay_date, (requested_at AT TIME ZONE 'UTC')::date)),
                    max(greatest(pay_date, (requested_at AT TIME ZONE 'UTC')::date, (settled_at AT TIME ZONE 'UTC')::date))
-            FROM payroll.payments WHERE run_id = $1
+            FROM payroll.payments WHERE run_id = $1 AND rail = 'fineract'
             """, runId);
         await using var r = await command.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct) || r.IsDBNull(0)) return null;

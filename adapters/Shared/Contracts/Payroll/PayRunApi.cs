@@ -140,7 +140,11 @@ public sealed record ReconciliationReport(
     decimal ExpectedTotal,
     decimal FoundTotal,
     bool Clean,
-    IReadOnlyList<ReconciliationIssue> Issues);
+    IReadOnlyList<ReconciliationIssue> Issues,
+    IReadOnlyList<RailReconciliation>? Rails = null);
+
+/// <summary>One rail's part of a reconciliation: lines paid, what Payroll paid and what the rail's books show, issues.</summary>
+public sealed record RailReconciliation(string Rail, int LinesPaid, decimal ExpectedTotal, decimal FoundTotal, int Issues);
 
 /// <summary>What Payroll knows about one worker (GET /workers/{id}?period=yyyy-MM): roster facts, account, activity.</summary>
 public sealed record PayrollWorkerView(

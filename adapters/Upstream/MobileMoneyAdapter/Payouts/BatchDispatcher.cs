@@ -348,10 +348,11 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         }
         var refused = rejections.Where(x => x.RequestingOrganisationTransactionReference is not null).ToList();
         await using (var update = unit.Command($"""
-            UPDATE {S}.payouts p SET status = 'rejected', reason = x.reason, settled_at = x.rejected_at
+            UPDATE {S}.payouts p SET status = 'rejected', settled_at = x.rejected_at,
+                reason = 'the mobile money provider rejected the payment to worker ' || p.worker_id || ': ' || x.reason
             FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS x(reference, reason, rejected_at)
             WHERE p.reference = x.reference AND p.batch_key = $4 AND p.status = 'batched'
-            RETURNING p.payment_id, p.worker_id, x.reason, x.rejected_at
+            RETURNING p.payment_id, p.reason, x.rejected_at
             """))
         {
             update.Parameters.Add(new() { Value = refused.Select(x => x.RequestingOrganisationTransactionReference!).ToArray() });
@@ -362,8 +363,8 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             var failed = new List<PaymentFailedV1>();
             while (await r.ReadAsync(ct))
             {
-                failed.Add(new PaymentFailedV1(r.GetGuid(0), $"the mobile money provider rejected the payment to worker {r.GetString(1)}: {r.GetString(2)}",
-                    null, "rejected", r.GetFieldValue<DateTimeOffset>(3)));
+                // The reason as stored, so that an outcome published again for a repeated request reads the same.
+                failed.Add(new PaymentFailedV1(r.GetGuid(0), r.GetString(1), null, "rejected", r.GetFieldValue<DateTimeOffset>(2)));
             }
             await r.DisposeAsync();
             foreach (var message in failed) await unit.PublishAsync(message);
@@ -399,15 +400,16 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         await using var unit = await outbox.BeginAsync(ct);
         var failed = new List<PaymentFailedV1>();
         await using (var update = unit.Command($"""
-            UPDATE {S}.payouts SET status = 'rejected', reason = $2, settled_at = $3 WHERE batch_key = $1 AND status = 'batched'
-            RETURNING payment_id, worker_id
+            UPDATE {S}.payouts SET status = 'rejected', reason = 'worker ' || worker_id || ': ' || $2, settled_at = $3
+            WHERE batch_key = $1 AND status = 'batched'
+            RETURNING payment_id, reason
             """))
         {
             update.Parameters.Add(new() { Value = batch.Key });
             update.Parameters.Add(new() { Value = reason });
             update.Parameters.Add(new() { Value = now });
             await using var r = await update.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) failed.Add(new PaymentFailedV1(r.GetGuid(0), $"worker {r.GetString(1)}: {reason}", null, code ?? "batch-refused", now));
+            while (await r.ReadAsync(ct)) failed.Add(new PaymentFailedV1(r.GetGuid(0), r.GetString(1), null, code ?? "batch-refused", now));
         }
         foreach (var message in failed) await unit.PublishAsync(message);
         await using (var update = unit.Command($"UPDATE {S}.batches SET state = 'failed', last_error = $2, updated_at = $3 WHERE batch_key = $1"))

@@ -64,8 +64,8 @@ public sealed class PayoutIntake(TransactionalOutbox outbox, SuiteDatabase datab
                 object? outcome = status switch
                 {
                     PayoutStatus.Completed => PayoutOutcomes.Settled(request.PaymentId, r.IsDBNull(1) ? null : r.GetString(1), settledAt),
-                    PayoutStatus.Rejected => new PaymentFailedV1(request.PaymentId, r.IsDBNull(2) ? "rejected by the provider" : r.GetString(2), null,
-                        "rejected", settledAt),
+                    PayoutStatus.Rejected => new PaymentFailedV1(request.PaymentId, r.IsDBNull(2) ? "rejected by the mobile money provider" : r.GetString(2),
+                        null, "rejected", settledAt),
                     _ => null,
                 };
                 await r.DisposeAsync();
