@@ -49,7 +49,7 @@ public static class MobileMoneySystemExtensions
         {
             UserInterface = page,
             SignIn = emulated ? "the emulator's page needs no sign-in" : "the provider's own portal",
-            AdapterSettings = [("Payouts__DebitPartyKey", Expression("msisdn")), ("Payouts__DebitPartyValue", debitMsisdn)],
+            AdapterSettings = [("Payouts__DebitIdentifierType", Expression("msisdn")), ("Payouts__DebitIdentifier", debitMsisdn)],
         };
     }
 

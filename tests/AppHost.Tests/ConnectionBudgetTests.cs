@@ -26,8 +26,17 @@ public class ConnectionBudgetTests
         Assert.Equal(ConnectionBudget.OdkPoolPerWorker.ToString(), (await model.EnvironmentAsync(model.Resource("service")))["DB_POOL_SIZE"]);
         Assert.Equal(ConnectionBudget.Hapi.ToString(), (await model.EnvironmentAsync(model.Resource("fhir")))["spring.datasource.hikari.maximum-pool-size"]);
 
+        // The payment providers' emulators, which stand in for them on an evaluator's machine even in full mode, with theirs.
+        string[] emulators = ["mobile-money"];
+        foreach (var emulator in emulators)
+        {
+            var database = (await model.EnvironmentAsync(model.Resource(emulator))).Single(kv => kv.Key.StartsWith("ConnectionStrings__"));
+            Assert.Contains($"Maximum Pool Size={ConnectionBudget.Emulator}", Integration.Manifest(database.Value));
+        }
+        Assert.True(emulators.Length <= ConnectionBudget.FullModeEmulators);
+
         // Every other resource that reaches PostgreSQL is one of the budget's suite services, with its pool size.
-        string[] budgeted = ["fineract", "service", "odk-central-admin", "fhir", "db-setup"];
+        string[] budgeted = ["fineract", "service", "odk-central-admin", "fhir", "db-setup", .. emulators];
         var services = 0;
         foreach (var resource in model.Resources.OfType<IResourceWithEnvironment>().Where(r => !budgeted.Contains(r.Name)))
         {

@@ -22,7 +22,7 @@ public class ModelTests
     public async Task Sandbox_mode_runs_emulators_under_the_upstream_names_and_no_container()
     {
         await using var model = await AppModel.CreateAsync("sandbox");
-        foreach (var name in new[] { "fineract", "odk-central", "ihris" })
+        foreach (var name in new[] { "fineract", "odk-central", "ihris", "mobile-money" })
             Assert.IsType<DotNetServiceProcess>(model.Resource(name));
         foreach (var name in Infrastructure) model.Resource(name);
         Assert.IsAssignableFrom<ExecutableResource>(model.Resource("postgres"));
@@ -34,7 +34,8 @@ public class ModelTests
     {
         await using var model = await AppModel.CreateAsync("sandbox");
         var programs = model.Resources.OfType<IDotNetService>().ToList();
-        Assert.Equal(["bootstrap", "db-setup", "fineract", "fineract-adapter", "ihris", "ihris-adapter", "odk-adapter", "odk-central", "payroll", "portal"],
+        Assert.Equal(["bootstrap", "db-setup", "fineract", "fineract-adapter", "ihris", "ihris-adapter", "mobile-money", "mobile-money-adapter",
+                "odk-adapter", "odk-central", "payroll", "portal"],
             programs.Select(p => p.Name).Order(StringComparer.Ordinal));
         foreach (var program in programs)
         {

@@ -55,7 +55,7 @@ public sealed class WalletMoneyTest(ITestOutputHelper output)
         var workforce = payroll.Services.GetRequiredService<Workforce.Workforce>();
         var maker = TestIdentity.ClientAs(payroll, "alice", SuiteIdentity.Clerk);
         var checker = TestIdentity.ClientAs(payroll, "bob", SuiteIdentity.Approver);
-        var workers = Enumerable.Range(0, n).Select(i => (Id: $"m{i:D5}", Phone: $"+2567{i:D8}", Salary: 200m + i % 89 + (i % 7) * 0.25m)).ToList();
+        var workers = Enumerable.Range(0, n).Select(i => (Id: $"m{i:D5}", Phone: $"+2568{i:D8}", Salary: 200m + i % 89 + (i % 7) * 0.25m)).ToList();
         await Parallel.ForEachAsync(workers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (w, ct) =>
         {
             await workforce.ApplyWorkerAsync(PayrollWorld.Nurse(w.Id, w.Salary) with { Phone = w.Phone }, 1, null, null, ct);

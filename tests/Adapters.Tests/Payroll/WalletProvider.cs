@@ -51,8 +51,8 @@ public sealed class WalletProvider : IAsyncDisposable
     {
         ["MobileMoney:BaseUrl"] = BaseUrl,
         ["MobileMoney:ApiKey"] = ApiKey,
-        ["Payouts:DebitPartyKey"] = "msisdn",
-        ["Payouts:DebitPartyValue"] = ProgrammeWallet,
+        ["Payouts:DebitIdentifierType"] = "msisdn",
+        ["Payouts:DebitIdentifier"] = ProgrammeWallet,
     };
 
     public MobileMoneyClient Client() => new(new HttpClient { BaseAddress = new Uri(BaseUrl + "/") },

@@ -187,8 +187,8 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     private async Task SendAsync(MobileMoneyClient provider, Batch batch, CancellationToken ct)
     {
         var settings = options.Value;
-        var debit = new[] { new MmParty(settings.DebitPartyKey, settings.DebitPartyValue
-            ?? throw new InvalidOperationException("Payouts:DebitPartyValue is not set: the programme's disbursement account at the provider")) };
+        var debit = new[] { new MmParty(settings.DebitIdentifierType, settings.DebitIdentifier
+            ?? throw new InvalidOperationException("Payouts:DebitIdentifier is not set: the programme's disbursement account at the provider")) };
         var transactions = new List<MmTransactionRequest>(batch.Payouts);
         await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
         await using (var command = new NpgsqlCommand($"SELECT reference, msisdn, amount, currency FROM {S}.payouts WHERE batch_key = $1 ORDER BY reference",

@@ -21,9 +21,9 @@ public sealed class PayoutOptions
     public string? CallbackBaseUrl { get; set; }
 
     /// <summary>The programme's disbursement account at the provider, as a GSMA party (key and value).</summary>
-    public string DebitPartyKey { get; set; } = "msisdn";
+    public string DebitIdentifierType { get; set; } = "msisdn";
 
-    public string? DebitPartyValue { get; set; }
+    public string? DebitIdentifier { get; set; }
 
     /// <summary>GSMA transaction type of a salary payment to a wallet.</summary>
     public string TransactionType { get; set; } = "disbursement";
