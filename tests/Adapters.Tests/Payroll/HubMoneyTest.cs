@@ -43,7 +43,7 @@ public sealed class HubMoneyTest(ITestOutputHelper output)
             ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
             ["Fineract:BaseUrl"] = "http://127.0.0.1:9",
             ["Payroll:ResendAfter"] = "00:01:00",
-            ["Payouts:MaxBatchSize"] = "40",
+            ["Payouts:MaxBatchSize"] = "20",
             ["Payouts:BatchWindow"] = "00:00:00.500",
             ["Payouts:PollEvery"] = "00:00:01",
             // The emulator lists a batch's transfers in the transaction that accepts it: a short grace is enough here.
@@ -89,8 +89,9 @@ public sealed class HubMoneyTest(ITestOutputHelper output)
         Assert.Equal(n, run!.LineCount);
         (await maker.PostAsync($"/payruns/{run.Id}/submit", null, Ct)).EnsureSuccessStatusCode();
         var stopwatch = Stopwatch.StartNew();
-        // Errors on the hub's API from the start; lost progress callbacks and some failing providers throughout.
-        await world.SetApiFaultsAsync(new { failureRate = 0.2, mode = "error" }, Ct);
+        // Lost responses on the hub's API from the start (a lost 202 leaves a batch the adapter must find again); lost
+        // progress callbacks and some failing providers throughout.
+        await world.SetApiFaultsAsync(new { failureRate = 0.2, mode = "lost-response" }, Ct);
         await world.SetHubFaultsAsync(new { lostCallbackRate = 0.3, providerErrorRate = 0.05 }, Ct);
         (await checker.PostAsync($"/payruns/{run.Id}/approve", null, Ct)).EnsureSuccessStatusCode();
 
@@ -105,9 +106,9 @@ public sealed class HubMoneyTest(ITestOutputHelper output)
             if (stage == 0 && (done >= n * 0.2 || stopwatch.Elapsed > TimeSpan.FromSeconds(20)))
             {
                 stage++;
-                output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s, {done} done: replacing the adapter; 20% lost responses on the hub's API");
+                output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s, {done} done: replacing the adapter; 20% errors on the hub's API");
                 await adapter.DisposeAsync();
-                await world.SetApiFaultsAsync(new { failureRate = 0.2, mode = "lost-response" }, Ct);
+                await world.SetApiFaultsAsync(new { failureRate = 0.2, mode = "error" }, Ct);
                 adapter = StartAdapter(settings);
             }
             else if (stage == 1 && (done >= n * 0.5 || stopwatch.Elapsed > TimeSpan.FromSeconds(60)))
@@ -235,6 +236,33 @@ public sealed class HubMoneyTest(ITestOutputHelper output)
         Assert.Equal(0, await OutcomesSentAsync(suiteDb));
     }
 
+    /// <summary>
+    /// The adapter's HTTP pipeline never resends a submission: when every answer of the bulk processor is lost (each
+    /// POST creates a batch, then answers 502), one submission is one batch at the hub.
+    /// </summary>
+    [Fact]
+    public async Task A_submission_whose_answer_is_lost_is_not_resent()
+    {
+        var pg = await PostgresServer.StartSharedAsync();
+        var rabbit = await RabbitMqServer.StartSharedAsync();
+        var suiteDb = await pg.CreateDatabaseAsync("hub_once_suite");
+        await using var world = await HubWorld.StartAsync("hub_once", Ct);
+        await using var adapter = StartAdapter(new Dictionary<string, string>(world.AdapterSettings())
+        {
+            ["ConnectionStrings:suite-db"] = suiteDb,
+            ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        await world.SetApiFaultsAsync(new { failureRate = 1.0, mode = "lost-response" }, Ct);
+        using var scope = adapter.Services.CreateScope();
+        var client = scope.ServiceProvider.GetRequiredService<OneClickSuite.Clients.PaymentHub.PaymentHubClient>();
+        var error = await Assert.ThrowsAsync<OneClickSuite.Clients.PaymentHub.PaymentHubException>(() => client.SubmitRawBatchAsync(
+            [new("pay-once", HubPaymentModes.Gsma, 5m, "USD", new("msisdn", "+256781234567"))], Guid.NewGuid().ToString(), "Payroll", ct: Ct));
+        Assert.Equal(502, error.StatusCode);
+        await world.SetApiFaultsAsync(null, Ct);
+        Assert.Equal(1, (await world.HubCountsAsync(Ct)).Batches);
+    }
+
     private static async Task<(Guid Key, string Token, string? BatchId, string State)> BatchAsync(string suiteDb)
     {
         await using var connection = new NpgsqlConnection(suiteDb);
@@ -284,11 +312,17 @@ public sealed class HubMoneyTest(ITestOutputHelper output)
         try
         {
             await using (var command = new NpgsqlCommand(
-                             "SELECT state, count(*), sum(payouts), max(last_error) FROM payment_hub_adapter.batches GROUP BY state ORDER BY state", connection))
+                             """
+                             SELECT state, count(*), sum(payouts), count(recovered_at), max(last_error) FROM payment_hub_adapter.batches
+                             GROUP BY state ORDER BY state
+                             """, connection))
             await using (var r = await command.ExecuteReaderAsync(Ct))
             {
                 while (await r.ReadAsync(Ct))
-                    text.AppendLine($"batches {r.GetString(0)}: {r.GetInt64(1)} ({r.GetInt64(2)} payments){(r.IsDBNull(3) ? "" : "; e.g. " + r.GetString(3))}");
+                {
+                    text.AppendLine($"batches {r.GetString(0)}: {r.GetInt64(1)} ({r.GetInt64(2)} payments), {r.GetInt64(3)} found again after a lost answer" +
+                                    (r.IsDBNull(4) ? "" : "; e.g. " + r.GetString(4)));
+                }
             }
             await using (var command = new NpgsqlCommand(
                              "SELECT status, count(*), count(*) FILTER (WHERE sends > 1), max(sends) FROM payment_hub_adapter.payouts GROUP BY status ORDER BY status", connection))

@@ -349,11 +349,11 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             requeued = await update.ExecuteNonQueryAsync(ct);
         }
         await using (var update = new NpgsqlCommand($"""
-            UPDATE {S}.batches SET state = $2, batch_id = COALESCE($3, batch_id), resent_count = $4, next_check_at = $5, checks = 0, last_error = NULL,
-                updated_at = $5 WHERE batch_key = $1
+            UPDATE {S}.batches SET state = $2, batch_id = COALESCE($3, batch_id), recovered_at = CASE WHEN $3 IS NOT NULL THEN $5 END,
+                resent_count = $4, next_check_at = $5, checks = 0, last_error = NULL, updated_at = $5 WHERE batch_key = $1
             """, connection, tx)
         {
-            Parameters = { new() { Value = key }, new() { Value = state }, new() { Value = (object?)batchId ?? DBNull.Value }, new() { Value = requeued }, new() { Value = now } },
+            Parameters = { new() { Value = key }, new() { Value = state }, new() { Value = (object?)batchId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text }, new() { Value = requeued }, new() { Value = now } },
         })
         {
             await update.ExecuteNonQueryAsync(ct);

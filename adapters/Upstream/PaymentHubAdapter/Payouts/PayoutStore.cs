@@ -42,6 +42,7 @@ public static class PayoutStore
             callback_token   text NOT NULL,
             sent_at          timestamptz,
             batch_id         text,
+            recovered_at     timestamptz,
             refusal          text,
             next_check_at    timestamptz NOT NULL,
             checks           integer NOT NULL DEFAULT 0,
@@ -57,8 +58,8 @@ public static class PayoutStore
             SELECT payment_id, reference, run_id, worker_id, payment_mode, payee_key, payee_value, amount, currency, status, batch_key,
                    sends, provider_reference, reason, received_at, settled_at FROM payouts;
         CREATE OR REPLACE VIEW read_batches AS
-            SELECT batch_key, created_at, currency, payouts, total, state, sent_at, batch_id, completed_count, failed_count, resent_count,
-                   last_error, updated_at
+            SELECT batch_key, created_at, currency, payouts, total, state, sent_at, batch_id, recovered_at, completed_count, failed_count,
+                   resent_count, last_error, updated_at
             FROM batches;
         """ + "\n" + Messaging.ReadAccess.GrantToPortal("payment_hub_adapter", "read_payouts", "read_batches");
 }
