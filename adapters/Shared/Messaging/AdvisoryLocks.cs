@@ -19,6 +19,9 @@ public static class AdvisoryLocks
     /// <summary>Mobile money adapter: one dispatcher of batches at a time, across replicas.</summary>
     public const long MobileMoneyDispatch = 4_207_314;
 
+    /// <summary>Payment Hub adapter: one dispatcher of batches at a time, across replicas.</summary>
+    public const long PaymentHubDispatch = 4_207_315;
+
     /// <summary>Payroll: one schema migration at a time.</summary>
     public const long PayrollMigration = 72_010_501;
 

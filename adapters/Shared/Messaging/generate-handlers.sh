@@ -5,7 +5,7 @@
 # Needs no PostgreSQL or RabbitMQ: `codegen write` builds each service's host without starting it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-projects=(adapters/Upstream/FineractAdapter adapters/Upstream/OdkAdapter adapters/Upstream/IhrisAdapter adapters/Upstream/MobileMoneyAdapter adapters/Services/Payroll)
+projects=(adapters/Upstream/FineractAdapter adapters/Upstream/OdkAdapter adapters/Upstream/IhrisAdapter adapters/Upstream/MobileMoneyAdapter adapters/Upstream/PaymentHubAdapter adapters/Services/Payroll)
 if [ $# -gt 0 ]; then projects=("$@"); fi
 # The services refuse to build their host without a signing key; the command never uses it.
 export Suite__Identity__SigningKey=${Suite__Identity__SigningKey:-codegen}

@@ -25,6 +25,7 @@ public sealed class GeneratedHandlersTests
         ["adapters/Upstream/OdkAdapter"] = typeof(OdkAdapterApp).Assembly,
         ["adapters/Upstream/IhrisAdapter"] = typeof(IhrisAdapterApp).Assembly,
         ["adapters/Upstream/MobileMoneyAdapter"] = typeof(MobileMoneyAdapterApp).Assembly,
+        ["adapters/Upstream/PaymentHubAdapter"] = typeof(PaymentHubAdapterApp).Assembly,
         ["adapters/Services/Payroll"] = typeof(PayrollApp).Assembly,
     };
 
