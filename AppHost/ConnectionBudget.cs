@@ -33,7 +33,7 @@ public static class ConnectionBudget
     // ── The suite's own services and the sandbox's emulators: each one Npgsql pool (Maximum Pool Size). A service
     // handles up to 16 messages of a queue at once, each in a transaction of its own, on more than one queue. ──
     public const int SuiteService = 40;
-    public const int SuiteServices = 6; // ihris-adapter, fineract-adapter, odk-adapter, mobile-money-adapter, payroll, portal
+    public const int SuiteServices = 7; // ihris-, fineract-, odk-, mobile-money-, payment-hub-adapter, payroll, portal
     public const int Emulator = 20;
     /// <summary>Fineract, ODK Central, iHRIS, the mobile money provider and Payment Hub EE.</summary>
     public const int Emulators = 5;

@@ -24,7 +24,8 @@ public static class SuiteDatabases
     public static readonly SuiteDatabase Suite = new("suite-db", "suite");
 
     /// <summary>The services sharing the suite database: each logs in as the role named like its schema.</summary>
-    public static readonly string[] SuiteServices = ["ihris-adapter", "fineract-adapter", "odk-adapter", "mobile-money-adapter", "payroll", "portal"];
+    public static readonly string[] SuiteServices =
+        ["ihris-adapter", "fineract-adapter", "odk-adapter", "mobile-money-adapter", "payment-hub-adapter", "payroll", "portal"];
 
     /// <summary>A service's role and schema: its resource name with underscores (as SuiteMessaging names the schema).</summary>
     public static string RoleOf(string service) => service.Replace('-', '_');

@@ -3,6 +3,7 @@ using OneClickSuite.AppHost.Fineract;
 using OneClickSuite.AppHost.Ihris;
 using OneClickSuite.AppHost.MobileMoney;
 using OneClickSuite.AppHost.Odk;
+using OneClickSuite.AppHost.PaymentHub;
 using OneClickSuite.AppHost.Portal;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -18,6 +19,7 @@ var fineract = builder.AddFineractSystem(mode, infra);
 var odk = builder.AddOdkCentralSystem(mode, infra);
 var ihris = builder.AddIhrisSystem(mode, infra);
 var mobileMoney = builder.AddMobileMoneySystem(mode, infra);
+var paymentHub = builder.AddPaymentHubSystem(mode, infra, fineract, mobileMoney);
 
 // ── Bootstrap: one-shot seeding through the systems' APIs, the same code in every mode; re-running creates nothing twice ──
 var bootstrap = builder.AddOneShot<Projects.Bootstrap>("bootstrap")
@@ -40,12 +42,18 @@ var mobileMoneyAdapter = builder.AddSuiteService<Projects.MobileMoneyAdapter>("m
     .WithSuiteState(infra, bootstrap)
     .WithUpstreamToAdapt(mobileMoney)
     .WithProviderCallbacks(mobileMoney);
+var paymentHubAdapter = builder.AddSuiteService<Projects.PaymentHubAdapter>("payment-hub-adapter")
+    .WithSuiteState(infra, bootstrap)
+    .WithUpstreamToAdapt(paymentHub)
+    .WithProviderCallbacks(paymentHub);
 var payroll = builder.AddSuiteService<Projects.Payroll>("payroll")
     .WithSuiteState(infra, bootstrap)
     .WithUpstream(fineract)     // read-only: reconciliation against Fineract's transactions
-    .WithUpstream(mobileMoney); // read-only: who holds a wallet, before it becomes a destination
+    .WithUpstream(mobileMoney)  // read-only: who holds a wallet, before it becomes a destination; reconciliation
+    .WithUpstream(paymentHub);  // read-only: reconciliation against Payment Hub's transfers
 
 // ── Portal: the suite's front door for evaluators and payroll staff, and the one-click demo ──
-builder.AddPortal(mode, infra, [payroll, ihrisAdapter, fineractAdapter, odkAdapter, mobileMoneyAdapter], fineract, odk, ihris, mobileMoney);
+builder.AddPortal(mode, infra, [payroll, ihrisAdapter, fineractAdapter, odkAdapter, mobileMoneyAdapter, paymentHubAdapter],
+    fineract, odk, ihris, mobileMoney, paymentHub);
 
 builder.Build().Run();

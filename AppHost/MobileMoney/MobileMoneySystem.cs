@@ -61,9 +61,10 @@ public static class MobileMoneySystemExtensions
     public static IResourceBuilder<IDotNetService> WithProviderCallbacks(this IResourceBuilder<IDotNetService> adapter, UpstreamSystem provider)
     {
         var emulated = provider.Resource.Resource is IDotNetService;
+        var parameter = $"{provider.Resource.Resource.Name}-callback-url";
         return adapter.WithEnvironment("Payouts__CallbackBaseUrl", emulated
             ? Expression(adapter.GetEndpoint("http"))
-            : Expression(adapter.ApplicationBuilder.AddSetting("mobile-money-callback-url", "")));
+            : Expression(adapter.ApplicationBuilder.AddSetting(parameter, "")));
     }
 
     /// <summary>Where the emulator serves the GSMA API (its own pages are at the root).</summary>

@@ -46,11 +46,12 @@ public static class PaymentHubSystemExtensions
                 if (key is "BaseUrl" or "Username" or "Password" or "Tenant") emulator.WithEnvironment($"PaymentHub__Providers__CLOSEDLOOP__{key}", value);
             }
             var root = Expression(emulator.GetEndpoint("http"));
-            return new UpstreamSystem("PaymentHub", emulator,
-                [("BulkUrl", root), ("OperationsUrl", root), ("Tenant", Expression(tenant)), ("SigningKey", Expression(signingKey))])
+            return new UpstreamSystem("PaymentHub", emulator, [("BulkUrl", root), ("OperationsUrl", root), ("Tenant", Expression(tenant))])
             {
                 UserInterface = root,
                 SignIn = "the emulator's page needs no sign-in",
+                // Only the adapter submits batches, so only it holds the key that signs them.
+                AdapterSettings = [("PaymentHub__SigningKey", Expression(signingKey))],
             };
         }
 
@@ -58,11 +59,11 @@ public static class PaymentHubSystemExtensions
         var operations = builder.AddParameter("payment-hub-operations-url");
         var resource = builder.AddExternalService("payment-hub", bulk);
         return new UpstreamSystem("PaymentHub", resource,
-            [("BulkUrl", Expression(bulk)), ("OperationsUrl", Expression(operations)), ("Tenant", Expression(builder.AddParameter("payment-hub-tenant"))),
-             ("SigningKey", Expression(builder.AddParameter("payment-hub-signing-key", secret: true)))])
+            [("BulkUrl", Expression(bulk)), ("OperationsUrl", Expression(operations)), ("Tenant", Expression(builder.AddParameter("payment-hub-tenant")))])
         {
             UserInterface = Expression(""),
             SignIn = "Payment Hub's operations web app",
+            AdapterSettings = [("PaymentHub__SigningKey", Expression(builder.AddParameter("payment-hub-signing-key", secret: true)))],
         };
     }
 }

@@ -27,7 +27,7 @@ public class ConnectionBudgetTests
         Assert.Equal(ConnectionBudget.Hapi.ToString(), (await model.EnvironmentAsync(model.Resource("fhir")))["spring.datasource.hikari.maximum-pool-size"]);
 
         // The payment providers' emulators, which stand in for them on an evaluator's machine even in full mode, with theirs.
-        string[] emulators = ["mobile-money"];
+        string[] emulators = ["mobile-money", "payment-hub"];
         foreach (var emulator in emulators)
         {
             var database = (await model.EnvironmentAsync(model.Resource(emulator))).Single(kv => kv.Key.StartsWith("ConnectionStrings__"));

@@ -22,7 +22,7 @@ public class ModelTests
     public async Task Sandbox_mode_runs_emulators_under_the_upstream_names_and_no_container()
     {
         await using var model = await AppModel.CreateAsync("sandbox");
-        foreach (var name in new[] { "fineract", "odk-central", "ihris", "mobile-money" })
+        foreach (var name in new[] { "fineract", "odk-central", "ihris", "mobile-money", "payment-hub" })
             Assert.IsType<DotNetServiceProcess>(model.Resource(name));
         foreach (var name in Infrastructure) model.Resource(name);
         Assert.IsAssignableFrom<ExecutableResource>(model.Resource("postgres"));
@@ -35,7 +35,7 @@ public class ModelTests
         await using var model = await AppModel.CreateAsync("sandbox");
         var programs = model.Resources.OfType<IDotNetService>().ToList();
         Assert.Equal(["bootstrap", "db-setup", "fineract", "fineract-adapter", "ihris", "ihris-adapter", "mobile-money", "mobile-money-adapter",
-                "odk-adapter", "odk-central", "payroll", "portal"],
+                "odk-adapter", "odk-central", "payment-hub", "payment-hub-adapter", "payroll", "portal"],
             programs.Select(p => p.Name).Order(StringComparer.Ordinal));
         foreach (var program in programs)
         {

@@ -16,10 +16,13 @@ using OneClickSuite.Testing;
 namespace OneClickSuite.Payroll.Tests;
 
 /// <summary>
-/// The money test: approve a run of N lines (ONECLICK_MONEY_TEST_LINES, default 2,000), then during disbursement make
-/// the Fineract emulator fail, lose responses and time out, stop the Fineract adapter and start a new one, and restart
-/// RabbitMQ. Afterwards every line is paid exactly once, the funding account fell by exactly the run's total, and
-/// reconciliation finds nothing wrong.
+/// The money test, across rails: approve a run of N lines (ONECLICK_MONEY_TEST_LINES, default 2,000) split in three:
+/// workers paid into Fineract savings accounts, into mobile wallets at a mobile money provider, and through Payment
+/// Hub EE (half to wallets at a second provider, half to accounts at a second Fineract), destinations changed by a
+/// clerk and approved by another person. During disbursement the Fineract emulator, the mobile money provider and
+/// Payment Hub fail, lose responses and time out, callbacks are lost and repeated, all three adapters are replaced and
+/// RabbitMQ restarts. Afterwards every line is paid exactly once on its rail, each paying account fell by exactly its
+/// rail's total, and reconciliation against every provider's books finds nothing wrong.
 /// </summary>
 [Collection(SharedBroker.Name)]
 public sealed class MoneyTest(ITestOutputHelper output)
@@ -64,8 +67,26 @@ public sealed class MoneyTest(ITestOutputHelper output)
         var (rawRate, rawDeposits) = await RawRatesAsync(fineract, TimeSpan.FromSeconds(10));
         output.WriteLine($"raw throughput of the emulator, 16 clients, 10 s each: transfers out of one account {rawRate:F0}/s, deposits {rawDeposits:F0}/s");
 
-        var settings = new Dictionary<string, string>
+        // The mobile money provider, with a wallet in each wallet worker's own name; every second worker is paid there.
+        await using var provider = await WalletProvider.StartAsync("money_provider");
+        var walletWorkers = workers.Where((_, i) => i % 3 == 1).Select(w => w.WorkerId).ToHashSet();
+        // Payment Hub, with its own two providers behind it; every third worker is paid through it.
+        await using var hub = await HubWorld.StartAsync("money", Ct);
+        var hubWorkers = workers.Where((_, i) => i % 3 == 2).Select((w, i) => (w.WorkerId, Gsma: i % 2 == 0)).ToList();
+        var hubPayees = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        await Parallel.ForEachAsync(hubWorkers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (w, ct) =>
         {
+            if (w.Gsma) await hub.Wallets.OpenWalletAsync(Phone(w.WorkerId), "Sarah", w.WorkerId, ct);
+            hubPayees[w.WorkerId] = w.Gsma ? Phone(w.WorkerId) : (await hub.OpenAccountAsync(w.WorkerId, ct)).ToString(CultureInfo.InvariantCulture);
+        });
+        string Phone(string workerId) => "+2568" + workerId[1..].PadLeft(8, '0');
+        await Parallel.ForEachAsync(walletWorkers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (w, ct) =>
+            await provider.OpenWalletAsync(Phone(w), "Sarah", w, ct));
+
+        var settings = new Dictionary<string, string>(provider.Settings().Concat(hub.AdapterSettings()))
+        {
+            // The hub emulator lists a batch's transfers as it accepts it: a short wait before sending again is enough here.
+            ["Payouts:LookupGrace"] = "00:00:08",
             ["ConnectionStrings:suite-db"] = suiteDb,
             ["ConnectionStrings:rabbitmq"] = rabbit.ConnectionString,
             ["Fineract:BaseUrl"] = fineractUrl,
@@ -73,18 +94,23 @@ public sealed class MoneyTest(ITestOutputHelper output)
             ["Disbursement:MaxConcurrentPayments"] = "8",
             // Long enough that queued payments are not re-requested while they wait their turn (about 8 payments/s here).
             ["Payroll:ResendAfter"] = "00:04:00",
+            ["Payouts:MaxBatchSize"] = "250",
+            ["Payouts:BatchWindow"] = "00:00:00.500",
+            ["Payouts:PollEvery"] = "00:00:01",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Wolverine"] = "Error",
         };
         await using var payroll = ServiceHost.Start<PayrollApp>(settings);
         var adapter = ServiceHost.Start<FineractAdapter.Disbursement.PaymentDisbursement>(settings);
         _ = adapter.Services;
+        var walletAdapter = StartWalletAdapter(settings);
+        var hubAdapter = StartHubAdapter(settings);
 
         // Payroll learns the workers and their accounts (as the roster and enrolment events would tell it).
         var workforce = payroll.Services.GetRequiredService<Workforce.Workforce>();
         await Parallel.ForEachAsync(workers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (w, ct) =>
         {
-            await workforce.ApplyWorkerAsync(PayrollWorld.Nurse(w.WorkerId, w.Salary), 1, null, null, ct);
+            await workforce.ApplyWorkerAsync(PayrollWorld.Nurse(w.WorkerId, w.Salary) with { Phone = Phone(w.WorkerId) }, 1, null, null, ct);
             await workforce.ApplyAccountLinkAsync(new WorkerAccountLinkedV1(w.WorkerId, "EMP-" + w.WorkerId, w.ClientId, w.SavingsId, false, 1,
                 DateTimeOffset.UtcNow), ct);
         });
@@ -105,16 +131,38 @@ public sealed class MoneyTest(ITestOutputHelper output)
 
         var maker = TestIdentity.ClientAs(payroll, "alice", SuiteIdentity.Clerk);
         var checker = TestIdentity.ClientAs(payroll, "bob", SuiteIdentity.Approver);
+        await Parallel.ForEachAsync(walletWorkers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (w, ct) =>
+        {
+            var change = await (await maker.PostAsJsonAsync($"/workers/{w}/payout-destination", new PayoutChangeRequest(PayoutRails.MobileMoney, null, null), ct))
+                .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<PayoutChangeView>(ct);
+            (await checker.PostAsJsonAsync($"/payout-destination-changes/{change!.Id}/approve", new PayoutDecision(null), ct)).EnsureSuccessStatusCode();
+        });
+        await Parallel.ForEachAsync(hubWorkers, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (w, ct) =>
+        {
+            var change = await (await maker.PostAsJsonAsync($"/workers/{w.WorkerId}/payout-destination", new PayoutChangeRequest(PayoutRails.PaymentHub, null,
+                    null, w.Gsma ? HubPaymentModes.Gsma : HubPaymentModes.ClosedLoop, hubPayees[w.WorkerId]), ct))
+                .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<PayoutChangeView>(ct);
+            (await checker.PostAsJsonAsync($"/payout-destination-changes/{change!.Id}/approve", new PayoutDecision(null), ct)).EnsureSuccessStatusCode();
+        });
         var period = DateTime.UtcNow.AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture);
         var created = await (await maker.PostAsJsonAsync("/payruns", new { period, population = "everyone" }, Ct)).EnsureSuccessStatusCode()
             .Content.ReadFromJsonAsync<PayRunView>(Ct);
         Assert.Equal(n, created!.LineCount);
         (await maker.PostAsync($"/payruns/{created.Id}/submit", null, Ct)).EnsureSuccessStatusCode();
         var balanceBefore = (await fineract.GetSavingsAccountAsync(fundingAccountId, ct: Ct)).Summary!.AccountBalance;
+        var walletBefore = await provider.BalanceAsync(WalletProvider.ProgrammeWallet, Ct);
+        var (hubWalletBefore, hubFundingBefore) = (await hub.Wallets.BalanceAsync(WalletProvider.ProgrammeWallet, Ct), await hub.AccountBalanceAsync(hub.FundingAccountId, Ct));
 
         stopwatch.Restart();
         (await checker.PostAsync($"/payruns/{created.Id}/approve", null, Ct)).EnsureSuccessStatusCode();
-        if (Faults) await SetFaultsAsync(fineractUrl, new { failureRate = 0.2, mode = "error" });
+        if (Faults)
+        {
+            await SetFaultsAsync(fineractUrl, new { failureRate = 0.2, mode = "error" });
+            await provider.SetFaultsAsync(new { failureRate = 0.2, mode = "error" }, Ct);
+            await provider.SetProviderFaultsAsync(new { lostCallbackRate = 0.3, duplicateCallbackRate = 0.3 }, Ct);
+            await hub.SetApiFaultsAsync(new { failureRate = 0.2, mode = "lost-response" }, Ct);
+            await hub.SetHubFaultsAsync(new { lostCallbackRate = 0.3 }, Ct);
+        }
         output.WriteLine($"approved at {stopwatch.Elapsed.TotalSeconds:F1} s; {(Faults ? "20% errors" : "no faults")}");
 
         var stage = Faults ? 0 : int.MaxValue;
@@ -129,11 +177,17 @@ public sealed class MoneyTest(ITestOutputHelper output)
             if (stage == 0 && paid >= n * 0.15)
             {
                 stage++;
-                output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s, {paid} paid: stopping the Fineract adapter; 20% lost responses");
+                output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s, {paid} paid: replacing the three adapters; 20% lost responses, the hub's 20% errors");
                 await adapter.DisposeAsync();
+                await walletAdapter.DisposeAsync();
+                await hubAdapter.DisposeAsync();
+                await hub.SetApiFaultsAsync(new { failureRate = 0.2, mode = "error" }, Ct);
                 await SetFaultsAsync(fineractUrl, new { failureRate = 0.2, mode = "lost-response" });
+                await provider.SetFaultsAsync(new { failureRate = 0.2, mode = "lost-response" }, Ct);
                 adapter = ServiceHost.Start<FineractAdapter.Disbursement.PaymentDisbursement>(settings);
                 _ = adapter.Services;
+                walletAdapter = StartWalletAdapter(settings);
+                hubAdapter = StartHubAdapter(settings);
                 output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s: a new Fineract adapter is running");
             }
             else if (stage == 1 && paid >= n * 0.4)
@@ -148,44 +202,100 @@ public sealed class MoneyTest(ITestOutputHelper output)
                 stage++;
                 output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s, {paid} paid: 10% timeouts");
                 await SetFaultsAsync(fineractUrl, new { failureRate = 0.1, mode = "timeout", delayMs = 1500 });
+                await provider.SetFaultsAsync(new { failureRate = 0.1, mode = "timeout", delayMs = 1500 }, Ct);
             }
             else if (stage == 3 && paid >= n * 0.8)
             {
                 stage++;
                 output.WriteLine($"{stopwatch.Elapsed.TotalSeconds:F1} s, {paid} paid: 20% errors");
                 await SetFaultsAsync(fineractUrl, new { failureRate = 0.2, mode = "error" });
+                await provider.SetFaultsAsync(new { failureRate = 0.2, mode = "error" }, Ct);
             }
             await Task.Delay(250, Ct);
         }
         await SetFaultsAsync(fineractUrl, null);
+        await provider.SetFaultsAsync(null, Ct);
+        await provider.SetProviderFaultsAsync(null, Ct);
+        await hub.SetApiFaultsAsync(null, Ct);
+        await hub.SetHubFaultsAsync(null, Ct);
         var rate = n / stopwatch.Elapsed.TotalSeconds;
         output.WriteLine($"{Describe(run)} after {stopwatch.Elapsed.TotalSeconds:F1} s: {rate:F1} payments/s {(Faults ? "with faults" : "without faults")}, " +
                          $"{rate / rawRate:F3} of the emulator's raw transfer throughput (the same operation), {rate / rawDeposits:F3} of its deposits");
         await adapter.DisposeAsync();
+        await walletAdapter.DisposeAsync();
+        await hubAdapter.DisposeAsync();
 
         Assert.Equal(RunStatus.Completed, run.Status);
         Assert.Equal(n, run.LinesByStatus[LineStatus.Paid]);
 
-        // Every line paid exactly once: one transfer per reference in the emulator's own books, with the line's amount.
+        // Every line paid exactly once on its own rail: one transfer per reference in the Fineract emulator's books, or
+        // one completion per reference at the provider to the worker's wallet, with the line's amount; nothing on the other.
         var lines = (await maker.GetFromJsonAsync<List<PayLineView>>($"/payruns/{created.Id}/lines?limit=10000", Ct))!;
         var transfers = await TransfersByReferenceAsync(fineractDb);
-        Assert.Equal(n, transfers.Count);
-        foreach (var line in lines)
+        var completions = await provider.CompletedByReferenceAsync(Ct);
+        var hubPaid = hubWorkers.ToDictionary(w => w.WorkerId, w => w.Gsma);
+        var bankLines = lines.Where(l => !walletWorkers.Contains(l.WorkerId) && !hubPaid.ContainsKey(l.WorkerId)).ToList();
+        var walletLines = lines.Where(l => walletWorkers.Contains(l.WorkerId)).ToList();
+        var hubLines = lines.Where(l => hubPaid.ContainsKey(l.WorkerId)).ToList();
+        var hubTransfers = await hub.TransfersByRequestAsync(Ct);
+        foreach (var line in hubLines)
         {
+            Assert.Equal(PayoutRails.PaymentHub, line.Rail);
+            Assert.True(hubTransfers.TryGetValue(line.PaymentReference!, out var transfers_), $"Payment Hub has no transfer for {line.PaymentReference}");
+            Assert.Equal(1, transfers_.Completed);
+            // The money reached the payee at the provider behind the hub, once.
+            var payee = hubPayees[line.WorkerId];
+            Assert.Equal(line.Amount, hubPaid[line.WorkerId]
+                ? await hub.Wallets.BalanceAsync(payee, Ct)
+                : await hub.AccountBalanceAsync(long.Parse(payee, CultureInfo.InvariantCulture), Ct));
+        }
+        var (hubGsma, hubClosed) = (hubLines.Where(l => hubPaid[l.WorkerId]).Sum(l => l.Amount), hubLines.Where(l => !hubPaid[l.WorkerId]).Sum(l => l.Amount));
+        Assert.Equal(hubGsma, hubWalletBefore - await hub.Wallets.BalanceAsync(WalletProvider.ProgrammeWallet, Ct));
+        Assert.Equal(hubClosed, hubFundingBefore - await hub.AccountBalanceAsync(hub.FundingAccountId, Ct));
+        Assert.Equal(bankLines.Count, transfers.Count);
+        Assert.Equal(walletLines.Count, completions.Count);
+        foreach (var line in bankLines)
+        {
+            Assert.Equal(PayoutRails.Fineract, line.Rail);
             Assert.True(transfers.TryGetValue(line.PaymentId!.Value, out var booked), $"no transfer for {line.PaymentReference}");
-            Assert.Equal(1, booked.Count);
-            Assert.Equal(line.Amount, booked.Total);
+            Assert.Equal((1, line.Amount), booked);
+        }
+        foreach (var line in walletLines)
+        {
+            Assert.Equal(PayoutRails.MobileMoney, line.Rail);
+            Assert.True(completions.TryGetValue(line.PaymentReference!, out var completed), $"no completion for {line.PaymentReference}");
+            Assert.Equal((1, line.Amount, Phone(line.WorkerId)), completed);
         }
 
-        // The funding account fell by exactly the run's total.
+        // The funding account and the programme's wallet each fell by exactly their rail's total.
         var balanceAfter = (await fineract.GetSavingsAccountAsync(fundingAccountId, ct: Ct)).Summary!.AccountBalance;
-        Assert.Equal(run.Total, balanceBefore - balanceAfter);
+        Assert.Equal(bankLines.Sum(l => l.Amount), balanceBefore - balanceAfter);
+        Assert.Equal(walletLines.Sum(l => l.Amount), walletBefore - await provider.BalanceAsync(WalletProvider.ProgrammeWallet, Ct));
+        output.WriteLine($"paid {bankLines.Count} lines into Fineract ({bankLines.Sum(l => l.Amount)}), {walletLines.Count} into wallets " +
+                         $"({walletLines.Sum(l => l.Amount)}), {hubLines.Count} through Payment Hub ({hubGsma} to wallets, {hubClosed} to accounts)");
 
         var report = (await maker.GetFromJsonAsync<ReconciliationReport>($"/payruns/{created.Id}/reconciliation", Ct))!;
         Assert.True(report.Clean, string.Join("; ", report.Issues.Take(5).Select(i => $"{i.Kind} {i.PaymentId}: {i.Detail}")));
         Assert.Equal(n, report.LinesPaid);
         Assert.Equal(run.Total, report.FoundTotal);
+        Assert.Equal([(PayoutRails.Fineract, bankLines.Count, bankLines.Sum(l => l.Amount)), (PayoutRails.MobileMoney, walletLines.Count, walletLines.Sum(l => l.Amount)),
+                (PayoutRails.PaymentHub, hubLines.Count, hubLines.Sum(l => l.Amount))],
+            report.Rails!.Select(r => (r.Rail, r.LinesPaid, r.FoundTotal)));
     }
+
+    private static Testing.EmulatorHost<MobileMoneyAdapterApp> StartWalletAdapter(Dictionary<string, string> settings) =>
+        Testing.EmulatorHost<MobileMoneyAdapterApp>.Start(origin => new Dictionary<string, string>(settings)
+        {
+            ["Payouts:CallbackBaseUrl"] = origin.ToString().TrimEnd('/'),
+            [SuiteIdentity.SigningKeySetting] = TestIdentity.SigningKey,
+        });
+
+    private static Testing.EmulatorHost<PaymentHubAdapterApp> StartHubAdapter(Dictionary<string, string> settings) =>
+        Testing.EmulatorHost<PaymentHubAdapterApp>.Start(origin => new Dictionary<string, string>(settings)
+        {
+            ["Payouts:CallbackBaseUrl"] = origin.ToString().TrimEnd('/'),
+            [SuiteIdentity.SigningKeySetting] = TestIdentity.SigningKey,
+        });
 
     private sealed record SeededWorker(string WorkerId, long ClientId, long SavingsId, decimal Salary);
 
