@@ -117,7 +117,7 @@ public static class EndToEnd
         var references = messages.Select(x => PaymentReference.For(x.PaymentId)).ToArray();
         var completed = await AdapterRun.ListAsync(books, """
             SELECT count(*), count(DISTINCT requesting_reference) FROM mm_batch_txn WHERE status = 'completed' AND requesting_reference = ANY($1)
-            """, r => (r.GetInt64(0), r.GetInt64(1)), ct, references);
+            """, r => (r.GetInt64(0), r.GetInt64(1)), ct, (object)references);
         if (completed[0] != (m, m)) problems.Add($"provider completions for these requests: {completed[0].Item1} ({completed[0].Item2} distinct), expected {m}");
         return new Result(published, intake, seconds, breakdown, problems);
     }
