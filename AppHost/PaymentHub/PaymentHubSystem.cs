@@ -57,7 +57,9 @@ public static class PaymentHubSystemExtensions
 
         var bulk = builder.AddParameter("payment-hub-url");
         var operations = builder.AddParameter("payment-hub-operations-url");
-        var resource = builder.AddExternalService("payment-hub", bulk);
+        // The bulk processor is a Spring Boot service with the actuator's health endpoint enabled
+        // (openMF/ph-ee-bulk-processor: build.gradle spring-boot-starter-actuator, application.yaml management.endpoint.health).
+        var resource = builder.AddExternalService("payment-hub", bulk).WithParameterUrlHealthCheck(bulk, "actuator/health");
         return new UpstreamSystem("PaymentHub", resource,
             [("BulkUrl", Expression(bulk)), ("OperationsUrl", Expression(operations)), ("Tenant", Expression(builder.AddParameter("payment-hub-tenant")))])
         {

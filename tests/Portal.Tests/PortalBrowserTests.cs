@@ -126,7 +126,7 @@ public sealed partial class PortalBrowserTests(SandboxPortal suite) : IClassFixt
     }
 
     [Fact]
-    public async Task The_demo_runs_to_the_end_and_shows_the_deposit()
+    public async Task The_demo_runs_to_the_end_and_shows_where_the_worker_is_paid()
     {
         var clerk = await suite.SignInAsync("clerk");
         await SandboxPortal.GotoAsync(clerk, suite.PortalUrl + "/demo");
@@ -146,11 +146,16 @@ public sealed partial class PortalBrowserTests(SandboxPortal suite) : IClassFixt
         Assert.True(seconds < 60, $"the demo took {seconds:F1} s (goal: under a minute)");
         await Assertions.Expect(clerk.Locator("#run-demo")).ToContainTextAsync("Run the demo"); // ready for another run
 
-        await clerk.GetByTestId("demo-account-link").ClickAsync();
-        await Assertions.Expect(clerk).ToHaveURLAsync(new Regex("/workers/.+/account$"));
+        // The Payouts page lists the demo's worker as paid into their wallet, with who asked and who approved, and the batch.
+        var worker = Regex.Match(await result.InnerTextAsync(), "demo-chw-[0-9a-f]+").Value;
+        await clerk.GetByTestId("demo-payouts-link").ClickAsync();
+        await Assertions.Expect(clerk).ToHaveURLAsync(new Regex("/payouts$"));
         await SandboxPortal.InteractiveAsync(clerk);
-        await Assertions.Expect(clerk.GetByTestId("transaction-amount").First).ToBeVisibleAsync();
-        await SandboxPortal.ScreenshotAsync(clerk, "demo-account");
+        var row = clerk.GetByTestId("destinations").Locator("tr", new() { HasText = worker });
+        await Assertions.Expect(row).ToContainTextAsync("mobile-money");
+        await Assertions.Expect(row).ToContainTextAsync("demo:approver");
+        await Assertions.Expect(clerk.GetByTestId("mobile-money-batches")).ToContainTextAsync("settled");
+        await SandboxPortal.ScreenshotAsync(clerk, "demo-payouts");
         await clerk.Context.CloseAsync();
     }
 

@@ -76,9 +76,17 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             while (await FormBatchAsync(ct))
             {
             }
-            foreach (var batch in await DueBatchesAsync(ct))
+            // A step that leaves its batch due at once (sent and parsed, parsed and to approve, approved and already
+            // posted) is taken further in the same pass rather than after the next wait; every step that waits for
+            // the provider or backs off after an error moves next_check_at into the future, so the passes end.
+            for (var round = 0; round < 8; round++)
             {
-                await StepAsync(batch, ct);
+                var due = await DueBatchesAsync(ct);
+                if (due.Count == 0) break;
+                foreach (var batch in due)
+                {
+                    await StepAsync(batch, ct);
+                }
             }
             return true;
         }
@@ -293,7 +301,8 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             if (current.BatchStatus is not ("approved" or "completed")) throw;
             logger.LogInformation("Batch {BatchId} was already {Status}: {Message}", batch.BatchId, current.BatchStatus, ex.Message);
         }
-        await UpdateAsync(batch.Key, "state = 'approved', next_check_at = $2, checks = 0, last_error = NULL", ct, now + options.Value.PollEvery);
+        // A small batch is executed by the time the approval is answered: look again soon, then every PollEvery.
+        await UpdateAsync(batch.Key, "state = 'approved', next_check_at = $2, checks = 0, last_error = NULL", ct, now + TimeSpan.FromSeconds(1));
     }
 
     private async Task FollowBatchAsync(MobileMoneyClient provider, Batch batch, CancellationToken ct)
@@ -322,12 +331,56 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         await SettleAsync(batch, current, completions, rejections, ct);
     }
 
-    /// <summary>Records every completion and rejection against its payment and publishes the outcomes, in one transaction.</summary>
+    /// <summary>
+    /// Records every completion and rejection against its payment and publishes the outcomes: each chunk of
+    /// <see cref="SettleChunk"/> payments in one transaction (an outbox holding a hundred thousand messages costs more than
+    /// a hundred small ones). A payment is settled only while it is still batched, so a pass that stops half way and
+    /// starts again settles the rest and repeats nothing; the batch is marked settled by the last transaction.
+    /// </summary>
     private async Task SettleAsync(Batch batch, MmBatch current, List<MmCompletion> completions, List<MmRejection> rejections, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        await using var unit = await outbox.BeginAsync(ct);
         var done = completions.Where(c => c.RequestingOrganisationTransactionReference is not null).ToList();
+        var refused = rejections.Where(x => x.RequestingOrganisationTransactionReference is not null).ToList();
+        for (var i = 0; i < Math.Max(done.Count, refused.Count); i += SettleChunk)
+        {
+            await using var unit = await outbox.BeginAsync(ct);
+            await SettleCompletionsAsync(unit, batch, done.Skip(i).Take(SettleChunk).ToList(), ct);
+            await SettleRejectionsAsync(unit, batch, refused.Skip(i).Take(SettleChunk).ToList(), ct);
+            await unit.CommitAsync(ct);
+        }
+
+        // Payouts the provider named neither completed nor rejected: a person must look (never guessed either way).
+        var now = clock.GetUtcNow();
+        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
+        long open;
+        await using (var left = new NpgsqlCommand($"SELECT count(*) FROM {S}.payouts WHERE batch_key = $1 AND status = 'batched'", connection))
+        {
+            left.Parameters.Add(new() { Value = batch.Key });
+            open = (long)(await left.ExecuteScalarAsync(ct))!;
+        }
+        await using (var update = new NpgsqlCommand($"""
+            UPDATE {S}.batches SET state = 'settled', completed_count = $2, rejection_count = $3, last_error = $4, updated_at = $5 WHERE batch_key = $1
+            """, connection))
+        {
+            update.Parameters.Add(new() { Value = batch.Key });
+            update.Parameters.Add(new() { Value = current.CompletedCount ?? completions.Count });
+            update.Parameters.Add(new() { Value = current.RejectionCount ?? rejections.Count });
+            update.Parameters.Add(new() { Value = open == 0 ? DBNull.Value : $"{open} payments neither completed nor rejected by the provider: ask the provider" });
+            update.Parameters.Add(new() { Value = now });
+            await update.ExecuteNonQueryAsync(ct);
+        }
+        if (open > 0) logger.LogError("Batch {BatchId}: {Open} payments neither completed nor rejected by the provider", batch.BatchId, open);
+        logger.LogInformation("Batch {BatchId} settled: {Completed} completed, {Rejected} rejected", batch.BatchId, completions.Count, rejections.Count);
+    }
+
+    /// <summary>Payments settled per transaction.</summary>
+    private const int SettleChunk = 5_000;
+
+    private async Task SettleCompletionsAsync(OutboxTransaction unit, Batch batch, List<MmCompletion> done, CancellationToken ct)
+    {
+        if (done.Count == 0) return;
+        var now = clock.GetUtcNow();
+        var settled = new List<PaymentSettledV1>();
         await using (var update = unit.Command($"""
             UPDATE {S}.payouts p SET status = 'completed', provider_reference = c.provider_reference, settled_at = c.completed_at
             FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS c(reference, provider_reference, completed_at)
@@ -340,13 +393,17 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             update.Parameters.Add(new() { Value = done.Select(c => c.CompletionDate ?? now).ToArray() });
             update.Parameters.Add(new() { Value = batch.Key });
             await using var r = await update.ExecuteReaderAsync(ct);
-            var settled = new List<PaymentSettledV1>();
             while (await r.ReadAsync(ct)) settled.Add(PayoutOutcomes.Settled(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2)));
-            await r.DisposeAsync();
-            foreach (var message in settled) await unit.PublishAsync(message);
-            Completed.Add(settled.Count);
         }
-        var refused = rejections.Where(x => x.RequestingOrganisationTransactionReference is not null).ToList();
+        foreach (var message in settled) await unit.PublishAsync(message);
+        Completed.Add(settled.Count);
+    }
+
+    private async Task SettleRejectionsAsync(OutboxTransaction unit, Batch batch, List<MmRejection> refused, CancellationToken ct)
+    {
+        if (refused.Count == 0) return;
+        var now = clock.GetUtcNow();
+        var failed = new List<PaymentFailedV1>();
         await using (var update = unit.Command($"""
             UPDATE {S}.payouts p SET status = 'rejected', settled_at = x.rejected_at,
                 reason = 'the mobile money provider rejected the payment to worker ' || p.worker_id || ': ' || x.reason
@@ -360,37 +417,11 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             update.Parameters.Add(new() { Value = refused.Select(x => x.RejectionDate ?? now).ToArray() });
             update.Parameters.Add(new() { Value = batch.Key });
             await using var r = await update.ExecuteReaderAsync(ct);
-            var failed = new List<PaymentFailedV1>();
-            while (await r.ReadAsync(ct))
-            {
-                // The reason as stored, so that an outcome published again for a repeated request reads the same.
-                failed.Add(new PaymentFailedV1(r.GetGuid(0), r.GetString(1), null, "rejected", r.GetFieldValue<DateTimeOffset>(2)));
-            }
-            await r.DisposeAsync();
-            foreach (var message in failed) await unit.PublishAsync(message);
-            Rejected.Add(failed.Count);
+            // The reason as stored, so that an outcome published again for a repeated request reads the same.
+            while (await r.ReadAsync(ct)) failed.Add(new PaymentFailedV1(r.GetGuid(0), r.GetString(1), null, "rejected", r.GetFieldValue<DateTimeOffset>(2)));
         }
-        // Payouts the provider named neither completed nor rejected: a person must look (never guessed either way).
-        long open;
-        await using (var left = unit.Command($"SELECT count(*) FROM {S}.payouts WHERE batch_key = $1 AND status = 'batched'"))
-        {
-            left.Parameters.Add(new() { Value = batch.Key });
-            open = (long)(await left.ExecuteScalarAsync(ct))!;
-        }
-        await using (var update = unit.Command($"""
-            UPDATE {S}.batches SET state = 'settled', completed_count = $2, rejection_count = $3, last_error = $4, updated_at = $5 WHERE batch_key = $1
-            """))
-        {
-            update.Parameters.Add(new() { Value = batch.Key });
-            update.Parameters.Add(new() { Value = current.CompletedCount ?? completions.Count });
-            update.Parameters.Add(new() { Value = current.RejectionCount ?? rejections.Count });
-            update.Parameters.Add(new() { Value = open == 0 ? DBNull.Value : $"{open} payments neither completed nor rejected by the provider: ask the provider" });
-            update.Parameters.Add(new() { Value = now });
-            await update.ExecuteNonQueryAsync(ct);
-        }
-        await unit.CommitAsync(ct);
-        if (open > 0) logger.LogError("Batch {BatchId}: {Open} payments neither completed nor rejected by the provider", batch.BatchId, open);
-        logger.LogInformation("Batch {BatchId} settled: {Completed} completed, {Rejected} rejected", batch.BatchId, completions.Count, rejections.Count);
+        foreach (var message in failed) await unit.PublishAsync(message);
+        Rejected.Add(failed.Count);
     }
 
     /// <summary>The provider refused the whole batch: nothing moved, every payout in it fails with the reason.</summary>
