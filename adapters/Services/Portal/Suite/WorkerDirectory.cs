@@ -103,7 +103,16 @@ public sealed class WorkerDirectory(NpgsqlDataSource db)
         };
 
         await using var connection = await db.OpenConnectionAsync(ct);
-        var orphans = (await connection.QueryAsync<string>(new CommandDefinition(Orphans, filter, cancellationToken: ct))).AsList();
+        List<string> orphans;
+        try
+        {
+            orphans = (await connection.QueryAsync<string>(new CommandDefinition(Orphans, filter, cancellationToken: ct))).AsList();
+        }
+        catch (PostgresException ex) when (SuiteNotReady.Is(ex))
+        {
+            // The iHRIS adapter has not created (or granted) its read views yet: nobody to show so far.
+            return new WorkerPage([], 0, offset, limit);
+        }
         var ids = orphans.Skip(offset).Take(limit).ToList();
         var page = new { filter.search, filter.prefix, filter.contains, filter.state, limit = limit - ids.Count, offset = Math.Max(0, offset - orphans.Count) };
         int rosterTotal;
