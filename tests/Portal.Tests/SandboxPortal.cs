@@ -40,7 +40,9 @@ public sealed class SandboxPortal : IAsyncLifetime
         await App.StartAsync(timeout.Token);
         try
         {
-            await App.ResourceNotifications.WaitForResourceHealthyAsync("portal", timeout.Token);
+            // As the suite announces itself ready: every service up, each having created and granted its read views.
+            foreach (var service in new[] { "ihris-adapter", "fineract-adapter", "odk-adapter", "mobile-money-adapter", "payment-hub-adapter", "payroll", "portal" })
+                await App.ResourceNotifications.WaitForResourceHealthyAsync(service, timeout.Token);
         }
         catch (Exception ex) when (ex is DistributedApplicationException or OperationCanceledException)
         {
