@@ -42,7 +42,7 @@ public static class SuiteModeExtensions
         }
         Console.WriteLine(
             $"OneClickSuite: no container engine answers, so the SANDBOX starts: PostgreSQL and RabbitMQ from this machine, " +
-            $"emulators of Fineract, ODK Central and iHRIS. Start Docker or Podman for the real systems, or set {ConfigurationKey}.");
+            $"emulators of Fineract, ODK Central, iHRIS, a mobile money provider and Payment Hub EE. Start Docker or Podman for the real systems, or set {ConfigurationKey}.");
         return SuiteMode.Sandbox;
     }
 }
