@@ -45,7 +45,8 @@ var mobileMoneyAdapter = builder.AddSuiteService<Projects.MobileMoneyAdapter>("m
 var paymentHubAdapter = builder.AddSuiteService<Projects.PaymentHubAdapter>("payment-hub-adapter")
     .WithSuiteState(infra, bootstrap)
     .WithUpstreamToAdapt(paymentHub)
-    .WithProviderCallbacks(paymentHub);
+    .WithProviderCallbacks(paymentHub)
+    .AuthorizesBatchesOf(paymentHub);
 var payroll = builder.AddSuiteService<Projects.Payroll>("payroll")
     .WithSuiteState(infra, bootstrap)
     .WithUpstream(fineract)     // read-only: reconciliation against Fineract's transactions

@@ -68,4 +68,20 @@ public static class PaymentHubSystemExtensions
             AdapterSettings = [("PaymentHub__SigningKey", Expression(builder.AddParameter("payment-hub-signing-key", secret: true)))],
         };
     }
+
+    /// <summary>
+    /// Payment Hub asks the payer's system to authorize every batch before a transfer starts (ph-ee-bulk-processor
+    /// <c>AuthorizationWorker</c>); the adapter is that system and authorizes only batches it sent. In the sandbox the
+    /// emulator asks the adapter; a ministry's Payment Hub is pointed at it in its own configuration
+    /// (<c>mock-payment-schema.contactpoint</c> = the adapter's address, <c>config.authorization.enabled: true</c>).
+    /// </summary>
+    public static IResourceBuilder<IDotNetService> AuthorizesBatchesOf(this IResourceBuilder<IDotNetService> adapter, UpstreamSystem paymentHub)
+    {
+        if (paymentHub.Resource.Resource is IDotNetService emulator)
+        {
+            adapter.ApplicationBuilder.CreateResourceBuilder(emulator)
+                .WithEnvironment("PaymentHub__Authorization__Url", adapter.GetEndpoint("http"));
+        }
+        return adapter;
+    }
 }

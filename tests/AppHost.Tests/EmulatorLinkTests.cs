@@ -54,4 +54,25 @@ public class EmulatorLinkTests
                 Assert.Empty(links);
         }
     }
+
+    /// <summary>
+    /// Where evaluators run the suite, the Payment Hub emulator asks the hub adapter to authorize every batch, as a
+    /// ministry's Payment Hub is configured to ask it (its mock-payment-schema contact point); beside a ministry's own
+    /// Payment Hub nothing in the graph sets that.
+    /// </summary>
+    [Theory]
+    [InlineData("sandbox", true)]
+    [InlineData("full", true)]
+    [InlineData("external", false)]
+    public async Task The_payment_hub_emulator_asks_the_hub_adapter_to_authorize_batches(string mode, bool emulated)
+    {
+        await using var model = await AppModel.CreateAsync(mode);
+        var hub = model.Resource("payment-hub");
+        Assert.Equal(emulated, hub is IResourceWithEnvironment && hub is not ExternalServiceResource);
+        if (!emulated) return;
+        var environment = await model.EnvironmentAsync(hub);
+        var url = Assert.IsType<EndpointReference>(environment["PaymentHub__Authorization__Url"]);
+        Assert.Equal("payment-hub-adapter", url.Resource.Name);
+        Assert.Equal("http", url.EndpointName);
+    }
 }

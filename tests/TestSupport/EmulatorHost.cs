@@ -29,9 +29,12 @@ public sealed class EmulatorHost<TEntryPoint> : WebApplicationFactory<TEntryPoin
     /// Starts the emulator with the given configuration. <paramref name="configure"/> gets the origin first, for
     /// emulators that must know their public URL (ODK Central builds OData links from it).
     /// </summary>
-    public static EmulatorHost<TEntryPoint> Start(Func<Uri, IReadOnlyDictionary<string, string>> configure)
+    public static EmulatorHost<TEntryPoint> Start(Func<Uri, IReadOnlyDictionary<string, string>> configure) =>
+        Start(configure, ServerProcess.FreePort());
+
+    /// <summary>Starts it on a given port: a service replaced in a test keeps the address others were given.</summary>
+    public static EmulatorHost<TEntryPoint> Start(Func<Uri, IReadOnlyDictionary<string, string>> configure, int port)
     {
-        var port = ServerProcess.FreePort();
         var host = new EmulatorHost<TEntryPoint>(configure(new Uri($"http://127.0.0.1:{port}")), port);
         host.StartServer();
         return host;

@@ -19,6 +19,7 @@ builder.AddSuiteMessaging("payment-hub-adapter", messaging => messaging
     .Publish<PaymentFailedV1>(PaymentExchanges.HubOutcomes));
 builder.Services.AddOptions<PayoutOptions>().Bind(builder.Configuration.GetSection(PayoutOptions.SectionName));
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<BatchAuthorizations>();
 builder.Services.AddSingleton<BatchDispatcher>();
 builder.Services.AddHostedService(services => services.GetRequiredService<BatchDispatcher>());
 builder.Services.AddSingleton<PayoutIntake>();
@@ -36,6 +37,7 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapDeadLetterEndpoints();
 app.MapHubCallbacks();
+app.MapBatchAuthorization();
 // `codegen write` (pre-generated message handlers) or the service.
 return await app.RunWithCommandsAsync(args);
 

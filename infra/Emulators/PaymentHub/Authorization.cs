@@ -52,23 +52,42 @@ internal sealed class Authorization(NpgsqlDataSource db, IConfiguration configur
                 await store.ExecuteNonQueryAsync();
             }
             var url = $"{configuration["PaymentHub:Authorization:Url"]!.TrimEnd('/')}/batches/{Uri.EscapeDataString(batchId)}?command=authorize";
-            using var request = new HttpRequestMessage(HttpMethod.Post, url);
-            request.Headers.TryAddWithoutValidation("X-Client-Correlation-ID", key);
-            request.Headers.TryAddWithoutValidation("X-CallbackURL", $"{(configuration["PaymentHub:PublicUrl"] ?? "").TrimEnd('/')}/authorization/callback");
-            request.Content = JsonContent.Create(new JsonObject
+            var body = new JsonObject
             {
                 ["batchId"] = batchId,
                 ["payerIdentifier"] = payer,
                 ["currency"] = currency,
                 ["amount"] = amount.ToString("0.##########", CultureInfo.InvariantCulture),
-            });
-            using var response = await Outbound.SendAsync(request);
-            if (!response.IsSuccessStatusCode) await DecideAsync(batchId, "N", $"Authorization request answered {(int)response.StatusCode}");
+            };
+            // RestTemplate throws on a non-2xx answer or none; the job handler's exception fails the Zeebe job, which
+            // is tried again while it has retries and then becomes an incident: the batch waits for an operator.
+            var attempts = configuration.GetValue("PaymentHub:Authorization:Attempts", 3);
+            for (var attempt = 1; attempt <= attempts; attempt++)
+            {
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, url);
+                    request.Headers.TryAddWithoutValidation("X-Client-Correlation-ID", key);
+                    request.Headers.TryAddWithoutValidation("X-CallbackURL", $"{(configuration["PaymentHub:PublicUrl"] ?? "").TrimEnd('/')}/authorization/callback");
+                    request.Content = JsonContent.Create(body);
+                    using var response = await Outbound.SendAsync(request);
+                    if (response.IsSuccessStatusCode) return;
+                    logger.LogWarning("Authorization request for {BatchId} answered {Status} (attempt {Attempt})", batchId, (int)response.StatusCode, attempt);
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    logger.LogWarning("Authorization request for {BatchId} got no answer (attempt {Attempt}): {Message}", batchId, attempt, ex.Message);
+                }
+                await Task.Delay(configuration.GetValue("PaymentHub:Authorization:RetryDelay", TimeSpan.Zero));
+            }
+            await using var incident = db.CreateCommand("UPDATE ph_batch SET authorization_status = 'incident' WHERE batch_id = $1 AND authorization_status = 'requested'");
+            incident.Parameters.AddWithValue(batchId);
+            await incident.ExecuteNonQueryAsync();
+            logger.LogError("Batch {BatchId}: authorization request failed {Attempts} times; the batch waits for an operator (incident)", batchId, attempts);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        catch (Exception ex)
         {
-            logger.LogWarning("Authorization request for {BatchId} got no answer: {Message}", batchId, ex.Message);
-            await DecideAsync(batchId, "N", "Authorization request got no answer");
+            logger.LogError(ex, "Authorization request for {BatchId} could not be made", batchId);
         }
     }
 

@@ -31,7 +31,8 @@ public sealed class HubWorld : IAsyncDisposable
     public long FundingAccountId { get; private set; }
     private long _product;
 
-    public static async Task<HubWorld> StartAsync(string name, CancellationToken ct)
+    /// <param name="payer">The payer's system Payment Hub asks to authorize each batch (the adapter's origin); null: no authorization step.</param>
+    public static async Task<HubWorld> StartAsync(string name, CancellationToken ct, string? payer = null)
     {
         var world = new HubWorld();
         var pg = await PostgresServer.StartSharedAsync();
@@ -57,7 +58,7 @@ public sealed class HubWorld : IAsyncDisposable
         world.FundingAccountId = funder.SavingsId!.Value;
         await world.FineractClient.DepositAsync(new FineractDeposit(world.FundingAccountId, 100_000_000m, today, paymentType, "float", null, "hub-float"), ct);
 
-        world.Hub = EmulatorHost<HubFaultSwitch>.Start(origin => new Dictionary<string, string>
+        world.Hub = EmulatorHost<HubFaultSwitch>.Start(origin => new Dictionary<string, string>(payer is null ? [] : [new("PaymentHub:Authorization:Url", payer)])
         {
             ["ConnectionStrings:paymenthub-default"] = world.HubDb,
             ["PaymentHub:PublicUrl"] = origin.ToString().TrimEnd('/'),

@@ -53,4 +53,28 @@ public sealed class AuthorizationTests(AuthorizingHub hub) : IClassFixture<Autho
         Assert.Equal("Authorization failed: Budget exceeded", transfer.ErrorInformation);
         Assert.Equal(0m, (await hub.FineractClient.GetSavingsAccountAsync(account, ct: Ct)).Summary!.AccountBalance);
     }
+
+    [Fact]
+    public async Task A_payer_that_does_not_answer_leaves_the_batch_waiting_for_an_operator_after_three_attempts()
+    {
+        var client = hub.NewClient();
+        var account = await hub.NewAccountAsync("unanswered");
+        var submission = await client.SubmitRawBatchAsync(
+        [
+            new PaymentHubPayment("unanswered-1", "CLOSEDLOOP", 7m, "USD", new PaymentHubParty("accountnumber", account.ToString()),
+                new PaymentHubParty("accountnumber", "down-payer")),
+        ], "corr-unanswered", "salary", ct: Ct);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        while (hub.Listener.AuthorizationRequests.Count(r => r.BatchId == submission.BatchId) < 3 && stopwatch.Elapsed < TimeSpan.FromSeconds(20))
+            await Task.Delay(100, Ct);
+        await Task.Delay(1000, Ct);
+
+        // The same job (one correlation id) tried three times, then no more; nothing paid, nothing failed.
+        var asked = hub.Listener.AuthorizationRequests.Where(r => r.BatchId == submission.BatchId).ToList();
+        Assert.Equal(3, asked.Count);
+        Assert.Single(asked.Select(r => r.Headers["X-Client-Correlation-ID"].ToString()).Distinct());
+        var transfer = Assert.Single(await client.GetAllTransfersAsync(submission.BatchId, ct: Ct));
+        Assert.Equal(PaymentHubTransferStatus.InProgress, transfer.Status);
+        Assert.Equal(0m, (await hub.FineractClient.GetSavingsAccountAsync(account, ct: Ct)).Summary!.AccountBalance);
+    }
 }

@@ -196,6 +196,7 @@ public sealed class Listener : IAsyncDisposable
             var key = http.Request.Headers["X-Client-Correlation-ID"].ToString();
             var callback = http.Request.Headers["X-CallbackURL"].ToString();
             var refuse = body["payerIdentifier"]?.ToString()?.StartsWith("refuse", StringComparison.Ordinal) == true;
+            if (body["payerIdentifier"]?.ToString()?.StartsWith("down", StringComparison.Ordinal) == true) return Results.StatusCode(503);
             _ = Task.Run(async () =>
             {
                 await Task.Delay(50);

@@ -182,6 +182,22 @@ public sealed class PaymentHubClient
                ?? throw new PaymentHubException("GET /api/v1/transfers answered no body", code, text);
     }
 
+    /// <summary>
+    /// The payer's answer to a batch authorization request: <c>POST {AuthorizationCallbackUrl}</c> with
+    /// <c>AuthorizationResponse {clientCorrelationId, status, reason}</c>, status "Y" or "N" (ph-ee-bulk-processor
+    /// <c>CallbackController.handleAuthorizationCallback</c>: only "Y" authorizes; answers 200 with no body).
+    /// </summary>
+    public async Task AnswerAuthorizationAsync(string clientCorrelationId, bool authorized, string? reason, CancellationToken ct = default)
+    {
+        var url = string.IsNullOrWhiteSpace(_options.AuthorizationCallbackUrl)
+            ? new Uri(PaymentHubOptions.Root(_options.BulkUrl), "authorization/callback")
+            : new Uri(_options.AuthorizationCallbackUrl);
+        var body = new JsonObject { ["clientCorrelationId"] = clientCorrelationId, ["status"] = authorized ? "Y" : "N", ["reason"] = reason };
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+        var (status, text) = await SendAsync(request, ct);
+        Ensure(status, text, "POST /authorization/callback");
+    }
+
     private Task<(int, string)> GetAsync(string path, string? correlationId, CancellationToken ct)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, new Uri(PaymentHubOptions.Root(_options.OperationsUrl), path));

@@ -11,6 +11,13 @@ public sealed class PaymentHubOptions
     /// <summary>The operations app's root (it serves <c>/api/v1/...</c>); may be the same host as <see cref="BulkUrl"/>.</summary>
     public string OperationsUrl { get; set; } = "http://paymenthub";
 
+    /// <summary>
+    /// Where the bulk processor takes the payer's batch authorization answers (upstream
+    /// <c>batch-authorization.callback-url</c>); unset: <c>{BulkUrl}/authorization/callback</c>. The answer goes here,
+    /// never to the <c>X-CallbackURL</c> a request names: anyone can send a request.
+    /// </summary>
+    public string? AuthorizationCallbackUrl { get; set; }
+
     /// <summary>Sent as <c>Platform-TenantId</c> to both services.</summary>
     public string Tenant { get; set; } = "gorilla";
 

@@ -23,7 +23,7 @@ namespace OneClickSuite.PaymentHubAdapter.Payouts;
 /// One dispatcher works at a time across replicas (an advisory lock).
 /// </summary>
 public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase database, TransactionalOutbox outbox,
-    IOptions<PayoutOptions> options, TimeProvider clock, ILogger<BatchDispatcher> logger) : BackgroundService
+    IOptions<PayoutOptions> options, TimeProvider clock, ILogger<BatchDispatcher> logger, BatchAuthorizations authorizations) : BackgroundService
 {
     public const string TelemetryName = "OneClickSuite.PaymentHub";
     private static readonly ActivitySource Tracing = new(TelemetryName);
@@ -85,6 +85,11 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             foreach (var batch in await DueBatchesAsync(ct))
             {
                 await StepAsync(batch, ct);
+            }
+            // After the batches: one just sent has its Payment Hub id now, so a request about it can be decided.
+            using (var scope = scopes.CreateScope())
+            {
+                await authorizations.AnswerDueAsync(scope.ServiceProvider.GetRequiredService<PaymentHubClient>(), ct);
             }
             return true;
         }

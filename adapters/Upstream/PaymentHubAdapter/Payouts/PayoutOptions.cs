@@ -32,6 +32,12 @@ public sealed class PayoutOptions
     /// </summary>
     public TimeSpan LookupGrace { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long a batch authorization request naming a batch id the adapter does not hold waits for it (the batch's
+    /// 202 may still be on its way, or a lost one being looked up) before it is refused as not the programme's.
+    /// </summary>
+    public TimeSpan AuthorizationWait { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Sent as the bulk processor's <c>Purpose</c> header.</summary>
     public string Purpose { get; set; } = "Payroll";
 

@@ -53,15 +53,38 @@ public static class PayoutStore
             updated_at       timestamptz NOT NULL DEFAULT now());
         CREATE INDEX IF NOT EXISTS ix_batches_due ON batches (next_check_at) WHERE state NOT IN ('settled', 'failed', 'abandoned');
 
+        -- Payment Hub's batch authorization requests (BatchAuthorizations): each decided once, answered until taken.
+        CREATE TABLE IF NOT EXISTS authorizations (
+            client_correlation_id  text PRIMARY KEY,
+            batch_id               text NOT NULL,
+            payer_identifier       text,
+            currency               text,
+            amount                 numeric(19,4) NOT NULL,
+            callback_url           text NOT NULL,
+            received_at            timestamptz NOT NULL,
+            authorized             boolean,
+            reason                 text,
+            batch_key              uuid,
+            decided_at             timestamptz,
+            answered_at            timestamptz,
+            attempts               integer NOT NULL DEFAULT 0,
+            next_attempt_at        timestamptz NOT NULL,
+            last_error             text);
+        CREATE INDEX IF NOT EXISTS ix_authorizations_due ON authorizations (next_attempt_at) WHERE answered_at IS NULL;
+
         -- What the portal may read (ReadAccess): each payout and each batch's progress.
         CREATE OR REPLACE VIEW read_payouts AS
             SELECT payment_id, reference, run_id, worker_id, payment_mode, payee_key, payee_value, amount, currency, status, batch_key,
                    sends, provider_reference, reason, received_at, settled_at FROM payouts;
         CREATE OR REPLACE VIEW read_batches AS
             SELECT batch_key, created_at, currency, payouts, total, state, sent_at, batch_id, recovered_at, completed_count, failed_count,
-                   resent_count, last_error, updated_at
+                   resent_count, last_error, updated_at,
+                   (SELECT a.authorized FROM authorizations a WHERE a.batch_key = batches.batch_key ORDER BY a.decided_at DESC LIMIT 1) AS authorized
             FROM batches;
-        """ + "\n" + Messaging.ReadAccess.GrantToPortal("payment_hub_adapter", "read_payouts", "read_batches");
+        CREATE OR REPLACE VIEW read_authorizations AS
+            SELECT client_correlation_id, batch_id, batch_key, currency, amount, received_at, authorized, reason, decided_at, answered_at, attempts, last_error
+            FROM authorizations;
+        """ + "\n" + Messaging.ReadAccess.GrantToPortal("payment_hub_adapter", "read_payouts", "read_batches", "read_authorizations");
 }
 
 /// <summary>A payout's life: queued until a batch takes it, batched until Payment Hub completes or fails it.</summary>
