@@ -54,6 +54,24 @@ public sealed record PaymentFailedV1(
     DateTimeOffset FailedAt);
 
 /// <summary>
+/// Many outcomes in one message, from a rail that settles in bulk (a provider's batch of thousands): each is recorded as
+/// if it had come alone, so a repeated or partly applied message changes nothing. One message per thousand outcomes
+/// instead of one per payment is what lets a batch of 100,000 settle at the provider's pace.
+/// </summary>
+public sealed record PaymentOutcomesV1(IReadOnlyList<PaymentSettledV1> Settled, IReadOnlyList<PaymentFailedV1> Failed)
+{
+    /// <summary>Outcomes per message: a few hundred kilobytes, recorded by Payroll well within a handler's time.</summary>
+    public const int MaxPerMessage = 1_000;
+
+    /// <summary>The outcomes in messages of at most <see cref="MaxPerMessage"/>.</summary>
+    public static IEnumerable<PaymentOutcomesV1> Chunk(IReadOnlyList<PaymentSettledV1> settled, IReadOnlyList<PaymentFailedV1> failed)
+    {
+        foreach (var chunk in settled.Chunk(MaxPerMessage)) yield return new PaymentOutcomesV1(chunk, []);
+        foreach (var chunk in failed.Chunk(MaxPerMessage)) yield return new PaymentOutcomesV1([], chunk);
+    }
+}
+
+/// <summary>
 /// How a payment is found again in Fineract: <c>pay-</c> plus the payment id without dashes (36 characters), used as
 /// the Idempotency-Key (Fineract allows at most 50) and at the start of the transfer description.
 /// </summary>
@@ -88,12 +106,12 @@ public static class PaymentExchanges
     /// <summary><see cref="WalletPaymentRequestedV1"/>, consumed by the mobile money adapter.</summary>
     public const string WalletRequests = "wallet-payment-requests";
 
-    /// <summary><see cref="PaymentSettledV1"/> and <see cref="PaymentFailedV1"/> from the mobile money adapter, consumed by Payroll.</summary>
+    /// <summary><see cref="PaymentOutcomesV1"/> (and a repeated request's single outcome) from the mobile money adapter, consumed by Payroll.</summary>
     public const string WalletOutcomes = "wallet-payment-outcomes";
 
     /// <summary><see cref="HubPaymentRequestedV1"/>, consumed by the Payment Hub adapter.</summary>
     public const string HubRequests = "hub-payment-requests";
 
-    /// <summary><see cref="PaymentSettledV1"/> and <see cref="PaymentFailedV1"/> from the Payment Hub adapter, consumed by Payroll.</summary>
+    /// <summary><see cref="PaymentOutcomesV1"/> (and a repeated request's single outcome) from the Payment Hub adapter, consumed by Payroll.</summary>
     public const string HubOutcomes = "hub-payment-outcomes";
 }

@@ -9,6 +9,7 @@ builder.AddSuiteIdentity();
 builder.AddMobileMoneyClient();
 builder.AddSuiteMessaging("mobile-money-adapter", messaging => messaging
     .Subscribe(PaymentExchanges.WalletRequests, parallelism: 16)
+    .Publish<PaymentOutcomesV1>(PaymentExchanges.WalletOutcomes)
     .Publish<PaymentSettledV1>(PaymentExchanges.WalletOutcomes)
     .Publish<PaymentFailedV1>(PaymentExchanges.WalletOutcomes));
 builder.Services.AddOptions<PayoutOptions>().Bind(builder.Configuration.GetSection(PayoutOptions.SectionName));

@@ -15,6 +15,7 @@ builder.AddPaymentHubClient();
 builder.Services.ConfigureAll<HttpStandardResilienceOptions>(resilience => resilience.Retry.DisableForUnsafeHttpMethods());
 builder.AddSuiteMessaging("payment-hub-adapter", messaging => messaging
     .Subscribe(PaymentExchanges.HubRequests, parallelism: 16)
+    .Publish<PaymentOutcomesV1>(PaymentExchanges.HubOutcomes)
     .Publish<PaymentSettledV1>(PaymentExchanges.HubOutcomes)
     .Publish<PaymentFailedV1>(PaymentExchanges.HubOutcomes));
 builder.Services.AddOptions<PayoutOptions>().Bind(builder.Configuration.GetSection(PayoutOptions.SectionName));

@@ -3,12 +3,18 @@ using OneClickSuite.Payroll.PayRuns;
 
 namespace OneClickSuite.Payroll.Messaging;
 
-/// <summary>Outcomes of payments from the Fineract adapter. Both are idempotent: a repeat changes nothing.</summary>
+/// <summary>Outcomes of payments from the rails' adapters, one or many to a message. All are idempotent: a repeat changes nothing.</summary>
 public sealed class PaymentOutcomeHandler
 {
     public Task Handle(PaymentSettledV1 settled, PaymentOutcomes outcomes, CancellationToken ct) => outcomes.RecordSettledAsync(settled, ct);
 
     public Task Handle(PaymentFailedV1 failed, PaymentOutcomes outcomes, CancellationToken ct) => outcomes.RecordFailedAsync(failed, ct);
+
+    public async Task Handle(PaymentOutcomesV1 many, PaymentOutcomes outcomes, CancellationToken ct)
+    {
+        foreach (var settled in many.Settled) await outcomes.RecordSettledAsync(settled, ct);
+        foreach (var failed in many.Failed) await outcomes.RecordFailedAsync(failed, ct);
+    }
 }
 
 /// <summary>Workers' queries about their statements (from the ODK adapter): each becomes a dispute for a clerk.</summary>

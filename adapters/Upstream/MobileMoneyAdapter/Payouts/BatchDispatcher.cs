@@ -117,9 +117,10 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         var key = Guid.CreateVersion7();
         await using (var take = new NpgsqlCommand($"""
             WITH picked AS (
-                SELECT payment_id FROM {S}.payouts WHERE status = 'queued' AND currency = $1 ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+                SELECT payment_id FROM {S}.payouts WHERE status = 'queued' AND currency = $1 ORDER BY received_at LIMIT $2),
             taken AS (
-                UPDATE {S}.payouts p SET status = 'batched', batch_key = $3 FROM picked WHERE p.payment_id = picked.payment_id RETURNING p.amount)
+                UPDATE {S}.payouts p SET status = 'batched', batch_key = $3 FROM picked
+                WHERE p.payment_id = picked.payment_id AND p.status = 'queued' RETURNING p.amount)
             INSERT INTO {S}.batches (batch_key, created_at, currency, payouts, total, state, callback_token, next_check_at)
             SELECT $3, $4, $1, count(*), COALESCE(sum(amount), 0), 'new', $5, $4 FROM taken HAVING count(*) > 0
             """, connection, tx)
@@ -333,8 +334,8 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
 
     /// <summary>
     /// Records every completion and rejection against its payment and publishes the outcomes: each chunk of
-    /// <see cref="SettleChunk"/> payments in one transaction (an outbox holding a hundred thousand messages costs more than
-    /// a hundred small ones). A payment is settled only while it is still batched, so a pass that stops half way and
+    /// <see cref="SettleChunk"/> payments in one transaction, its outcomes a thousand to a message
+    /// (<see cref="PaymentOutcomesV1"/>: RabbitMQ takes a hundred messages in the time it takes a few thousand). A payment is settled only while it is still batched, so a pass that stops half way and
     /// starts again settles the rest and repeats nothing; the batch is marked settled by the last transaction.
     /// </summary>
     private async Task SettleAsync(Batch batch, MmBatch current, List<MmCompletion> completions, List<MmRejection> rejections, CancellationToken ct)
@@ -344,9 +345,12 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         for (var i = 0; i < Math.Max(done.Count, refused.Count); i += SettleChunk)
         {
             await using var unit = await outbox.BeginAsync(ct);
-            await SettleCompletionsAsync(unit, batch, done.Skip(i).Take(SettleChunk).ToList(), ct);
-            await SettleRejectionsAsync(unit, batch, refused.Skip(i).Take(SettleChunk).ToList(), ct);
+            var settled = await SettleCompletionsAsync(unit, batch, done.Skip(i).Take(SettleChunk).ToList(), ct);
+            var failed = await SettleRejectionsAsync(unit, batch, refused.Skip(i).Take(SettleChunk).ToList(), ct);
+            foreach (var message in PaymentOutcomesV1.Chunk(settled, failed)) await unit.PublishAsync(message);
             await unit.CommitAsync(ct);
+            Completed.Add(settled.Count);
+            Rejected.Add(failed.Count);
         }
 
         // Payouts the provider named neither completed nor rejected: a person must look (never guessed either way).
@@ -374,11 +378,11 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     }
 
     /// <summary>Payments settled per transaction.</summary>
-    private const int SettleChunk = 5_000;
+    private const int SettleChunk = 20_000;
 
-    private async Task SettleCompletionsAsync(OutboxTransaction unit, Batch batch, List<MmCompletion> done, CancellationToken ct)
+    private async Task<List<PaymentSettledV1>> SettleCompletionsAsync(OutboxTransaction unit, Batch batch, List<MmCompletion> done, CancellationToken ct)
     {
-        if (done.Count == 0) return;
+        if (done.Count == 0) return [];
         var now = clock.GetUtcNow();
         var settled = new List<PaymentSettledV1>();
         await using (var update = unit.Command($"""
@@ -395,13 +399,12 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             await using var r = await update.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct)) settled.Add(PayoutOutcomes.Settled(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2)));
         }
-        foreach (var message in settled) await unit.PublishAsync(message);
-        Completed.Add(settled.Count);
+        return settled;
     }
 
-    private async Task SettleRejectionsAsync(OutboxTransaction unit, Batch batch, List<MmRejection> refused, CancellationToken ct)
+    private async Task<List<PaymentFailedV1>> SettleRejectionsAsync(OutboxTransaction unit, Batch batch, List<MmRejection> refused, CancellationToken ct)
     {
-        if (refused.Count == 0) return;
+        if (refused.Count == 0) return [];
         var now = clock.GetUtcNow();
         var failed = new List<PaymentFailedV1>();
         await using (var update = unit.Command($"""
@@ -420,8 +423,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             // The reason as stored, so that an outcome published again for a repeated request reads the same.
             while (await r.ReadAsync(ct)) failed.Add(new PaymentFailedV1(r.GetGuid(0), r.GetString(1), null, "rejected", r.GetFieldValue<DateTimeOffset>(2)));
         }
-        foreach (var message in failed) await unit.PublishAsync(message);
-        Rejected.Add(failed.Count);
+        return failed;
     }
 
     /// <summary>The provider refused the whole batch: nothing moved, every payout in it fails with the reason.</summary>
@@ -442,7 +444,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             await using var r = await update.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct)) failed.Add(new PaymentFailedV1(r.GetGuid(0), r.GetString(1), null, code ?? "batch-refused", now));
         }
-        foreach (var message in failed) await unit.PublishAsync(message);
+        foreach (var message in PaymentOutcomesV1.Chunk([], failed)) await unit.PublishAsync(message);
         await using (var update = unit.Command($"UPDATE {S}.batches SET state = 'failed', last_error = $2, updated_at = $3 WHERE batch_key = $1"))
         {
             update.Parameters.Add(new() { Value = batch.Key });

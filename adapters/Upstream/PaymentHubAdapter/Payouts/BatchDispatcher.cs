@@ -393,12 +393,13 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         await SettleAsync(batch, completed, failed, inProgress, ct);
     }
 
-    /// <summary>Records every final transfer against its payment and publishes the outcomes, in one transaction.</summary>
+    /// <summary>Records every final transfer against its payment and publishes the outcomes (<see cref="PaymentOutcomesV1"/>), in one transaction.</summary>
     private async Task SettleAsync(Batch batch, List<PaymentHubTransfer> completions, List<PaymentHubTransfer> failures, int inProgress, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var unit = await outbox.BeginAsync(ct);
-        var settled = 0;
+        var settledMessages = new List<PaymentSettledV1>();
+        var failedMessages = new List<PaymentFailedV1>();
         await using (var update = unit.Command($"""
             UPDATE {S}.payouts p SET status = 'completed', provider_reference = c.provider_reference, settled_at = c.completed_at
             FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS c(reference, provider_reference, completed_at)
@@ -411,13 +412,8 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             update.Parameters.Add(new() { Value = completions.Select(c => c.CompletedAt ?? now).ToArray() });
             update.Parameters.Add(new() { Value = batch.Key });
             await using var r = await update.ExecuteReaderAsync(ct);
-            var messages = new List<PaymentSettledV1>();
-            while (await r.ReadAsync(ct)) messages.Add(PayoutOutcomes.Settled(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2)));
-            await r.DisposeAsync();
-            foreach (var message in messages) await unit.PublishAsync(message);
-            settled = messages.Count;
+            while (await r.ReadAsync(ct)) settledMessages.Add(PayoutOutcomes.Settled(r.GetGuid(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2)));
         }
-        var refused = 0;
         await using (var update = unit.Command($"""
             UPDATE {S}.payouts p SET status = 'failed', reason = 'Payment Hub failed the payment to worker ' || p.worker_id || ': ' || x.reason,
                 provider_reference = x.provider_reference, settled_at = x.failed_at
@@ -432,12 +428,10 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             update.Parameters.Add(new() { Value = failures.Select(x => x.CompletedAt ?? now).ToArray() });
             update.Parameters.Add(new() { Value = batch.Key });
             await using var r = await update.ExecuteReaderAsync(ct);
-            var messages = new List<PaymentFailedV1>();
-            while (await r.ReadAsync(ct)) messages.Add(new PaymentFailedV1(r.GetGuid(0), r.GetString(1), null, PaymentHubTransferStatus.Failed, r.GetFieldValue<DateTimeOffset>(2)));
-            await r.DisposeAsync();
-            foreach (var message in messages) await unit.PublishAsync(message);
-            refused = messages.Count;
+            while (await r.ReadAsync(ct)) failedMessages.Add(new PaymentFailedV1(r.GetGuid(0), r.GetString(1), null, PaymentHubTransferStatus.Failed, r.GetFieldValue<DateTimeOffset>(2)));
         }
+        foreach (var message in PaymentOutcomesV1.Chunk(settledMessages, failedMessages)) await unit.PublishAsync(message);
+        var (settled, refused) = (settledMessages.Count, failedMessages.Count);
         long open, done, lost;
         await using (var count = unit.Command($"""
             SELECT count(*) FILTER (WHERE status = 'batched'), count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'failed')
@@ -490,7 +484,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             await using var r = await update.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct)) failed.Add(new PaymentFailedV1(r.GetGuid(0), r.GetString(1), null, code, now));
         }
-        foreach (var message in failed) await unit.PublishAsync(message);
+        foreach (var message in PaymentOutcomesV1.Chunk([], failed)) await unit.PublishAsync(message);
         await using (var update = unit.Command($"UPDATE {S}.batches SET state = 'failed', failed_count = $4, last_error = $2, updated_at = $3 WHERE batch_key = $1"))
         {
             update.Parameters.Add(new() { Value = key });
