@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
@@ -23,6 +24,9 @@ public sealed class AdapterRun : IAsyncDisposable
     public static readonly Guid RunId = Guid.Parse("00000000-0000-0000-0000-00000000b0b0");
 
     private AdapterRun(Setup setup, EmulatorHost<MobileMoneyAdapterApp> host) => (Settings, Host) = (setup, host);
+
+    /// <summary>The outcomes that reached Payroll's queue so far (counted from when the batch settled; the queue keeps them).</summary>
+    public OutcomeTally Tally { get; private set; } = null!;
 
     public Setup Settings { get; }
     public EmulatorHost<MobileMoneyAdapterApp> Host { get; }
@@ -68,6 +72,8 @@ public sealed class AdapterRun : IAsyncDisposable
         var inserted = watch.Elapsed.TotalSeconds;
         startedAt = DateTimeOffset.UtcNow;
         watch.Restart();
+        // As the intake does after recording a request: the dispatcher looks now, not at its next tick.
+        host.Services.GetRequiredService<BatchDispatcher>().Wake();
 
         // Poll the adapter's own batch table (a few rows) until every batch has settled and nothing is left open.
         await using var suite = new NpgsqlConnection(setup.SuiteDb);
@@ -82,25 +88,24 @@ public sealed class AdapterRun : IAsyncDisposable
             {
                 break;
             }
+            if (watch.Elapsed.TotalSeconds > 20 && (int)watch.Elapsed.TotalSeconds % 10 == 0)
+            {
+                var stuck = await ListAsync(suite, $"SELECT state || ': ' || coalesce(last_error, '-') FROM {Schema}.batches", r => r.GetString(0), ct);
+                Console.WriteLine($"  still waiting after {watch.Elapsed.TotalSeconds:F0} s: {string.Join("; ", stuck)}");
+                await Task.Delay(1000, ct);
+            }
             await Task.Delay(50, ct);
         }
         run.Seconds = watch.Elapsed.TotalSeconds;
 
-        // The outcomes leave through Wolverine's outbox after the settling commit: wait until RabbitMQ holds all of them.
-        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = setup.Rabbit.AmqpUri };
-        await using (var broker = await factory.CreateConnectionAsync(ct))
-        await using (var channel = await broker.CreateChannelAsync(cancellationToken: ct))
-        {
-            while (true)
-            {
-                var queue = await channel.QueueDeclarePassiveAsync(OutcomeQueue, ct);
-                run.OutcomesPublished = queue.MessageCount;
-                if (queue.MessageCount >= n || watch.Elapsed > TimeSpan.FromMinutes(5)) break;
-                await Task.Delay(50, ct);
-            }
-        }
+        // The outcomes leave through Wolverine's outbox after the settling commit: wait until all of them reached the queue
+        // (declared by the adapter's messaging when it started).
+        run.Tally = await OutcomeTally.StartAsync(setup.Rabbit.AmqpUri, OutcomeQueue, ct);
+        while (run.Tally.Outcomes < n && watch.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(50, ct);
+        run.OutcomesPublished = run.Tally.Outcomes;
         run.OutcomesSeconds = watch.Elapsed.TotalSeconds;
         if (run.OutcomesPublished != n) run.Problems.Add($"{run.OutcomesPublished} outcomes in RabbitMQ, expected {n}");
+        run.Breakdown.Add($"outcomes in {run.Tally.Messages:N0} messages");
 
         // Breakdown: seconds since the payouts were recorded.
         double Since(DateTimeOffset at) => (at - startedAt).TotalSeconds;
@@ -170,7 +175,11 @@ public sealed class AdapterRun : IAsyncDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(ct));
     }
 
-    public async ValueTask DisposeAsync() => await Host.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (Tally is not null) await Tally.DisposeAsync();
+        await Host.DisposeAsync();
+    }
 }
 
 /// <summary>
