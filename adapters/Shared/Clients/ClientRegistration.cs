@@ -23,7 +23,7 @@ public static class ClientRegistration
         {
             var options = services.GetRequiredService<IOptions<FineractOptions>>().Value;
             http.BaseAddress = FineractOptions.ApiBase(options.BaseUrl);
-        });
+        }).WithOwnResilience();
     }
 
     /// <summary>
@@ -35,11 +35,27 @@ public static class ClientRegistration
         builder.Services.AddOptions<PaymentHubOptions>()
             .Bind(builder.Configuration.GetSection(PaymentHubOptions.SectionName))
             .ValidateDataAnnotations();
-        // The standard resilience handler every HttpClient gets would resend a POST after a 5xx or a timeout, and a
-        // resent batch is a second batch: retry reads only.
-        builder.Services.Configure<HttpStandardResilienceOptions>(
-            nameof(PaymentHubClient) + "-standard", options => options.Retry.DisableForUnsafeHttpMethods());
-        return builder.Services.AddHttpClient<PaymentHubClient>();
+        // The standard resilience handler would resend a POST after a 5xx or a timeout, and a resent batch is a second
+        // batch: retry reads only.
+        return builder.Services.AddHttpClient<PaymentHubClient>().WithOwnResilience(options => options.Retry.DisableForUnsafeHttpMethods());
+    }
+
+    /// <summary>
+    /// Gives the client a standard resilience handler of its own, in place of the one ServiceDefaults adds to every
+    /// client through <c>ConfigureHttpClientDefaults</c>: that one is built without a client name and reads the shared
+    /// options "standard", so options configured for <c>{Client}-standard</c> would never apply to it
+    /// (dotnet/extensions#5021). <paramref name="configure"/> is this client's setting; options named
+    /// <c>{Client}-standard</c> elsewhere (a service's own tuning) apply too.
+    /// </summary>
+    public static IHttpClientBuilder WithOwnResilience(this IHttpClientBuilder http, Action<HttpStandardResilienceOptions>? configure = null)
+    {
+        // The library's documented way to replace a default handler; still marked experimental in 10.x.
+#pragma warning disable EXTEXP0001
+        http.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        var pipeline = http.AddStandardResilienceHandler();
+        if (configure is not null) pipeline.Configure(configure);
+        return http;
     }
 
     /// <summary>Typed <see cref="OdkClient"/>, options from section "Odk"; one session shared by the process.</summary>

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Http.Resilience;
 using OneClickSuite.Clients;
 using OneClickSuite.Contracts;
 using OneClickSuite.Messaging;
@@ -8,11 +7,6 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddSuiteIdentity();
 builder.AddPaymentHubClient();
-// ServiceDefaults adds the standard resilience handler through ConfigureHttpClientDefaults, which gives it no client
-// name: every client shares one pipeline and options named "standard", so the per-client "PaymentHubClient-standard"
-// setting never applies and a POST /batchtransactions answered 5xx would be sent again: a second batch, everyone paid
-// twice. In this service the pipeline may repeat reads only.
-builder.Services.ConfigureAll<HttpStandardResilienceOptions>(resilience => resilience.Retry.DisableForUnsafeHttpMethods());
 builder.AddSuiteMessaging("payment-hub-adapter", messaging => messaging
     .Subscribe(PaymentExchanges.HubRequests, parallelism: 16)
     .Publish<PaymentOutcomesV1>(PaymentExchanges.HubOutcomes)
