@@ -11,6 +11,15 @@ public sealed class SuiteDatabase(NpgsqlDataSource dataSource, string schema)
     public string Schema { get; } = schema;
 
     /// <summary>Runs idempotent DDL under an advisory lock, so replicas starting together do not race.</summary>
+    /// <summary>Runs one statement on a connection of its own, <paramref name="args"/> as $1, $2, … (null as NULL); answers the rows it touched.</summary>
+    public async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] args)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var arg in args) command.Parameters.Add(new NpgsqlParameter { Value = arg ?? DBNull.Value });
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task MigrateAsync(string ddl, CancellationToken ct = default)
     {
         await using var connection = await DataSource.OpenConnectionAsync(ct);

@@ -457,14 +457,8 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         logger.LogError("Batch {Key} refused by the provider: {Reason}", batch.Key, reason);
     }
 
-    private async Task UpdateAsync(Guid key, string set, CancellationToken ct, params object?[] args)
-    {
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        await using var command = new NpgsqlCommand($"UPDATE {S}.batches SET {set}, updated_at = now() WHERE batch_key = $1", connection);
-        command.Parameters.Add(new() { Value = key });
-        foreach (var arg in args) command.Parameters.Add(new() { Value = arg ?? DBNull.Value });
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    private Task UpdateAsync(Guid key, string set, CancellationToken ct, params object?[] args) =>
+        database.ExecuteAsync($"UPDATE {S}.batches SET {set}, updated_at = now() WHERE batch_key = $1", ct, [key, .. args]);
 
     /// <summary>A callback named this batch with its token: ask the provider about it now. False when the batch or token is unknown.</summary>
     public async Task<bool?> PokeAsync(Guid key, string token, CancellationToken ct)

@@ -193,12 +193,6 @@ public sealed partial class BatchAuthorizations(SuiteDatabase database, IOptions
         }
     }
 
-    private async Task UpdateAsync(string correlation, string set, CancellationToken ct, params object?[] args)
-    {
-        await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        await using var command = new NpgsqlCommand($"UPDATE {S}.authorizations SET {set} WHERE client_correlation_id = $1", connection);
-        command.Parameters.Add(new() { Value = correlation });
-        foreach (var arg in args) command.Parameters.Add(new() { Value = arg ?? DBNull.Value });
-        await command.ExecuteNonQueryAsync(ct);
-    }
+    private Task UpdateAsync(string correlation, string set, CancellationToken ct, params object?[] args) =>
+        database.ExecuteAsync($"UPDATE {S}.authorizations SET {set} WHERE client_correlation_id = $1", ct, [correlation, .. args]);
 }
