@@ -4,7 +4,7 @@ namespace OneClickSuite.Portal.Suite;
 
 /// <summary>One batch at a provider (the mobile money provider or Payment Hub), as the rail's adapter records it.</summary>
 public sealed record PayoutBatchRow(Guid BatchKey, DateTimeOffset CreatedAt, string Currency, int Payouts, decimal Total, string State,
-    string? BatchId, int? CompletedCount, int? RejectionCount, string? LastError, DateTimeOffset UpdatedAt);
+    string? BatchId, int? CompletedCount, int? RejectionCount, string? LastError, DateTimeOffset UpdatedAt, bool? Authorized = null);
 
 /// <summary>A worker's current destination other than their Fineract account, as last approved.</summary>
 public sealed record DestinationRow(string WorkerId, string? WorkerName, string Rail, string Payee, string? HolderName, string RequestedBy,
@@ -27,17 +27,19 @@ public sealed class PayoutBoard(NpgsqlDataSource db, ILogger<PayoutBoard> logger
     /// <summary>The newest batches of a rail: <c>mobile-money</c> or <c>payment-hub</c>.</summary>
     public Task<IReadOnlyList<PayoutBatchRow>> RecentBatchesAsync(string rail, int limit, CancellationToken ct)
     {
-        var (schema, rejected) = rail switch
+        // Payment Hub asks the adapter to authorize each batch; the mobile money provider does not.
+        var (schema, rejected, authorized) = rail switch
         {
-            "mobile-money" => ("mobile_money_adapter", "rejection_count"),
-            "payment-hub" => ("payment_hub_adapter", "failed_count"),
+            "mobile-money" => ("mobile_money_adapter", "rejection_count", "NULL::boolean"),
+            "payment-hub" => ("payment_hub_adapter", "failed_count", "authorized"),
             _ => throw new ArgumentOutOfRangeException(nameof(rail), rail, "a rail with batches"),
         };
         return QueryAsync($"""
-            SELECT batch_key, created_at, currency, payouts, total, state, batch_id, completed_count, {rejected}, last_error, updated_at
+            SELECT batch_key, created_at, currency, payouts, total, state, batch_id, completed_count, {rejected}, last_error, updated_at, {authorized}
             FROM {schema}.read_batches ORDER BY created_at DESC LIMIT {Math.Clamp(limit, 1, 200)}
             """, r => new PayoutBatchRow(r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetString(2), r.GetInt32(3), r.GetDecimal(4), r.GetString(5),
-                Text(r, 6), r.IsDBNull(7) ? null : r.GetInt32(7), r.IsDBNull(8) ? null : r.GetInt32(8), Text(r, 9), r.GetFieldValue<DateTimeOffset>(10)), ct);
+                Text(r, 6), r.IsDBNull(7) ? null : r.GetInt32(7), r.IsDBNull(8) ? null : r.GetInt32(8), Text(r, 9), r.GetFieldValue<DateTimeOffset>(10),
+                r.IsDBNull(11) ? null : r.GetBoolean(11)), ct);
     }
 
     /// <summary>Workers paid elsewhere than their Fineract account, as the last approved change says.</summary>
