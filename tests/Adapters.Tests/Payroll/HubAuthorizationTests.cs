@@ -148,6 +148,7 @@ public sealed class HubAuthorizationTests
         { "another payer", "USD", "+256700000002", "63", BatchState.Submitted, "payer +256700000002 is not one of the programme's payers" },
         { "given up: its payments were queued again", "USD", null, "63", BatchState.Abandoned, "is abandoned in the programme's books" },
         { "settled already", "USD", null, "63", BatchState.Settled, "is settled in the programme's books" },
+        { "some payments sent again elsewhere", "USD", null, "40", "submitted+2", "2 of its payments were sent again in another batch" },
     };
 
     [Theory]
@@ -155,7 +156,8 @@ public sealed class HubAuthorizationTests
     public void A_batch_is_authorized_for_no_more_than_the_programme_sent(string why, string? currency, string? payer, string amount, string state, string? refusal)
     {
         var ask = new AuthorizationAsk("1", "b-1", payer, currency, decimal.Parse(amount, System.Globalization.CultureInfo.InvariantCulture), "http://hub");
-        var decision = BatchAuthorizations.Decide(ask, new SentBatch(Guid.NewGuid(), state, "USD", 63m), ["+256700000001"], waitOver: false);
+        var (batchState, resent) = state.Split('+') is [var st, var n] ? (st, int.Parse(n, System.Globalization.CultureInfo.InvariantCulture)) : (state, 0);
+        var decision = BatchAuthorizations.Decide(ask, new SentBatch(Guid.NewGuid(), batchState, "USD", 63m, resent), ["+256700000001"], waitOver: false);
         Assert.NotNull(decision);
         Assert.True(refusal is null == decision.Value.Authorized, why);
         if (refusal is not null) Assert.Contains(refusal, decision.Value.Reason);

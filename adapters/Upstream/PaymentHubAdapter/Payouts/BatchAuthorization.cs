@@ -71,7 +71,7 @@ public static class AuthorizationEndpoints
 public sealed record AuthorizationAsk(string ClientCorrelationId, string BatchId, string? PayerIdentifier, string? Currency, decimal Amount, string CallbackUrl);
 
 /// <summary>What the adapter holds about the batch a request names, if it sent it.</summary>
-public sealed record SentBatch(Guid Key, string State, string Currency, decimal Total);
+public sealed record SentBatch(Guid Key, string State, string Currency, decimal Total, int Resent = 0);
 
 /// <summary>
 /// Keeps every authorization request, decides it from the adapter's own books and sends the answer to Payment Hub
@@ -105,8 +105,9 @@ public sealed partial class BatchAuthorizations(SuiteDatabase database, IOptions
     private static partial Regex PlainAmount();
 
     /// <summary>
-    /// Y only for a batch this adapter sent and still has open (submitted), for no more than it sent (PH-EE asks for
-    /// the total of the rows that passed its party lookup, which may be less), in its currency, from one of its payers.
+    /// Y only for a batch this adapter sent and still has open (submitted) with none of its payments sent again elsewhere,
+    /// for no more than it sent (PH-EE asks for the total of the rows that passed its party lookup, which may be less), in
+    /// its currency, from one of its payers.
     /// Null while the batch is not known yet (its 202 may still be on its way) and the wait is not over.
     /// </summary>
     public static (bool Authorized, string Reason)? Decide(AuthorizationAsk ask, SentBatch? batch, IReadOnlyCollection<string> payers, bool waitOver)
@@ -115,6 +116,8 @@ public sealed partial class BatchAuthorizations(SuiteDatabase database, IOptions
             return waitOver ? (false, $"Payment Hub batch {ask.BatchId} was not sent by this programme") : null;
         if (batch.State != BatchState.Submitted)
             return (false, $"batch {ask.BatchId} is {batch.State} in the programme's books: nothing more may be paid from it");
+        if (batch.Resent > 0)
+            return (false, $"batch {ask.BatchId}: {batch.Resent} of its payments were sent again in another batch");
         if (!string.IsNullOrEmpty(ask.Currency) && ask.Currency != batch.Currency)
             return (false, $"batch {ask.BatchId}: currency {ask.Currency} asked, the programme sent {batch.Currency}");
         if (ask.Amount > batch.Total)
@@ -147,7 +150,7 @@ public sealed partial class BatchAuthorizations(SuiteDatabase database, IOptions
         await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
         await using (var read = new NpgsqlCommand($"""
             SELECT a.client_correlation_id, a.batch_id, a.payer_identifier, a.currency, a.amount, a.callback_url, a.received_at, a.authorized, a.reason,
-                   a.attempts, b.batch_key, b.state, b.currency, b.total
+                   a.attempts, b.batch_key, b.state, b.currency, b.total, COALESCE(b.resent_count, 0)
             FROM {S}.authorizations a LEFT JOIN {S}.batches b ON b.batch_id = a.batch_id
             WHERE a.answered_at IS NULL AND a.next_attempt_at <= $1 ORDER BY a.received_at LIMIT 100
             """, connection) { Parameters = { new() { Value = now } } })
@@ -157,7 +160,7 @@ public sealed partial class BatchAuthorizations(SuiteDatabase database, IOptions
             {
                 var ask = new AuthorizationAsk(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
                     r.GetDecimal(4), r.GetString(5));
-                var batch = r.IsDBNull(10) ? null : new SentBatch(r.GetGuid(10), r.GetString(11), r.GetString(12), r.GetDecimal(13));
+                var batch = r.IsDBNull(10) ? null : new SentBatch(r.GetGuid(10), r.GetString(11), r.GetString(12), r.GetDecimal(13), r.GetInt32(14));
                 due.Add((ask, r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetBoolean(7), r.IsDBNull(8) ? null : r.GetString(8), r.GetInt32(9), batch));
             }
         }
