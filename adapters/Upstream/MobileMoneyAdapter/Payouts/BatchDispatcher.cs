@@ -22,7 +22,8 @@ namespace OneClickSuite.MobileMoneyAdapter.Payouts;
 /// One dispatcher works at a time across replicas (an advisory lock).
 /// </summary>
 public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase database, TransactionalOutbox outbox,
-    IOptions<PayoutOptions> options, TimeProvider clock, ILogger<BatchDispatcher> logger) : BackgroundService
+    IOptions<PayoutOptions> options, TimeProvider clock, ILogger<BatchDispatcher> logger)
+    : LockedDispatcher(database.DataSource, AdvisoryLocks.MobileMoneyDispatch, "Mobile money dispatch", clock, logger)
 {
     public const string TelemetryName = "OneClickSuite.MobileMoney";
     private static readonly ActivitySource Tracing = new(TelemetryName);
@@ -31,69 +32,25 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("payouts.rejected", description: "Wallet payments the provider rejected");
     private static readonly Counter<long> BatchesSent = Meter.CreateCounter<long>("batches.sent", description: "Batches sent to the provider");
 
-    private readonly SemaphoreSlim _wake = new(0, 1);
     private string S => $"\"{database.Schema}\"";
 
-    /// <summary>Something changed (a payout queued, a callback arrived): work now rather than at the next tick.</summary>
-    public void Wake()
+    /// <summary>One pass: form the batches that are due, then take each due batch one step further.</summary>
+    protected override async Task PassAsync(CancellationToken ct)
     {
-        try
-        {
-            if (_wake.CurrentCount == 0) _wake.Release();
-        }
-        catch (SemaphoreFullException)
+        while (await FormBatchAsync(ct))
         {
         }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
+        // A step that leaves its batch due at once (sent and parsed, parsed and to approve, approved and already
+        // posted) is taken further in the same pass rather than after the next wait; every step that waits for
+        // the provider or backs off after an error moves next_check_at into the future, so the passes end.
+        for (var round = 0; round < 8; round++)
         {
-            try
+            var due = await DueBatchesAsync(ct);
+            if (due.Count == 0) break;
+            foreach (var batch in due)
             {
-                await _wake.WaitAsync(TimeSpan.FromMilliseconds(500), stoppingToken);
-                await RunOnceAsync(stoppingToken);
+                await StepAsync(batch, ct);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(ex, "Mobile money dispatch failed; trying again shortly");
-                await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
-            }
-        }
-    }
-
-    /// <summary>One pass: form the batches that are due, then take each due batch one step further. Answers whether it held the lock.</summary>
-    public async Task<bool> RunOnceAsync(CancellationToken ct)
-    {
-        await using var lockConnection = await database.DataSource.OpenConnectionAsync(ct);
-        await using (var take = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryLocks.MobileMoneyDispatch})", lockConnection))
-        {
-            if (await take.ExecuteScalarAsync(ct) is not true) return false;
-        }
-        try
-        {
-            while (await FormBatchAsync(ct))
-            {
-            }
-            // A step that leaves its batch due at once (sent and parsed, parsed and to approve, approved and already
-            // posted) is taken further in the same pass rather than after the next wait; every step that waits for
-            // the provider or backs off after an error moves next_check_at into the future, so the passes end.
-            for (var round = 0; round < 8; round++)
-            {
-                var due = await DueBatchesAsync(ct);
-                if (due.Count == 0) break;
-                foreach (var batch in due)
-                {
-                    await StepAsync(batch, ct);
-                }
-            }
-            return true;
-        }
-        finally
-        {
-            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({AdvisoryLocks.MobileMoneyDispatch})", lockConnection);
-            await release.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }
 
@@ -101,7 +58,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     private async Task<bool> FormBatchAsync(CancellationToken ct)
     {
         var settings = options.Value;
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         string? currency = null;
@@ -148,7 +105,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         await using var command = new NpgsqlCommand($"""
             SELECT batch_key, state, currency, payouts, callback_token, server_correlation_id, batch_id, approve_key, checks
             FROM {S}.batches WHERE state NOT IN ('settled', 'failed') AND next_check_at <= $1 ORDER BY next_check_at LIMIT 50
-            """, connection) { Parameters = { new() { Value = clock.GetUtcNow() } } };
+            """, connection) { Parameters = { new() { Value = Clock.GetUtcNow() } } };
         await using var r = await command.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
@@ -181,8 +138,8 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             // Whatever it was (the provider down, slow, answering nonsense), the batch stays where it is and is asked
             // about again later, a little later each time; the state already recorded says what is safe to do next.
             var wait = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(batch.Checks, 6))));
-            logger.LogWarning(ex, "Batch {Key} ({State}): {Message}; next try in {Wait}", batch.Key, batch.State, ex.Message, wait);
-            await UpdateAsync(batch.Key, "last_error = $2, checks = checks + 1, next_check_at = $3", ct, ex.Message, clock.GetUtcNow() + wait);
+            Logger.LogWarning(ex, "Batch {Key} ({State}): {Message}; next try in {Wait}", batch.Key, batch.State, ex.Message, wait);
+            await UpdateAsync(batch.Key, "last_error = $2, checks = checks + 1, next_check_at = $3", ct, ex.Message, Clock.GetUtcNow() + wait);
             // A send whose answer did not come back may have reached the provider: from now on ask before sending again.
             if (batch.State == BatchState.New && ex is not MobileMoneyException { IsTransient: false })
                 await UpdateAsync(batch.Key, "state = 'unsure'", ct);
@@ -219,7 +176,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         catch (MobileMoneyException ex) when (ex.Error?.ErrorCode == "duplicateRequest")
         {
             // The provider has this key already: an earlier send did arrive. Find out what became of it.
-            await UpdateAsync(batch.Key, "state = 'unsure', next_check_at = $2", ct, clock.GetUtcNow());
+            await UpdateAsync(batch.Key, "state = 'unsure', next_check_at = $2", ct, Clock.GetUtcNow());
             return;
         }
         catch (MobileMoneyException ex) when (!ex.IsTransient)
@@ -234,7 +191,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     /// <summary>The provider's request state: parsed (its object is the batch), refused, or still pending.</summary>
     private async Task AcceptStateAsync(Batch batch, MmRequestState state, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         switch (state.Status)
         {
             case "completed" when !string.IsNullOrEmpty(state.ObjectReference):
@@ -259,7 +216,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         if (link is null)
         {
             // Never received (or still being parsed: then sending again under the same key is refused as a duplicate).
-            await UpdateAsync(batch.Key, "state = 'new', next_check_at = $2", ct, clock.GetUtcNow());
+            await UpdateAsync(batch.Key, "state = 'new', next_check_at = $2", ct, Clock.GetUtcNow());
             return;
         }
         var id = Uri.UnescapeDataString(link.TrimEnd('/').Split('/')[^1]);
@@ -267,12 +224,12 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         {
             // Received, still being parsed: follow its request state.
             await UpdateAsync(batch.Key, "state = 'submitted', server_correlation_id = $2, next_check_at = $3, checks = 0, last_error = NULL", ct, id,
-                clock.GetUtcNow());
+                Clock.GetUtcNow());
             return;
         }
         var batchId = id;
-        logger.LogInformation("Batch {Key} was made by the provider as {BatchId} though its answer was lost", batch.Key, batchId);
-        await UpdateAsync(batch.Key, "state = 'created', batch_id = $2, next_check_at = $3, checks = 0, last_error = NULL", ct, batchId, clock.GetUtcNow());
+        Logger.LogInformation("Batch {Key} was made by the provider as {BatchId} though its answer was lost", batch.Key, batchId);
+        await UpdateAsync(batch.Key, "state = 'created', batch_id = $2, next_check_at = $3, checks = 0, last_error = NULL", ct, batchId, Clock.GetUtcNow());
     }
 
     private async Task FollowRequestAsync(MobileMoneyClient provider, Batch batch, CancellationToken ct)
@@ -283,7 +240,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
 
     private async Task ApproveAsync(MobileMoneyClient provider, Batch batch, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         if (!options.Value.ApproveBatches)
         {
             await UpdateAsync(batch.Key, "state = 'approved', next_check_at = $2", ct, now);
@@ -300,7 +257,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             // Approved already (an earlier approval whose answer was lost), or executing: the batch itself says.
             var current = await provider.GetBatchAsync(batch.BatchId!, ct);
             if (current.BatchStatus is not ("approved" or "completed")) throw;
-            logger.LogInformation("Batch {BatchId} was already {Status}: {Message}", batch.BatchId, current.BatchStatus, ex.Message);
+            Logger.LogInformation("Batch {BatchId} was already {Status}: {Message}", batch.BatchId, current.BatchStatus, ex.Message);
         }
         // A small batch is executed by the time the approval is answered: look again soon, then every PollEvery.
         await UpdateAsync(batch.Key, "state = 'approved', next_check_at = $2, checks = 0, last_error = NULL", ct, now + TimeSpan.FromSeconds(1));
@@ -311,7 +268,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         var current = await provider.GetBatchAsync(batch.BatchId!, ct);
         if (current.BatchStatus != "completed")
         {
-            await UpdateAsync(batch.Key, "next_check_at = $2, checks = 0, last_error = NULL", ct, clock.GetUtcNow() + options.Value.PollEvery);
+            await UpdateAsync(batch.Key, "next_check_at = $2, checks = 0, last_error = NULL", ct, Clock.GetUtcNow() + options.Value.PollEvery);
             return;
         }
         var pageSize = Math.Max(1, options.Value.PageSize);
@@ -354,7 +311,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         }
 
         // Payouts the provider named neither completed nor rejected: a person must look (never guessed either way).
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         long open;
         await using (var left = new NpgsqlCommand($"SELECT count(*) FROM {S}.payouts WHERE batch_key = $1 AND status = 'batched'", connection))
@@ -373,8 +330,8 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             update.Parameters.Add(new() { Value = now });
             await update.ExecuteNonQueryAsync(ct);
         }
-        if (open > 0) logger.LogError("Batch {BatchId}: {Open} payments neither completed nor rejected by the provider", batch.BatchId, open);
-        logger.LogInformation("Batch {BatchId} settled: {Completed} completed, {Rejected} rejected", batch.BatchId, completions.Count, rejections.Count);
+        if (open > 0) Logger.LogError("Batch {BatchId}: {Open} payments neither completed nor rejected by the provider", batch.BatchId, open);
+        Logger.LogInformation("Batch {BatchId} settled: {Completed} completed, {Rejected} rejected", batch.BatchId, completions.Count, rejections.Count);
     }
 
     /// <summary>Payments settled per transaction.</summary>
@@ -383,7 +340,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     private async Task<List<PaymentSettledV1>> SettleCompletionsAsync(OutboxTransaction unit, Batch batch, List<MmCompletion> done, CancellationToken ct)
     {
         if (done.Count == 0) return [];
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var settled = new List<PaymentSettledV1>();
         await using (var update = unit.Command($"""
             UPDATE {S}.payouts p SET status = 'completed', provider_reference = c.provider_reference, settled_at = c.completed_at
@@ -405,7 +362,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     private async Task<List<PaymentFailedV1>> SettleRejectionsAsync(OutboxTransaction unit, Batch batch, List<MmRejection> refused, CancellationToken ct)
     {
         if (refused.Count == 0) return [];
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var failed = new List<PaymentFailedV1>();
         await using (var update = unit.Command($"""
             UPDATE {S}.payouts p SET status = 'rejected', settled_at = x.rejected_at,
@@ -429,7 +386,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     /// <summary>The provider refused the whole batch: nothing moved, every payout in it fails with the reason.</summary>
     private async Task FailBatchAsync(Batch batch, string reason, string? code, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         await using var unit = await outbox.BeginAsync(ct);
         var failed = new List<PaymentFailedV1>();
         await using (var update = unit.Command($"""
@@ -454,7 +411,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         }
         await unit.CommitAsync(ct);
         Rejected.Add(failed.Count);
-        logger.LogError("Batch {Key} refused by the provider: {Reason}", batch.Key, reason);
+        Logger.LogError("Batch {Key} refused by the provider: {Reason}", batch.Key, reason);
     }
 
     private Task UpdateAsync(Guid key, string set, CancellationToken ct, params object?[] args) =>

@@ -23,7 +23,8 @@ namespace OneClickSuite.PaymentHubAdapter.Payouts;
 /// One dispatcher works at a time across replicas (an advisory lock).
 /// </summary>
 public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase database, TransactionalOutbox outbox,
-    IOptions<PayoutOptions> options, TimeProvider clock, ILogger<BatchDispatcher> logger, BatchAuthorizations authorizations) : BackgroundService
+    IOptions<PayoutOptions> options, TimeProvider clock, ILogger<BatchDispatcher> logger, BatchAuthorizations authorizations)
+    : LockedDispatcher(database.DataSource, AdvisoryLocks.PaymentHubDispatch, "Payment Hub dispatch", clock, logger)
 {
     public const string TelemetryName = "OneClickSuite.PaymentHub";
     private static readonly ActivitySource Tracing = new(TelemetryName);
@@ -37,66 +38,22 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     /// <summary>Payments looked up per pass while the grace period runs: enough to find a batch that did arrive.</summary>
     private const int EarlyLookups = 3;
 
-    private readonly SemaphoreSlim _wake = new(0, 1);
     private string S => $"\"{database.Schema}\"";
 
-    /// <summary>Something changed (a payout queued, a callback arrived): work now rather than at the next tick.</summary>
-    public void Wake()
+    /// <summary>One pass: form the batches that are due, then take each due batch one step further.</summary>
+    protected override async Task PassAsync(CancellationToken ct)
     {
-        try
-        {
-            if (_wake.CurrentCount == 0) _wake.Release();
-        }
-        catch (SemaphoreFullException)
+        while (await FormBatchAsync(ct))
         {
         }
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
+        foreach (var batch in await DueBatchesAsync(ct))
         {
-            try
-            {
-                await _wake.WaitAsync(TimeSpan.FromMilliseconds(500), stoppingToken);
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(ex, "Payment Hub dispatch failed; trying again shortly");
-                await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
-            }
+            await StepAsync(batch, ct);
         }
-    }
-
-    /// <summary>One pass: form the batches that are due, then take each due batch one step further. Answers whether it held the lock.</summary>
-    public async Task<bool> RunOnceAsync(CancellationToken ct)
-    {
-        await using var lockConnection = await database.DataSource.OpenConnectionAsync(ct);
-        await using (var take = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryLocks.PaymentHubDispatch})", lockConnection))
+        // After the batches: one just sent has its Payment Hub id now, so a request about it can be decided.
+        using (var scope = scopes.CreateScope())
         {
-            if (await take.ExecuteScalarAsync(ct) is not true) return false;
-        }
-        try
-        {
-            while (await FormBatchAsync(ct))
-            {
-            }
-            foreach (var batch in await DueBatchesAsync(ct))
-            {
-                await StepAsync(batch, ct);
-            }
-            // After the batches: one just sent has its Payment Hub id now, so a request about it can be decided.
-            using (var scope = scopes.CreateScope())
-            {
-                await authorizations.AnswerDueAsync(scope.ServiceProvider.GetRequiredService<PaymentHubClient>(), ct);
-            }
-            return true;
-        }
-        finally
-        {
-            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({AdvisoryLocks.PaymentHubDispatch})", lockConnection);
-            await release.ExecuteNonQueryAsync(CancellationToken.None);
+            await authorizations.AnswerDueAsync(scope.ServiceProvider.GetRequiredService<PaymentHubClient>(), ct);
         }
     }
 
@@ -108,7 +65,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     private async Task<bool> FormBatchAsync(CancellationToken ct)
     {
         var settings = options.Value;
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         string? currency;
@@ -157,7 +114,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         await using var command = new NpgsqlCommand($"""
             SELECT batch_key, state, currency, payouts, callback_token, sent_at, batch_id, refusal, checks
             FROM {S}.batches WHERE state NOT IN ('settled', 'failed', 'abandoned') AND next_check_at <= $1 ORDER BY next_check_at LIMIT 50
-            """, connection) { Parameters = { new() { Value = clock.GetUtcNow() } } };
+            """, connection) { Parameters = { new() { Value = Clock.GetUtcNow() } } };
         await using var r = await command.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
@@ -190,8 +147,8 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
             // about again later, a little later each time; the state already recorded says what is safe to do next
             // (a batch whose request may have left is already 'unsure': it is looked up, never sent again).
             var wait = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(batch.Checks, 6))));
-            logger.LogWarning(ex, "Batch {Key} ({State}): {Message}; next try in {Wait}", batch.Key, batch.State, ex.Message, wait);
-            await UpdateAsync(batch.Key, "last_error = $2, checks = checks + 1, next_check_at = $3", ct, ex.Message, clock.GetUtcNow() + wait);
+            Logger.LogWarning(ex, "Batch {Key} ({State}): {Message}; next try in {Wait}", batch.Key, batch.State, ex.Message, wait);
+            await UpdateAsync(batch.Key, "last_error = $2, checks = checks + 1, next_check_at = $3", ct, ex.Message, Clock.GetUtcNow() + wait);
         }
     }
 
@@ -207,7 +164,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     {
         var settings = options.Value;
         var payments = new List<PaymentHubPayment>(batch.Payouts);
-        var sentAt = clock.GetUtcNow();
+        var sentAt = Clock.GetUtcNow();
         await using (var connection = await database.DataSource.OpenConnectionAsync(ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
@@ -253,8 +210,8 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         }
         BatchesSent.Add(1);
         await UpdateAsync(batch.Key, "state = 'submitted', batch_id = $2, next_check_at = $3, checks = 0, last_error = NULL", ct,
-            submission.BatchId, clock.GetUtcNow() + settings.PollEvery);
-        logger.LogInformation("Batch {Key} sent: {Count} payments, Payment Hub batch {BatchId}", batch.Key, payments.Count, submission.BatchId);
+            submission.BatchId, Clock.GetUtcNow() + settings.PollEvery);
+        Logger.LogInformation("Batch {Key} sent: {Count} payments, Payment Hub batch {BatchId}", batch.Key, payments.Count, submission.BatchId);
     }
 
     /// <summary>
@@ -265,7 +222,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     private async Task ResolveAsync(PaymentHubClient hub, Batch batch, CancellationToken ct)
     {
         var settings = options.Value;
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var graceOver = now >= (batch.SentAt ?? now) + settings.LookupGrace;
         var open = await OpenReferencesAsync(batch.Key, ct);
         if (open.Count == 0)
@@ -312,13 +269,13 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         }
         if (elsewhere.Count > 0)
         {
-            logger.LogError("Batch {Key}: payments {References} are in another Payment Hub batch than {BatchId}: ask Payment Hub", batch.Key,
+            Logger.LogError("Batch {Key}: payments {References} are in another Payment Hub batch than {BatchId}: ask Payment Hub", batch.Key,
                 string.Join(", ", elsewhere.Take(10)), found);
         }
         await RequeueAsync(batch.Key, absent, BatchState.Submitted, found, ct);
         if (elsewhere.Count > 0)
             await UpdateAsync(batch.Key, "last_error = $2", ct, $"{elsewhere.Count} payments are in another Payment Hub batch than {found}: ask Payment Hub");
-        logger.LogWarning("Batch {Key}: the answer was lost; Payment Hub holds it as {BatchId}{Requeued}", batch.Key, found,
+        Logger.LogWarning("Batch {Key}: the answer was lost; Payment Hub holds it as {BatchId}{Requeued}", batch.Key, found,
             absent.Count > 0 ? $"; {absent.Count} payments it never listed are queued again" : "");
     }
 
@@ -343,7 +300,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     /// <summary>Puts payments Payment Hub never listed back in the queue (a new batch takes them) and moves the batch on, in one transaction.</summary>
     private async Task RequeueAsync(Guid key, List<string> references, string state, string? batchId, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         int requeued;
@@ -367,7 +324,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         Requeued.Add(requeued);
         if (requeued > 0)
         {
-            logger.LogWarning("Batch {Key}: {Count} payments Payment Hub never listed are queued for another batch", key, requeued);
+            Logger.LogWarning("Batch {Key}: {Count} payments Payment Hub never listed are queued for another batch", key, requeued);
             Wake();
         }
     }
@@ -396,7 +353,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
     /// <summary>Records every final transfer against its payment and publishes the outcomes (<see cref="PaymentOutcomesV1"/>), in one transaction.</summary>
     private async Task SettleAsync(Batch batch, List<PaymentHubTransfer> completions, List<PaymentHubTransfer> failures, int inProgress, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         await using var unit = await outbox.BeginAsync(ct);
         var settledMessages = new List<PaymentSettledV1>();
         var failedMessages = new List<PaymentFailedV1>();
@@ -463,14 +420,14 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         await unit.CommitAsync(ct);
         Completed.Add(settled);
         Failed.Add(refused);
-        if (stuck is not null) logger.LogError("Batch {BatchId}: {Stuck}", batch.BatchId, stuck);
-        if (open == 0) logger.LogInformation("Batch {BatchId} settled: {Completed} completed, {Failed} failed", batch.BatchId, done, lost);
+        if (stuck is not null) Logger.LogError("Batch {BatchId}: {Stuck}", batch.BatchId, stuck);
+        if (open == 0) Logger.LogInformation("Batch {BatchId} settled: {Completed} completed, {Failed} failed", batch.BatchId, done, lost);
     }
 
     /// <summary>Payment Hub refused the whole batch: nothing moved, every payout in it fails with the reason.</summary>
     private async Task FailBatchAsync(Guid key, string reason, string code, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         await using var unit = await outbox.BeginAsync(ct);
         var failed = new List<PaymentFailedV1>();
         await using (var update = unit.Command($"""
@@ -495,7 +452,7 @@ public sealed class BatchDispatcher(IServiceScopeFactory scopes, SuiteDatabase d
         }
         await unit.CommitAsync(ct);
         Failed.Add(failed.Count);
-        logger.LogError("Batch {Key} refused by Payment Hub: {Reason}", key, reason);
+        Logger.LogError("Batch {Key} refused by Payment Hub: {Reason}", key, reason);
     }
 
     private Task UpdateAsync(Guid key, string set, CancellationToken ct, params object?[] args) =>
